@@ -1,0 +1,104 @@
+//! What a valid phone number or email address is, for the server (validation) and
+//! the client (normalising what an agent types into a search box).
+
+use phonenumber::{country, Mode};
+
+use crate::ErrorCode;
+
+/// The region assumed for numbers typed without a country code.
+pub const DEFAULT_REGION: country::Id = country::Id::GB;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ContactError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Parses a phone number in any common format (`07700 900123`, `+44 7700 900123`,
+/// `(0)7700-900-123`) and returns it in E.164 (`+447700900123`).
+pub fn normalize_phone(input: &str) -> Result<String, ContactError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(ContactError::new(ErrorCode::InvalidPhone, "phone number is empty"));
+    }
+    if trimmed.len() > 40 {
+        return Err(ContactError::new(ErrorCode::InvalidPhone, "phone number is too long"));
+    }
+    let parsed = phonenumber::parse(Some(DEFAULT_REGION), trimmed).map_err(|e| {
+        ContactError::new(
+            ErrorCode::InvalidPhone,
+            format!("'{trimmed}' is not a phone number: {e}"),
+        )
+    })?;
+    if !phonenumber::is_valid(&parsed) {
+        return Err(ContactError::new(
+            ErrorCode::InvalidPhone,
+            format!("'{trimmed}' is not a valid phone number"),
+        ));
+    }
+    Ok(parsed.format().mode(Mode::E164).to_string())
+}
+
+/// Formats an E.164 number the way people read it (`+44 7700 900123`).
+pub fn display_phone(e164: &str) -> String {
+    match phonenumber::parse(None, e164) {
+        Ok(n) => n.format().mode(Mode::International).to_string(),
+        Err(_) => e164.to_string(),
+    }
+}
+
+/// Validates an email address and returns it trimmed and lower-cased.
+pub fn normalize_email(input: &str) -> Result<String, ContactError> {
+    let trimmed = input.trim();
+    if trimmed.len() > 254 || !email_address::EmailAddress::is_valid(trimmed) {
+        return Err(ContactError::new(
+            ErrorCode::InvalidEmail,
+            format!("'{trimmed}' is not a valid email address"),
+        ));
+    }
+    Ok(trimmed.to_lowercase())
+}
+
+impl ContactError {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ContactError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_in_common_formats_normalise_to_one_e164() {
+        for input in ["07911 123456", "+44 7911 123456", "0044 7911 123456", "(07911) 123-456"] {
+            assert_eq!(normalize_phone(input).as_deref(), Ok("+447911123456"), "{input}");
+        }
+    }
+
+    #[test]
+    fn malformed_phones_are_rejected_with_a_typed_error() {
+        for input in ["", "hello", "123", "+44 12", &"9".repeat(60)] {
+            let err = normalize_phone(input).expect_err(input);
+            assert_eq!(err.code, ErrorCode::InvalidPhone);
+        }
+    }
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        assert_eq!(normalize_email(" Ann@Example.COM ").as_deref(), Ok("ann@example.com"));
+        assert_eq!(
+            normalize_email("not-an-email").map_err(|e| e.code),
+            Err(ErrorCode::InvalidEmail)
+        );
+    }
+
+    #[test]
+    fn display_format_is_international() {
+        assert_eq!(display_phone("+447911123456"), "+44 7911 123456");
+    }
+}

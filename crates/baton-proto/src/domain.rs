@@ -1,0 +1,197 @@
+//! The customer record as it travels between server and consoles.
+//!
+//! A customer is synced as one document (people, their contact points and the
+//! addresses) because that is the unit an agent reads and a partner is scoped to.
+//! Jobs are separate documents: they are assigned to partner organisations and
+//! move between them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A person's role on a customer account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PersonRole {
+    /// Owns the account and pays; the one who bought.
+    AccountHolder,
+    /// The person to deal with at the site (install address, delivery address).
+    SiteContact,
+    /// Allowed to act for the account holder.
+    AuthorisedThirdParty,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ContactKind {
+    Phone,
+    Email,
+}
+
+/// A phone number (E.164) or an email address of one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ContactPoint {
+    pub id: String,
+    pub kind: ContactKind,
+    /// What the customer calls it: "mobile", "home", "work", "personal".
+    pub label: String,
+    /// E.164 for phones (`+447700900123`), lower-cased address for emails.
+    pub value: String,
+    /// The one to use first for this person.
+    pub preferred: bool,
+    /// When it last changed, by whom and in which org: drives "changed since you looked".
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<PersonRole>,
+    pub contacts: Vec<ContactPoint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AddressPurpose {
+    Billing,
+    Delivery,
+    Installation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Address {
+    pub id: String,
+    pub purpose: AddressPurpose,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub postcode: String,
+}
+
+/// One customer account with everything a console may show of it. Partner users
+/// receive a filtered copy holding only what their jobs need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Customer {
+    pub id: String,
+    /// Human account number, e.g. `C-000042`.
+    pub number: String,
+    pub display_name: String,
+    pub people: Vec<Person>,
+    pub addresses: Vec<Address>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Customer {
+    pub fn person(&self, id: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.id == id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum JobKind {
+    Installation,
+    Delivery,
+    DigitalFulfilment,
+    ServiceVisit,
+    Stay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum JobStatus {
+    Created,
+    Scheduled,
+    EnRoute,
+    AtDepot,
+    Delayed,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Created => "created",
+            JobStatus::Scheduled => "scheduled",
+            JobStatus::EnRoute => "en_route",
+            JobStatus::AtDepot => "at_depot",
+            JobStatus::Delayed => "delayed",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        [
+            JobStatus::Created,
+            JobStatus::Scheduled,
+            JobStatus::EnRoute,
+            JobStatus::AtDepot,
+            JobStatus::Delayed,
+            JobStatus::Completed,
+            JobStatus::Failed,
+            JobStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Installation => "installation",
+            JobKind::Delivery => "delivery",
+            JobKind::DigitalFulfilment => "digital_fulfilment",
+            JobKind::ServiceVisit => "service_visit",
+            JobKind::Stay => "stay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobKind> {
+        [
+            JobKind::Installation,
+            JobKind::Delivery,
+            JobKind::DigitalFulfilment,
+            JobKind::ServiceVisit,
+            JobKind::Stay,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// A piece of work a partner organisation does for a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Job {
+    pub id: String,
+    /// Human job number, e.g. `J-000042`.
+    pub number: String,
+    pub customer_id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub summary: String,
+    /// The person the partner must contact for this job (e.g. the on-site contact).
+    pub contact_person_id: Option<String>,
+    pub address_id: Option<String>,
+    pub appointment_start: Option<DateTime<Utc>>,
+    pub appointment_end: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}

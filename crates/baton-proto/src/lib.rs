@@ -1,0 +1,23 @@
+//! Wire types shared by `baton-server`, `baton-core` and the console UI.
+//!
+//! Everything here is plain data (serde + chrono). The TypeScript bindings in
+//! `ui/src/lib/bindings/` are generated from these types (see `tests/bindings.rs`
+//! at the workspace root); never edit those by hand.
+
+pub mod auth;
+pub mod contact;
+pub mod domain;
+pub mod error;
+pub mod sync;
+
+pub use auth::*;
+pub use domain::*;
+pub use error::*;
+pub use sync::*;
+
+/// The sync/API protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The oldest protocol version a server of this build still serves (n-1 rule).
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// Request header carrying the client's protocol version.
+pub const PROTOCOL_HEADER: &str = "x-baton-protocol";
