@@ -1,0 +1,111 @@
+//! The server's error type and its mapping to `{code, message, details}` responses.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use baton_proto::{ApiError, ErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{1}")]
+    Api(ErrorCode, String),
+    #[error("storage error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServerError {
+    pub fn bad_request(msg: impl Into<String>) -> Self {
+        ServerError::Api(ErrorCode::BadRequest, msg.into())
+    }
+    pub fn not_found(what: &str) -> Self {
+        ServerError::Api(ErrorCode::NotFound, format!("{what} not found"))
+    }
+    pub fn unauthenticated(msg: impl Into<String>) -> Self {
+        ServerError::Api(ErrorCode::Unauthenticated, msg.into())
+    }
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        ServerError::Api(ErrorCode::Forbidden, msg.into())
+    }
+
+    /// The code a client sees; storage and internal faults are not described to it.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ServerError::Api(code, _) => *code,
+            ServerError::Sqlite(_) | ServerError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+pub fn status_for(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::BadRequest | ErrorCode::InvalidPhone | ErrorCode::InvalidEmail => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Unauthenticated | ErrorCode::NotSignedIn => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::Gone => StatusCode::GONE,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
+        ErrorCode::Offline | ErrorCode::Keyring | ErrorCode::Storage | ErrorCode::Internal => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        let message = match &self {
+            ServerError::Api(_, m) => m.clone(),
+            other => {
+                tracing::error!(error = %other, "request failed");
+                "internal server error".to_string()
+            }
+        };
+        (status_for(code), axum::Json(ApiError::new(code, message))).into_response()
+    }
+}
+
+impl From<JsonRejection> for ServerError {
+    fn from(r: JsonRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ServerError::Api(ErrorCode::PayloadTooLarge, "request body is too large".into());
+        }
+        ServerError::bad_request(format!("invalid JSON body: {}", r.body_text()))
+    }
+}
+
+impl From<QueryRejection> for ServerError {
+    fn from(r: QueryRejection) -> Self {
+        ServerError::bad_request(format!("invalid query: {}", r.body_text()))
+    }
+}
+
+impl From<PathRejection> for ServerError {
+    fn from(r: PathRejection) -> Self {
+        ServerError::bad_request(format!("invalid path: {}", r.body_text()))
+    }
+}
+
+/// `axum::Json` whose rejections are typed `{code, message}` errors.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ServerError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Query` with typed rejections.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ServerError))]
+pub struct ApiQuery<T>(pub T);
+
+/// `axum::extract::Path` with typed rejections.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ServerError))]
+pub struct ApiPath<T>(pub T);

@@ -1,0 +1,117 @@
+//! The Baton retailer API server.
+//!
+//! `router()` builds the axum app over an [`AppState`]; `serve()` runs it on a
+//! listener until a shutdown signal. The binary (`main.rs`) and the tests use the
+//! same two functions, so tests exercise the real server over real HTTP.
+
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod docs;
+pub mod error;
+pub mod feed;
+pub mod mutations;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use db::Db;
+pub use error::ServerError;
+
+/// A commit that added changes to the feed, for live pokes.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub seq: i64,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub commits: broadcast::Sender<Committed>,
+    /// How often an idle SSE stream sends a heartbeat event.
+    pub heartbeat: Duration,
+    /// Cancelled to stop the server: ends live streams so shutdown can complete.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    pub fn new(db: Db) -> AppState {
+        let (commits, _) = broadcast::channel(1024);
+        AppState {
+            db,
+            commits,
+            heartbeat: Duration::from_secs(15),
+            shutdown: CancellationToken::new(),
+        }
+    }
+
+    /// Opens the database at `path`, migrating it.
+    pub fn open(path: &Path) -> Result<AppState, ServerError> {
+        Ok(AppState::new(Db::open(path)?))
+    }
+
+    /// Tells live subscribers of `scopes` that the feed reached `seq`.
+    pub fn poke(&self, seq: i64, scopes: Vec<String>) {
+        if !scopes.is_empty() {
+            // No subscribers is not an error: consoles will pull when they reconnect.
+            let _ = self.commits.send(Committed { seq, scopes });
+        }
+    }
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    routes::router(state)
+}
+
+/// Serves the API on `listener` until `state.shutdown` is cancelled.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let stop = state.shutdown.clone();
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+}
+
+/// A server running on a background task (tests, embedding).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Binds `addr` (port 0 for any free port) and serves `state` in the background.
+    pub async fn start(addr: SocketAddr, state: AppState) -> std::io::Result<RunningServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(serve(listener, state.clone()));
+        Ok(RunningServer { addr, state, task })
+    }
+
+    /// Opens (or creates) the database at `db`, loads the demo data into it when it
+    /// is empty, and serves it on `addr`.
+    pub async fn demo(addr: SocketAddr, db: &Path, customers: usize) -> Result<RunningServer, ServerError> {
+        let state = AppState::open(db)?;
+        demo::seed(&state, customers).await?;
+        RunningServer::start(addr, state)
+            .await
+            .map_err(|e| ServerError::Internal(format!("binding {addr}: {e}")))
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting requests, ends live streams and waits for the server to finish.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.state.shutdown.cancel();
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}

@@ -1,0 +1,105 @@
+//! `baton-server`: run the retailer API, or a demo of it with generated data.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use baton_server::{demo, AppState};
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(name = "baton-server", version, about = "The Baton retailer API server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API from a database file (created and migrated if needed).
+    Serve {
+        #[arg(long, env = "BATON_DB", default_value = "baton.sqlite")]
+        db: PathBuf,
+        #[arg(long, env = "BATON_ADDR", default_value = "127.0.0.1:8787")]
+        addr: SocketAddr,
+    },
+    /// Serve the API with demo data: the product stories plus generated customers.
+    Demo {
+        #[arg(long, env = "BATON_ADDR", default_value = "127.0.0.1:8787")]
+        addr: SocketAddr,
+        /// How many customers to generate (the story customers included).
+        #[arg(long, default_value_t = 300)]
+        customers: usize,
+        /// Keep the data in this file; by default a temporary one, gone on exit.
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+/// Cancels the server on Ctrl-C or SIGTERM, so live streams end and shutdown completes.
+async fn shutdown_signal(state: AppState) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutting down");
+    state.shutdown.cancel();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { db, addr } => {
+            let state = AppState::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            tracing::info!(addr = %listener.local_addr()?, db = %db.display(), "serving");
+            tokio::spawn(shutdown_signal(state.clone()));
+            baton_server::serve(listener, state).await?;
+        }
+        Command::Demo { addr, customers, db } => {
+            let tmp = tempfile::tempdir().context("creating a temporary directory")?;
+            let path = db.unwrap_or_else(|| tmp.path().join("baton-demo.sqlite"));
+            let state = AppState::open(&path).with_context(|| format!("opening {}", path.display()))?;
+            match demo::seed(&state, customers).await? {
+                Some(s) => tracing::info!(customers = s.customers, jobs = s.jobs, "demo data loaded"),
+                None => tracing::info!("database already holds data; demo data not loaded again"),
+            }
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            let local = listener.local_addr()?;
+            println!("Baton demo server on http://{local}");
+            println!("Sign in with any of these users, password '{}':", demo::DEMO_PASSWORD);
+            for (user, name, role, org) in demo::USERS {
+                println!("  {user:<6} {name:<14} {role:<19} {org}");
+            }
+            tokio::spawn(shutdown_signal(state.clone()));
+            baton_server::serve(listener, state).await?;
+        }
+    }
+    Ok(())
+}

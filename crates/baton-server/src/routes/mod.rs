@@ -1,0 +1,79 @@
+//! HTTP routes under `/v1`. Handlers are thin: extract, authorise, call the store.
+
+mod auth;
+mod records;
+mod sync;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use baton_proto::{ErrorCode, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ServerError;
+use crate::AppState;
+
+/// Largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/health", get(health))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/customers/{id}", get(records::customer))
+        .route("/jobs/{id}", get(records::job))
+        .route("/sync/snapshot", get(sync::snapshot))
+        .route("/sync/changes", get(sync::changes))
+        .route("/sync/events", get(sync::events))
+        .route("/sync/push", post(sync::push));
+    Router::new()
+        .nest("/v1", v1)
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), protocol_version))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn not_found() -> ServerError {
+    ServerError::not_found("route")
+}
+
+/// Refuses clients older than n-1 with 426 and tells every client what we speak.
+async fn protocol_version(State(_): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(v) = req.headers().get(PROTOCOL_HEADER) {
+        let parsed = v.to_str().ok().and_then(|s| s.trim().parse::<u32>().ok());
+        match parsed {
+            Some(v) if v < MIN_PROTOCOL_VERSION => {
+                return ServerError::Api(
+                    ErrorCode::UpgradeRequired,
+                    format!(
+                    "this console speaks protocol {v}; the server needs {MIN_PROTOCOL_VERSION} or newer: update Baton"
+                ),
+                )
+                .into_response()
+            }
+            Some(v) if v > PROTOCOL_VERSION => {
+                return ServerError::bad_request(format!(
+                    "this server speaks protocol {PROTOCOL_VERSION}; the console speaks {v}: update the server"
+                ))
+                .into_response()
+            }
+            Some(_) => {}
+            None => return ServerError::bad_request(format!("{PROTOCOL_HEADER} must be a number")).into_response(),
+        }
+    }
+    let mut res = next.run(req).await;
+    res.headers_mut()
+        .insert(PROTOCOL_HEADER, HeaderValue::from(PROTOCOL_VERSION));
+    res
+}

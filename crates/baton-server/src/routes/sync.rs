@@ -1,0 +1,160 @@
+//! The sync endpoints: snapshot, change feed, live pokes (SSE) and push.
+
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::response::sse::{Event, Sse};
+use baton_proto::{ChangesPage, ErrorCode, Poke, PushRequest, PushResponse, SnapshotPage};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiJson, ApiQuery, ServerError};
+use crate::mutations::{self, MAX_BATCH};
+use crate::{feed, AppState};
+
+const DEFAULT_PAGE: usize = 500;
+const MAX_PAGE: usize = 5000;
+
+fn page_size(limit: Option<usize>) -> Result<usize, ServerError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(_) => Err(ServerError::bad_request(format!(
+            "limit must be between 1 and {MAX_PAGE}"
+        ))),
+    }
+}
+
+fn check_epoch(state: &AppState, epoch: Option<&str>) -> Result<(), ServerError> {
+    match epoch {
+        Some(e) if e != state.db.epoch() => Err(ServerError::Api(
+            ErrorCode::Gone,
+            "this cursor belongs to another server database; take a new snapshot".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SnapshotQuery {
+    token: Option<String>,
+    limit: Option<usize>,
+    epoch: Option<String>,
+}
+
+pub async fn snapshot(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<SnapshotQuery>,
+) -> Result<ApiJson<SnapshotPage>, ServerError> {
+    let limit = page_size(q.limit)?;
+    if q.token.is_some() {
+        check_epoch(&state, q.epoch.as_deref())?;
+    }
+    let scope = caller.scope();
+    let mut page = state
+        .db
+        .read(move |tx| feed::snapshot_page(tx, &scope, q.token.as_deref(), limit))
+        .await?;
+    page.epoch = state.db.epoch().to_string();
+    Ok(ApiJson(page))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChangesQuery {
+    after: i64,
+    limit: Option<usize>,
+    epoch: Option<String>,
+}
+
+pub async fn changes(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<ChangesQuery>,
+) -> Result<ApiJson<ChangesPage>, ServerError> {
+    let limit = page_size(q.limit)?;
+    check_epoch(&state, q.epoch.as_deref())?;
+    if q.after < 0 {
+        return Err(ServerError::bad_request("after must be 0 or a seq from this feed"));
+    }
+    let scope = caller.scope();
+    let mut page = state
+        .db
+        .read(move |tx| {
+            if q.after > feed::head(tx)? {
+                return Err(ServerError::Api(
+                    ErrorCode::Gone,
+                    "this cursor is ahead of the server's feed; take a new snapshot".into(),
+                ));
+            }
+            feed::changes(tx, &scope, q.after, limit)
+        })
+        .await?;
+    page.epoch = state.db.epoch().to_string();
+    Ok(ApiJson(page))
+}
+
+fn poke(seq: i64) -> Result<Event, Infallible> {
+    let data = serde_json::to_string(&Poke { seq }).unwrap_or_else(|_| "{}".into());
+    Ok(Event::default().event("poke").id(seq.to_string()).data(data))
+}
+
+/// Live pokes for the caller's scope. The first event carries the feed head, so a
+/// reconnecting console (whatever its `Last-Event-ID`) pulls what it missed.
+pub async fn events(
+    State(state): State<AppState>,
+    caller: AuthUser,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ServerError> {
+    let rx = state.commits.subscribe();
+    let head = state.db.read(|tx| feed::head(tx)).await?;
+    let scope = caller.scope().key();
+    let live = BroadcastStream::new(rx).filter_map(move |msg| {
+        let out = match msg {
+            Ok(c) if c.scopes.iter().any(|s| s == &scope) => Some(poke(c.seq)),
+            Ok(_) => None,
+            // Missed some commits: a poke without a known seq still makes the console pull.
+            Err(_lagged) => Some(poke(0)),
+        };
+        std::future::ready(out)
+    });
+    // Heartbeats are events, not comments, so a console can tell a quiet stream
+    // from a dead one by the time since the last event.
+    let heartbeat = IntervalStream::new(tokio::time::interval_at(
+        tokio::time::Instant::now() + state.heartbeat,
+        state.heartbeat,
+    ))
+    .map(|_| Ok(Event::default().event("heartbeat").data("")));
+    let stream = stream::once(std::future::ready(poke(head)))
+        .chain(stream::select(live, heartbeat))
+        .take_until(state.shutdown.clone().cancelled_owned());
+    Ok(Sse::new(stream))
+}
+
+pub async fn push(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<ApiJson<PushResponse>, ServerError> {
+    if req.mutations.is_empty() {
+        return Ok(ApiJson(PushResponse { results: Vec::new() }));
+    }
+    if req.mutations.len() > MAX_BATCH {
+        return Err(ServerError::bad_request(format!(
+            "push at most {MAX_BATCH} mutations at once"
+        )));
+    }
+    let writer = caller.clone();
+    let outcome = state
+        .db
+        .write(move |tx| {
+            let out = mutations::apply_batch(tx, &writer, req.client_id, &req.mutations)?;
+            let head = feed::head(tx)?;
+            Ok((out, head))
+        })
+        .await?;
+    let (out, head) = outcome;
+    state.poke(head, out.touched.into_iter().collect());
+    Ok(ApiJson(PushResponse { results: out.results }))
+}
