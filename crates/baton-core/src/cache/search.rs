@@ -1,0 +1,168 @@
+//! Finding a customer from what an agent types or a softphone pops: a phone
+//! number in any common format, an email, a name, a customer or job number.
+
+use std::collections::HashSet;
+
+use baton_proto::contact::{display_phone, normalize_phone};
+use rusqlite::{params, Connection};
+
+use super::Cache;
+use crate::error::Result;
+use crate::view::{MatchKind, SearchHit};
+
+/// Most results one search returns.
+pub const MAX_HITS: usize = 50;
+
+struct Hits {
+    out: Vec<SearchHit>,
+    seen: HashSet<(String, Option<String>)>,
+}
+
+impl Hits {
+    fn push(&mut self, hit: SearchHit) {
+        if self.out.len() < MAX_HITS && self.seen.insert((hit.customer_id.clone(), hit.person_name.clone())) {
+            self.out.push(hit);
+        }
+    }
+}
+
+fn contact_hits(conn: &Connection, sql: &str, arg: &str, kind: MatchKind, hits: &mut Hits) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params![arg, MAX_HITS as i64])?;
+    while let Some(r) = rows.next()? {
+        let value: String = r.get(4)?;
+        let label: String = r.get(5)?;
+        let shown = if kind == MatchKind::Phone {
+            display_phone(&value)
+        } else {
+            value
+        };
+        hits.push(SearchHit {
+            customer_id: r.get(0)?,
+            customer_number: r.get(1)?,
+            display_name: r.get(2)?,
+            person_name: Some(r.get(3)?),
+            match_kind: kind,
+            matched: format!("{shown} ({label})"),
+        });
+    }
+    Ok(())
+}
+
+const CONTACT_SELECT: &str = "SELECT c.id, c.number, c.display_name, x.person_name, x.value, x.label
+     FROM contact_index x JOIN customers c ON c.id = x.customer_id";
+
+/// Turns free text into an FTS5 prefix query: every word must match the start of a word.
+fn fts_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+impl Cache {
+    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>> {
+        let q = query.trim();
+        let mut hits = Hits {
+            out: Vec::new(),
+            seen: HashSet::new(),
+        };
+        if q.is_empty() || q.len() > 200 {
+            return Ok(hits.out);
+        }
+        let conn = self.lock()?;
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        let phone_like = !digits.is_empty() && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+
+        if phone_like {
+            // A complete number: exact match on E.164, so a shared landline finds everyone.
+            if let Ok(e164) = normalize_phone(q) {
+                let sql = format!(
+                    "{CONTACT_SELECT} WHERE x.kind = 'phone' AND x.value = ?1 ORDER BY c.display_name LIMIT ?2"
+                );
+                contact_hits(&conn, &sql, &e164, MatchKind::Phone, &mut hits)?;
+            }
+            // A partial number as typed so far: match the digits anywhere, ignoring a
+            // leading trunk 0 ("07946 00" matches +447946 00...).
+            if digits.len() >= 4 {
+                let core = digits.trim_start_matches('0');
+                let sql = format!("{CONTACT_SELECT} WHERE x.kind = 'phone' AND x.value LIKE '%' || ?1 || '%' ORDER BY c.display_name LIMIT ?2");
+                contact_hits(&conn, &sql, core, MatchKind::Phone, &mut hits)?;
+            }
+        }
+
+        if q.contains('@') {
+            let sql =
+                format!("{CONTACT_SELECT} WHERE x.kind = 'email' AND x.value LIKE ?1 || '%' ORDER BY x.value LIMIT ?2");
+            contact_hits(&conn, &sql, &q.to_lowercase(), MatchKind::Email, &mut hits)?;
+        }
+
+        // Customer and job numbers: "C-100001", "J-200011" (prefix, any case).
+        let upper = q.to_uppercase();
+        if upper.starts_with("C-") || upper.starts_with("J-") {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, number, display_name, number, 'customer' FROM customers WHERE number LIKE ?1 || '%'
+                 UNION ALL
+                 SELECT c.id, c.number, c.display_name, j.number, 'job' FROM jobs j JOIN customers c ON c.id = j.customer_id WHERE j.number LIKE ?1 || '%'
+                 LIMIT ?2",
+            )?;
+            let mut rows = stmt.query(params![upper, MAX_HITS as i64])?;
+            while let Some(r) = rows.next()? {
+                let what: String = r.get(4)?;
+                hits.push(SearchHit {
+                    customer_id: r.get(0)?,
+                    customer_number: r.get(1)?,
+                    display_name: r.get(2)?,
+                    person_name: None,
+                    match_kind: if what == "job" {
+                        MatchKind::JobNumber
+                    } else {
+                        MatchKind::CustomerNumber
+                    },
+                    matched: r.get(3)?,
+                });
+            }
+        }
+
+        if !phone_like && !q.contains('@') {
+            if let Some(fts) = fts_query(q) {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT c.id, c.number, c.display_name, n.name, n.person_id
+                     FROM name_index n JOIN customers c ON c.id = n.customer_id
+                     WHERE name_index MATCH ?1 ORDER BY rank LIMIT ?2",
+                )?;
+                let mut rows = stmt.query(params![fts, MAX_HITS as i64])?;
+                while let Some(r) = rows.next()? {
+                    let name: String = r.get(3)?;
+                    let person: String = r.get(4)?;
+                    hits.push(SearchHit {
+                        customer_id: r.get(0)?,
+                        customer_number: r.get(1)?,
+                        display_name: r.get(2)?,
+                        person_name: (!person.is_empty()).then(|| name.clone()),
+                        match_kind: MatchKind::Name,
+                        matched: name,
+                    });
+                }
+            }
+        }
+        Ok(hits.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn fts_query_quotes_words_and_drops_operators() {
+        assert_eq!(fts_query("marg hug").as_deref(), Some("\"marg\"* \"hug\"*"));
+        assert_eq!(
+            fts_query("o'brien AND \"x").as_deref(),
+            Some("\"o\"* \"brien\"* \"AND\"* \"x\"*")
+        );
+        assert_eq!(fts_query(" -- "), None);
+    }
+}

@@ -1,0 +1,172 @@
+//! The HTTP client for the Baton API: typed requests, typed errors.
+
+use std::time::Duration;
+
+use baton_proto::{
+    ApiError, ChangesPage, ErrorCode, LoginRequest, LoginResponse, PushRequest, PushResponse, SnapshotPage,
+    PROTOCOL_HEADER, PROTOCOL_VERSION,
+};
+use reqwest::{RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::{CoreError, Result};
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+/// Checks and normalises a server URL typed by a user (`http://host:port`, no trailing slash).
+pub fn normalize_server_url(input: &str) -> Result<String> {
+    let trimmed = input.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed).map_err(|e| {
+        CoreError::invalid(
+            ErrorCode::BadRequest,
+            format!("'{trimmed}' is not a server address: {e}"),
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(CoreError::invalid(
+            ErrorCode::BadRequest,
+            "the server address must start with http:// or https://",
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+impl ApiClient {
+    pub fn new(base: &str, token: Option<String>) -> Result<ApiClient> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| CoreError::Internal(format!("building the HTTP client: {e}")))?;
+        Ok(ApiClient {
+            http,
+            base: normalize_server_url(base)?,
+            token,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1{path}", self.base)
+    }
+
+    fn with_headers(&self, req: RequestBuilder) -> RequestBuilder {
+        let req = req.header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T> {
+        let res = self
+            .with_headers(req)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(|e| CoreError::Offline(e.without_url().to_string()))?;
+        let status = res.status();
+        if status.is_success() {
+            return res
+                .json::<T>()
+                .await
+                .map_err(|e| CoreError::Offline(format!("reading the server's answer: {}", e.without_url())));
+        }
+        Err(error_from(status, res.text().await.unwrap_or_default()))
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginResponse> {
+        let body = LoginRequest {
+            username: username.to_string(),
+            password: password.to_string(),
+        };
+        self.send(self.http.post(self.url("/auth/login")).json(&body)).await
+    }
+
+    pub async fn logout(&self) -> Result<()> {
+        let res = self
+            .with_headers(self.http.post(self.url("/auth/logout")))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| CoreError::Offline(e.without_url().to_string()))?;
+        match res.status() {
+            s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(()),
+            s => Err(error_from(s, res.text().await.unwrap_or_default())),
+        }
+    }
+
+    pub async fn snapshot(&self, token: Option<&str>, epoch: Option<&str>, limit: usize) -> Result<SnapshotPage> {
+        let mut q: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+        if let Some(t) = token {
+            q.push(("token", t.to_string()));
+        }
+        if let Some(e) = epoch {
+            q.push(("epoch", e.to_string()));
+        }
+        self.send(self.http.get(self.url("/sync/snapshot")).query(&q)).await
+    }
+
+    pub async fn changes(&self, after: i64, epoch: Option<&str>, limit: usize) -> Result<ChangesPage> {
+        let mut q: Vec<(&str, String)> = vec![("after", after.to_string()), ("limit", limit.to_string())];
+        if let Some(e) = epoch {
+            q.push(("epoch", e.to_string()));
+        }
+        self.send(self.http.get(self.url("/sync/changes")).query(&q)).await
+    }
+
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
+        self.send(self.http.post(self.url("/sync/push")).json(req)).await
+    }
+
+    /// Opens the live poke stream; the caller reads it until it ends or stalls.
+    pub async fn events(&self) -> Result<reqwest::Response> {
+        let res = self
+            .with_headers(self.http.get(self.url("/sync/events")))
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(|e| CoreError::Offline(e.without_url().to_string()))?;
+        if res.status().is_success() {
+            Ok(res)
+        } else {
+            let status = res.status();
+            Err(error_from(status, res.text().await.unwrap_or_default()))
+        }
+    }
+}
+
+fn error_from(status: StatusCode, body: String) -> CoreError {
+    match serde_json::from_str::<ApiError>(&body) {
+        Ok(e) => CoreError::Api(e),
+        // Not our server's JSON (a proxy page, a gateway error): say what happened.
+        Err(_) if status.is_server_error() => CoreError::Offline(format!("the server answered {status}")),
+        Err(_) => CoreError::Api(ApiError::new(
+            ErrorCode::Internal,
+            format!("the server answered {status}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_are_checked_and_normalised() {
+        assert_eq!(
+            normalize_server_url(" http://127.0.0.1:8787/ ").ok().as_deref(),
+            Some("http://127.0.0.1:8787")
+        );
+        for bad in ["", "localhost:8787", "ftp://x", "http://"] {
+            assert!(normalize_server_url(bad).is_err(), "{bad}");
+        }
+    }
+}

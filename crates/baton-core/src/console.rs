@@ -1,0 +1,243 @@
+//! `Console`: a signed-in user's cache and sync engine. What the desktop app's
+//! commands call, and what tests and tools use to act as a console.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use baton_proto::{ContactKind, ErrorCode, Intent};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::{broadcast, watch};
+
+use crate::cache::Cache;
+use crate::client::{normalize_server_url, ApiClient};
+use crate::credentials::{account, SecretStore};
+use crate::error::{CoreError, Result};
+use crate::sync::{SyncHandle, SyncOptions};
+use crate::view::{CustomerView, SearchHit, SessionInfo, SyncStatus};
+
+/// Where a console keeps its files and secrets.
+#[derive(Clone)]
+pub struct ConsoleConfig {
+    /// Holds `session.json` (who was signed in, no secrets) and `caches/`.
+    pub data_dir: PathBuf,
+    pub secrets: Arc<dyn SecretStore>,
+    pub sync: SyncOptions,
+}
+
+impl ConsoleConfig {
+    fn session_file(&self) -> PathBuf {
+        self.data_dir.join("session.json")
+    }
+
+    fn cache_file(&self, server_url: &str, username: &str) -> PathBuf {
+        let digest = Sha256::digest(account(server_url, username).as_bytes());
+        let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        self.data_dir.join("caches").join(format!("{name}.sqlite"))
+    }
+}
+
+/// The last session, as remembered on disk (no token: that is in the keyring).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionFile {
+    server_url: String,
+    user: baton_proto::UserInfo,
+}
+
+fn read_session(path: &Path) -> Option<SessionFile> {
+    let text = std::fs::read_to_string(path).ok()?;
+    match serde_json::from_str(&text) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, path = %path.display(), "ignoring an unreadable session file");
+            None
+        }
+    }
+}
+
+pub struct Console {
+    info: SessionInfo,
+    cfg: ConsoleConfig,
+    api: ApiClient,
+    cache: Cache,
+    sync: SyncHandle,
+}
+
+fn require(field: &str, value: &str, max: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(CoreError::invalid(
+            ErrorCode::BadRequest,
+            format!("{field} is required"),
+        ));
+    }
+    if value.len() > max {
+        return Err(CoreError::invalid(
+            ErrorCode::BadRequest,
+            format!("{field} is too long"),
+        ));
+    }
+    Ok(())
+}
+
+impl Console {
+    /// Signs in against the server, keeps the token in the secret store and starts syncing.
+    pub async fn sign_in(cfg: ConsoleConfig, server_url: &str, username: &str, password: &str) -> Result<Console> {
+        require("server address", server_url, 500)?;
+        require("username", username, 200)?;
+        require("password", password, 1024)?;
+        let server_url = normalize_server_url(server_url)?;
+        let res = ApiClient::new(&server_url, None)?
+            .login(username.trim(), password)
+            .await?;
+        cfg.secrets.set(&account(&server_url, &res.user.username), &res.token)?;
+        std::fs::create_dir_all(&cfg.data_dir)
+            .map_err(|e| CoreError::Internal(format!("creating {}: {e}", cfg.data_dir.display())))?;
+        let file = SessionFile {
+            server_url: server_url.clone(),
+            user: res.user.clone(),
+        };
+        let text = serde_json::to_string_pretty(&file).map_err(|e| CoreError::Internal(e.to_string()))?;
+        std::fs::write(cfg.session_file(), text)
+            .map_err(|e| CoreError::Internal(format!("writing the session file: {e}")))?;
+        tracing::info!(user = %res.user.username, server = %server_url, "signed in");
+        Console::open(
+            cfg,
+            SessionInfo {
+                server_url,
+                user: res.user,
+            },
+            res.token,
+        )
+    }
+
+    /// Reopens the last session if its token is still in the secret store.
+    pub fn resume(cfg: ConsoleConfig) -> Result<Option<Console>> {
+        let Some(file) = read_session(&cfg.session_file()) else {
+            return Ok(None);
+        };
+        let Some(token) = cfg.secrets.get(&account(&file.server_url, &file.user.username))? else {
+            return Ok(None);
+        };
+        Console::open(
+            cfg,
+            SessionInfo {
+                server_url: file.server_url,
+                user: file.user,
+            },
+            token,
+        )
+        .map(Some)
+    }
+
+    /// Who signed in last on this machine (to prefill the sign-in form), if anyone.
+    pub fn last_session(cfg: &ConsoleConfig) -> Option<SessionInfo> {
+        read_session(&cfg.session_file()).map(|f| SessionInfo {
+            server_url: f.server_url,
+            user: f.user,
+        })
+    }
+
+    fn open(cfg: ConsoleConfig, info: SessionInfo, token: String) -> Result<Console> {
+        let cache = Cache::open(&cfg.cache_file(&info.server_url, &info.user.username))?;
+        let api = ApiClient::new(&info.server_url, Some(token))?;
+        let sync = SyncHandle::start(api.clone(), cache.clone(), cfg.sync.clone())?;
+        Ok(Console {
+            info,
+            cfg,
+            api,
+            cache,
+            sync,
+        })
+    }
+
+    /// Signs out: ends the server session (when reachable) and removes the token
+    /// from the secret store. The cache, with any queued edits, stays on disk so
+    /// nothing saved is lost; it is pushed after the next sign-in.
+    pub async fn sign_out(mut self) -> Result<()> {
+        self.sync.stop();
+        if let Err(e) = self.api.logout().await {
+            tracing::warn!(error = %e, "could not end the server session; removing the local token anyway");
+        }
+        self.cfg
+            .secrets
+            .delete(&account(&self.info.server_url, &self.info.user.username))?;
+        match std::fs::remove_file(self.cfg.session_file()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(CoreError::Internal(format!("removing the session file: {e}"))),
+        }
+    }
+
+    pub fn session(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>> {
+        self.cache.search(query)
+    }
+
+    pub fn customer(&self, id: &str) -> Result<CustomerView> {
+        self.cache
+            .customer_view(id)?
+            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that customer is not in your records"))
+    }
+
+    /// Changes one phone number or email of a person: saved locally at once (works
+    /// offline), queued, and pushed. Invalid values are refused before anything is queued.
+    pub fn set_contact_point(
+        &self,
+        customer_id: &str,
+        person_id: &str,
+        contact_point_id: &str,
+        value: &str,
+    ) -> Result<CustomerView> {
+        let current = self.customer(customer_id)?;
+        let point = current
+            .customer
+            .person(person_id)
+            .and_then(|p| p.contacts.iter().find(|c| c.id == contact_point_id))
+            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that contact is not on this customer"))?;
+        if value.trim().is_empty() {
+            let what = if point.kind == ContactKind::Phone {
+                "phone number"
+            } else {
+                "email address"
+            };
+            return Err(CoreError::invalid(
+                ErrorCode::BadRequest,
+                format!("the {what} cannot be empty"),
+            ));
+        }
+        let intent = Intent::SetContactPoint {
+            customer_id: customer_id.to_string(),
+            person_id: person_id.to_string(),
+            contact_point_id: contact_point_id.to_string(),
+            value: value.to_string(),
+            base_value: point.value.clone(),
+        };
+        let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
+        self.cache.enqueue(intent, &by)?;
+        self.sync.nudge();
+        self.customer(customer_id)
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.sync.status()
+    }
+
+    pub fn subscribe_status(&self) -> watch::Receiver<SyncStatus> {
+        self.sync.subscribe_status()
+    }
+
+    pub fn subscribe_changes(&self) -> broadcast::Receiver<Vec<String>> {
+        self.sync.subscribe_changes()
+    }
+
+    pub fn sync_now(&self) {
+        self.sync.nudge();
+    }
+}

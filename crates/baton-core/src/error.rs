@@ -1,0 +1,52 @@
+use baton_proto::{ApiError, ErrorCode};
+
+/// Everything that can go wrong in the client. `to_api()` turns it into the
+/// `{code, message}` the UI receives.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The server (or local validation with the server's rules) refused the request.
+    #[error("{}", .0.message)]
+    Api(ApiError),
+    #[error("cannot reach the server: {0}")]
+    Offline(String),
+    #[error("local cache: {0}")]
+    Storage(#[from] rusqlite::Error),
+    #[error("OS keyring: {0}")]
+    Keyring(String),
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+impl CoreError {
+    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
+        CoreError::Api(ApiError::new(code, message))
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::Api(e) => e.code,
+            CoreError::Offline(_) => ErrorCode::Offline,
+            CoreError::Storage(_) => ErrorCode::Storage,
+            CoreError::Keyring(_) => ErrorCode::Keyring,
+            CoreError::NotSignedIn => ErrorCode::NotSignedIn,
+            CoreError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        match self {
+            CoreError::Api(e) => e.clone(),
+            other => ApiError::new(other.code(), other.to_string()),
+        }
+    }
+}
+
+impl From<baton_proto::contact::ContactError> for CoreError {
+    fn from(e: baton_proto::contact::ContactError) -> Self {
+        CoreError::invalid(e.code, e.message)
+    }
+}

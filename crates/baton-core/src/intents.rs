@@ -1,0 +1,47 @@
+//! Applying an intent to a local copy of a customer: used for the optimistic edit
+//! and to replay unconfirmed edits on top of each server document.
+
+use baton_proto::contact::{normalize_email, normalize_phone};
+use baton_proto::{ContactKind, Customer, ErrorCode, Intent};
+use chrono::{DateTime, Utc};
+
+use crate::error::{CoreError, Result};
+
+/// Validates `intent` against `customer` and applies it. Values are normalised
+/// exactly as the server will (E.164 phones, lower-case emails).
+pub fn apply(customer: &mut Customer, intent: &Intent, by: &str, at: DateTime<Utc>) -> Result<()> {
+    match intent {
+        Intent::SetContactPoint {
+            person_id,
+            contact_point_id,
+            value,
+            ..
+        } => {
+            let person = customer
+                .people
+                .iter_mut()
+                .find(|p| &p.id == person_id)
+                .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that person is not on this customer"))?;
+            let point = person
+                .contacts
+                .iter_mut()
+                .find(|c| &c.id == contact_point_id)
+                .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that contact is not on this person"))?;
+            point.value = match point.kind {
+                ContactKind::Phone => normalize_phone(value)?,
+                ContactKind::Email => normalize_email(value)?,
+            };
+            point.updated_at = at;
+            point.updated_by = by.to_string();
+            customer.updated_at = at;
+            Ok(())
+        }
+    }
+}
+
+/// What an intent changes, so the UI can mark that field.
+pub fn target(intent: &Intent) -> String {
+    match intent {
+        Intent::SetContactPoint { contact_point_id, .. } => format!("contact:{contact_point_id}"),
+    }
+}

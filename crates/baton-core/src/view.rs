@@ -1,0 +1,116 @@
+//! What the console shows, as the UI receives it (TypeScript bindings generated).
+
+use baton_proto::{Customer, ErrorCode, Job, UserInfo};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// How a search result matched what the agent typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum MatchKind {
+    Phone,
+    Email,
+    Name,
+    CustomerNumber,
+    JobNumber,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SearchHit {
+    pub customer_id: String,
+    pub customer_number: String,
+    pub display_name: String,
+    /// The person the match is about (the phone's owner, the named person).
+    pub person_name: Option<String>,
+    pub match_kind: MatchKind,
+    /// What matched, ready to show: "+44 7946 000202 (mobile)".
+    pub matched: String,
+}
+
+/// Where an edit is on its way to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum EditState {
+    /// Saved in the local cache, waiting to reach the server.
+    SavedLocally,
+    /// Accepted by the server.
+    Synced,
+    /// Accepted, but it replaced a value this user had not seen: review it.
+    Conflict,
+    /// Refused by the server; the record shows the server's value again.
+    Rejected,
+}
+
+/// The latest edit of one field, for the marker next to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FieldEdit {
+    pub mutation_id: String,
+    /// What was edited, e.g. `contact:<contact point id>`.
+    pub target: String,
+    pub state: EditState,
+    pub value: String,
+    pub created_at: DateTime<Utc>,
+    pub error_code: Option<ErrorCode>,
+    pub message: Option<String>,
+}
+
+/// One customer as the record screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CustomerView {
+    pub customer: Customer,
+    pub jobs: Vec<Job>,
+    pub edits: Vec<FieldEdit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Connectivity {
+    Connecting,
+    Online,
+    Offline,
+    /// The server no longer accepts this session: sign in again. Edits stay queued.
+    SignedOut,
+    /// The server needs a newer console. Edits stay queued.
+    UpdateRequired,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncStatus {
+    pub connectivity: Connectivity,
+    /// Edits saved locally that the server has not confirmed yet.
+    pub pending: u32,
+    /// Edits the server refused, waiting for the user to look at them.
+    pub rejected: u32,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// True until the first full snapshot is in the cache.
+    pub initial_sync: bool,
+}
+
+impl Default for SyncStatus {
+    fn default() -> Self {
+        SyncStatus {
+            connectivity: Connectivity::Connecting,
+            pending: 0,
+            rejected: 0,
+            last_sync_at: None,
+            last_error: None,
+            initial_sync: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SessionInfo {
+    pub server_url: String,
+    pub user: UserInfo,
+}

@@ -1,0 +1,123 @@
+//! Test harness: a real server on a real port, and real consoles with real cache files.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use baton_core::credentials::MemoryStore;
+use baton_core::view::SyncStatus;
+use baton_core::{Console, ConsoleConfig, SyncOptions};
+use baton_server::RunningServer;
+use tokio::time::Instant;
+
+pub const PASSWORD: &str = baton_server::demo::DEMO_PASSWORD;
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub server: Option<RunningServer>,
+    pub addr: SocketAddr,
+    customers: usize,
+}
+
+impl Harness {
+    pub async fn start(customers: usize) -> Harness {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let server = RunningServer::demo(
+            "127.0.0.1:0".parse().expect("addr"),
+            &dir.path().join("server.sqlite"),
+            customers,
+        )
+        .await
+        .expect("server starts");
+        let addr = server.addr;
+        Harness {
+            dir,
+            server: Some(server),
+            addr,
+            customers,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("server.sqlite")
+    }
+
+    /// Stops the server (as a crash or an outage would look to consoles).
+    pub async fn stop_server(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().await.expect("server stops");
+        }
+    }
+
+    /// Starts the server again on the same address and database.
+    pub async fn restart_server(&mut self) {
+        let server = RunningServer::demo(self.addr, &self.db_path(), self.customers)
+            .await
+            .expect("server restarts");
+        self.server = Some(server);
+    }
+
+    pub fn config(&self, name: &str) -> ConsoleConfig {
+        config_in(self.dir.path(), name)
+    }
+
+    pub async fn console(&self, name: &str, username: &str) -> Console {
+        Console::sign_in(self.config(name), &self.url(), username, PASSWORD)
+            .await
+            .expect("sign in")
+    }
+}
+
+pub fn config_in(dir: &Path, name: &str) -> ConsoleConfig {
+    ConsoleConfig {
+        data_dir: dir.join(name),
+        secrets: Arc::new(MemoryStore::default()),
+        sync: SyncOptions {
+            min_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(400),
+            stream_timeout: Duration::from_secs(5),
+            poll_interval: Duration::from_secs(60),
+            page_size: 25,
+        },
+    }
+}
+
+/// Waits, driven by the console's own change and status events, until `check`
+/// returns Some; panics with `what` after `limit`.
+pub async fn until<T>(
+    console: &Console,
+    limit: Duration,
+    what: &str,
+    mut check: impl FnMut(&Console) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + limit;
+    let mut status = console.subscribe_status();
+    let mut changes = console.subscribe_changes();
+    loop {
+        if let Some(v) = check(console) {
+            return v;
+        }
+        tokio::select! {
+            _ = status.changed() => {}
+            _ = changes.recv() => {}
+            _ = tokio::time::sleep_until(deadline) => {
+                let s: SyncStatus = console.status();
+                panic!("timed out after {limit:?} waiting for {what}; status: {s:?}");
+            }
+        }
+    }
+}
+
+/// Waits until the console finished its first snapshot and is online.
+pub async fn synced(console: &Console) {
+    until(console, Duration::from_secs(20), "the initial sync", |c| {
+        let s = c.status();
+        (!s.initial_sync && s.connectivity == baton_core::view::Connectivity::Online).then_some(())
+    })
+    .await;
+}

@@ -1,0 +1,233 @@
+//! The client against a real server: story 1 end to end, partner fencing,
+//! offline edits across a server outage and a console restart, bad input.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use baton_core::view::{Connectivity, EditState, MatchKind};
+use baton_core::Console;
+use baton_proto::ErrorCode;
+use baton_server::demo::{carrier_only, story1};
+use common::{synced, until, Harness};
+
+fn mother_mobile(c: &Console) -> Option<String> {
+    let view = c.customer(story1::CUSTOMER_ID).ok()?;
+    let mother = view.customer.person(story1::MOTHER_ID)?;
+    mother
+        .contacts
+        .iter()
+        .find(|p| p.id == story1::MOTHER_MOBILE_ID)
+        .map(|p| p.value.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_change_reaches_the_installer_and_partners_stay_fenced() {
+    let h = Harness::start(60).await;
+    let agent = h.console("agent", "alice").await;
+    let installer = h.console("installer", "dan").await;
+    synced(&agent).await;
+    synced(&installer).await;
+
+    // The agent finds the mother by her number, typed the way people say it.
+    let hits = agent.search("07946 000202").expect("search");
+    assert!(
+        hits.iter().any(|h| h.customer_id == story1::CUSTOMER_ID
+            && h.person_name.as_deref() == Some(story1::MOTHER_NAME)
+            && h.match_kind == MatchKind::Phone),
+        "{hits:?}"
+    );
+    // ...and by name as she types it.
+    assert!(agent
+        .search("marg hugh")
+        .expect("search")
+        .iter()
+        .any(|h| h.customer_id == story1::CUSTOMER_ID));
+
+    // The installer sees the mother (its job's contact) but not the son's details.
+    let seen = installer
+        .customer(story1::CUSTOMER_ID)
+        .expect("installer sees its job's customer");
+    assert!(seen.customer.person(story1::MOTHER_ID).is_some());
+    assert!(
+        seen.customer.person(story1::SON_ID).is_none(),
+        "the account holder's details are not the installer's to see"
+    );
+    assert!(seen.jobs.iter().all(|j| j.org_id == "brightline"), "{:?}", seen.jobs);
+
+    // Another partner's customer is nowhere in the installer's cache, by any search.
+    assert!(installer.customer(carrier_only::CUSTOMER_ID).is_err());
+    assert!(installer.search(carrier_only::MOBILE).expect("search").is_empty());
+    assert!(installer.search("Bethany").expect("search").is_empty());
+
+    // The agent changes the mother's mobile; the installer's cache has it in < 2 s.
+    let started = Instant::now();
+    let view = agent
+        .set_contact_point(
+            story1::CUSTOMER_ID,
+            story1::MOTHER_ID,
+            story1::MOTHER_MOBILE_ID,
+            "07946 000999",
+        )
+        .expect("edit is saved locally");
+    assert!(view
+        .edits
+        .iter()
+        .any(|e| e.target == format!("contact:{}", story1::MOTHER_MOBILE_ID)));
+    until(
+        &installer,
+        Duration::from_secs(2),
+        "the installer to see the new number",
+        |c| (mother_mobile(c).as_deref() == Some("+447946000999")).then_some(()),
+    )
+    .await;
+    eprintln!("propagation agent -> installer: {:?}", started.elapsed());
+
+    // The change carries who made it, and the agent's edit is confirmed.
+    let seen = installer.customer(story1::CUSTOMER_ID).expect("customer");
+    let point = seen
+        .customer
+        .person(story1::MOTHER_ID)
+        .and_then(|p| p.contacts.iter().find(|c| c.id == story1::MOTHER_MOBILE_ID))
+        .cloned()
+        .expect("point");
+    assert_eq!(point.updated_by, "Alice Carter (Northwind Electricals)");
+    until(
+        &agent,
+        Duration::from_secs(5),
+        "the agent's edit to be confirmed",
+        |c| {
+            let v = c.customer(story1::CUSTOMER_ID).ok()?;
+            v.edits.iter().any(|e| e.state == EditState::Synced).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(agent.status().pending, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_a_typed_error_and_nothing_is_queued() {
+    let h = Harness::start(10).await;
+    let agent = h.console("agent", "alice").await;
+    synced(&agent).await;
+    let before = agent.customer(story1::CUSTOMER_ID).expect("customer");
+
+    for (value, code) in [
+        ("not a number", ErrorCode::InvalidPhone),
+        ("123", ErrorCode::InvalidPhone),
+        ("   ", ErrorCode::BadRequest),
+    ] {
+        let err = agent
+            .set_contact_point(story1::CUSTOMER_ID, story1::MOTHER_ID, story1::MOTHER_MOBILE_ID, value)
+            .expect_err(value);
+        assert_eq!(err.code(), code, "{value}: {err}");
+    }
+    let err = agent
+        .set_contact_point("cus_nope", story1::MOTHER_ID, story1::MOTHER_MOBILE_ID, "07946 000999")
+        .expect_err("unknown customer");
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    let err = agent
+        .set_contact_point(story1::CUSTOMER_ID, story1::MOTHER_ID, "cp_nope", "07946 000999")
+        .expect_err("unknown contact");
+    assert_eq!(err.code(), ErrorCode::NotFound);
+
+    assert_eq!(agent.cache().outbox_counts().expect("counts"), (0, 0));
+    assert_eq!(agent.customer(story1::CUSTOMER_ID).expect("customer"), before);
+
+    // Wrong password and a bad server address are typed errors too.
+    let err = Console::sign_in(h.config("x"), &h.url(), "alice", "wrong")
+        .await
+        .err()
+        .expect("wrong password");
+    assert_eq!(err.code(), ErrorCode::Unauthenticated);
+    let err = Console::sign_in(h.config("x"), "localhost:1", "alice", "pw")
+        .await
+        .err()
+        .expect("bad url");
+    assert_eq!(err.code(), ErrorCode::BadRequest);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_edit_survives_an_outage_and_a_restart_then_syncs_by_itself() {
+    let mut h = Harness::start(10).await;
+    let cfg = h.config("agent");
+    let agent = Console::sign_in(cfg.clone(), &h.url(), "alice", common::PASSWORD)
+        .await
+        .expect("sign in");
+    synced(&agent).await;
+
+    h.stop_server().await;
+    until(
+        &agent,
+        Duration::from_secs(10),
+        "the console to notice it is offline",
+        |c| (c.status().connectivity == Connectivity::Offline).then_some(()),
+    )
+    .await;
+
+    // Edit while offline: saved locally, shown at once, queued.
+    let view = agent
+        .set_contact_point(
+            story1::CUSTOMER_ID,
+            story1::MOTHER_ID,
+            story1::MOTHER_MOBILE_ID,
+            "+44 7946 000444",
+        )
+        .expect("offline edit is saved");
+    assert_eq!(mother_mobile(&agent).as_deref(), Some("+447946000444"));
+    assert!(view.edits.iter().any(|e| e.state == EditState::SavedLocally));
+    until(&agent, Duration::from_secs(5), "the edit to count as pending", |c| {
+        (c.status().pending == 1).then_some(())
+    })
+    .await;
+
+    // The console process goes away and comes back (same files, same keyring).
+    drop(agent);
+    let agent = Console::resume(cfg)
+        .expect("resume")
+        .expect("the session resumes from disk and keyring");
+    assert_eq!(
+        agent.cache().outbox_counts().expect("counts").0,
+        1,
+        "the queued edit survived the restart"
+    );
+    assert_eq!(mother_mobile(&agent).as_deref(), Some("+447946000444"));
+    assert_eq!(agent.cache().integrity_check().expect("check"), "ok");
+
+    // The server comes back: the queue drains with no user action.
+    h.restart_server().await;
+    until(&agent, Duration::from_secs(15), "the queue to drain", |c| {
+        let s = c.status();
+        (s.pending == 0 && s.connectivity == Connectivity::Online).then_some(())
+    })
+    .await;
+
+    // Another console, fresh from the server, sees the edit: it reached the server once.
+    let installer = h.console("installer", "dan").await;
+    synced(&installer).await;
+    assert_eq!(mother_mobile(&installer).as_deref(), Some("+447946000444"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_snapshot_arrives_in_pages_and_matches_the_server() {
+    let h = Harness::start(120).await;
+    let agent = h.console("agent", "alice").await;
+    synced(&agent).await;
+    let (customers, jobs) = agent.cache().counts().expect("counts");
+    assert_eq!(customers, 120);
+    let server_jobs: i64 = rusqlite_count(&h.db_path(), "SELECT COUNT(*) FROM jobs");
+    assert_eq!(jobs as i64, server_jobs);
+
+    let installer = h.console("installer", "dan").await;
+    synced(&installer).await;
+    let (_, jobs) = installer.cache().counts().expect("counts");
+    assert_eq!(
+        jobs as i64,
+        rusqlite_count(&h.db_path(), "SELECT COUNT(*) FROM jobs WHERE org_id = 'brightline'")
+    );
+}
+
+fn rusqlite_count(db: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("open server db");
+    conn.query_row(sql, [], |r| r.get(0)).expect("count")
+}
