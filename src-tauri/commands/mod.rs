@@ -1,0 +1,6 @@
+//! IPC commands, one module per domain. Each is thin: get the console, call
+//! baton-core, map the error.
+
+pub mod customers;
+pub mod session;
+pub mod sync;

@@ -1,0 +1,60 @@
+// The one typed path from the UI to the Rust side. Every command and event the UI
+// uses is declared here with types generated from the Rust definitions
+// (src/lib/bindings, written by `cargo test`): no `any` crosses IPC.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { ApiError } from "../bindings/ApiError";
+import type { CustomerView } from "../bindings/CustomerView";
+import type { ErrorCode } from "../bindings/ErrorCode";
+import type { SearchHit } from "../bindings/SearchHit";
+import type { SessionInfo } from "../bindings/SessionInfo";
+import type { SessionState } from "../bindings/SessionState";
+import type { SyncStatus } from "../bindings/SyncStatus";
+
+/** A failed command, with the server's or client's machine-readable code. */
+export class BackendError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function isApiError(value: unknown): value is ApiError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === "string" &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e: unknown) {
+    if (isApiError(e)) throw new BackendError(e.code, e.message);
+    throw new BackendError("internal", String(e));
+  }
+}
+
+export const backend = {
+  sessionGet: () => call<SessionState>("session_get"),
+  signIn: (serverUrl: string, username: string, password: string) =>
+    call<SessionInfo>("sign_in", { serverUrl, username, password }),
+  signOut: () => call<null>("sign_out"),
+  search: (query: string) => call<SearchHit[]>("search", { query }),
+  customerGet: (id: string) => call<CustomerView>("customer_get", { id }),
+  contactUpdate: (customerId: string, personId: string, contactPointId: string, value: string) =>
+    call<CustomerView>("contact_update", { customerId, personId, contactPointId, value }),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  syncNow: () => call<null>("sync_now"),
+};
+
+export const events = {
+  onSyncStatus: (handler: (status: SyncStatus) => void): Promise<UnlistenFn> =>
+    listen<SyncStatus>("sync-status", (e) => handler(e.payload)),
+  /** Ids of customers whose record changed; empty means "refresh whatever you show". */
+  onCustomersChanged: (handler: (ids: string[]) => void): Promise<UnlistenFn> =>
+    listen<string[]>("customers-changed", (e) => handler(e.payload)),
+};

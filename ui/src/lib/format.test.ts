@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { formatAgo, formatPhone, syncSummary } from "./format";
+import type { SyncStatus } from "./bindings/SyncStatus";
+
+const base: SyncStatus = {
+  connectivity: "online",
+  pending: 0,
+  rejected: 0,
+  last_sync_at: null,
+  last_error: null,
+  initial_sync: false,
+};
+
+describe("formatPhone", () => {
+  it("groups UK numbers the way people read them", () => {
+    expect(formatPhone("+447946000202")).toBe("+44 7946 000202");
+    expect(formatPhone("+441865123456")).toBe("+44 1865 123456");
+  });
+  it("groups North American numbers", () => {
+    expect(formatPhone("+12025550143")).toBe("+1 202 555 0143");
+  });
+  it("leaves anything that is not E.164 alone", () => {
+    expect(formatPhone("07946 000202")).toBe("07946 000202");
+  });
+});
+
+describe("syncSummary", () => {
+  it("says all is synced when online with nothing pending", () => {
+    expect(syncSummary(base)).toBe("Online · all changes synced");
+  });
+  it("counts waiting edits offline, singular and plural", () => {
+    expect(syncSummary({ ...base, connectivity: "offline", pending: 1 })).toBe("Offline · 1 edit waiting to sync");
+    expect(syncSummary({ ...base, connectivity: "offline", pending: 3 })).toBe("Offline · 3 edits waiting to sync");
+  });
+  it("shows rejected edits and an expired session", () => {
+    expect(syncSummary({ ...base, connectivity: "signed_out", rejected: 2 })).toBe("Session expired · 2 rejected");
+  });
+});
+
+describe("formatAgo", () => {
+  const now = new Date("2026-11-23T12:00:00Z");
+  it("uses coarse relative times", () => {
+    expect(formatAgo("2026-11-23T11:59:50Z", now)).toBe("just now");
+    expect(formatAgo("2026-11-23T11:50:00Z", now)).toBe("10 min ago");
+    expect(formatAgo("2026-11-23T09:00:00Z", now)).toBe("3 h ago");
+  });
+});

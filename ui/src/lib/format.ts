@@ -1,0 +1,82 @@
+// Display helpers with logic worth testing (see format.test.ts).
+import type { Connectivity } from "./bindings/Connectivity";
+import type { EditState } from "./bindings/EditState";
+import type { JobStatus } from "./bindings/JobStatus";
+import type { PersonRole } from "./bindings/PersonRole";
+import type { SyncStatus } from "./bindings/SyncStatus";
+
+/** "+447946000202" -> "+44 7946 000202"; other countries grouped from the end. */
+export function formatPhone(e164: string): string {
+  if (!/^\+\d{6,15}$/.test(e164)) return e164;
+  if (e164.startsWith("+44")) {
+    const rest = e164.slice(3);
+    return rest.length === 10 ? `+44 ${rest.slice(0, 4)} ${rest.slice(4)}` : `+44 ${rest}`;
+  }
+  if (e164.startsWith("+1") && e164.length === 12) {
+    return `+1 ${e164.slice(2, 5)} ${e164.slice(5, 8)} ${e164.slice(8)}`;
+  }
+  return e164;
+}
+
+const ROLE_LABELS: Record<PersonRole, string> = {
+  account_holder: "Account holder",
+  site_contact: "On-site contact",
+  authorised_third_party: "Authorised third party",
+};
+export const roleLabel = (r: PersonRole): string => ROLE_LABELS[r];
+
+const STATUS_LABELS: Record<JobStatus, string> = {
+  created: "Created",
+  scheduled: "Scheduled",
+  en_route: "En route",
+  at_depot: "At depot",
+  delayed: "Delayed",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+export const jobStatusLabel = (s: JobStatus): string => STATUS_LABELS[s];
+
+const EDIT_LABELS: Record<EditState, string> = {
+  saved_locally: "Saved locally",
+  synced: "Synced",
+  conflict: "Conflict",
+  rejected: "Rejected",
+};
+export const editStateLabel = (s: EditState): string => EDIT_LABELS[s];
+
+/** A time window on one day: "Tue 24 Nov, 10:00–12:00". */
+export function formatWindow(start: string | null, end: string | null, locale = "en-GB"): string {
+  if (!start) return "Not booked";
+  const s = new Date(start);
+  const day = s.toLocaleDateString(locale, { weekday: "short", day: "numeric", month: "short" });
+  const time = (d: Date) => d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  return end ? `${day}, ${time(s)}–${time(new Date(end))}` : `${day}, ${time(s)}`;
+}
+
+/** "just now", "5 min ago", "3 h ago", else a date. */
+export function formatAgo(iso: string, now: Date = new Date()): string {
+  const seconds = Math.round((now.getTime() - new Date(iso).getTime()) / 1000);
+  if (seconds < 45) return "just now";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+}
+
+const CONNECTIVITY_LABELS: Record<Connectivity, string> = {
+  connecting: "Connecting…",
+  online: "Online",
+  offline: "Offline",
+  signed_out: "Session expired",
+  update_required: "Update required",
+};
+
+/** The status-bar sentence: "Online · all changes synced", "Offline · 2 edits waiting". */
+export function syncSummary(s: SyncStatus): string {
+  const parts = [CONNECTIVITY_LABELS[s.connectivity]];
+  if (s.initial_sync && s.connectivity === "online") parts.push("loading records");
+  if (s.pending > 0) parts.push(`${s.pending} ${s.pending === 1 ? "edit" : "edits"} waiting to sync`);
+  else if (s.connectivity === "online" && !s.initial_sync) parts.push("all changes synced");
+  if (s.rejected > 0) parts.push(`${s.rejected} rejected`);
+  return parts.join(" · ");
+}
