@@ -1,0 +1,54 @@
+# Baton — build, run and test. `make help` lists the targets.
+# `make test` is exactly what CI runs (.ci/run).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts -type f 2>/dev/null)
+
+.PHONY: help deps deps-test ui build run test lint fmt unit e2e bindings clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+deps: ## Install missing system and npm packages for building and running
+	@scripts/deps.sh
+
+deps-test: ## Also install what the tests need (WebKitWebDriver, tauri-driver)
+	@scripts/deps.sh test
+
+ui/dist/index.html: $(UI_SOURCES) package-lock.json
+	npm run build --workspace ui
+
+ui: deps ui/dist/index.html ## Build the console UI (ui/dist)
+
+build: ui ## Build the release app and server
+	$(CARGO) build --release -p baton -p baton-server
+
+run: build ## Start the demo server and open the console signed in to it
+	@scripts/run-demo.sh
+
+fmt: ## Format the Rust code
+	$(CARGO) fmt --all
+
+lint: deps-test ui ## Format check, clippy -D warnings, UI type check
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	npm run check --workspace ui
+
+unit: deps-test ui ## Rust unit and integration tests (real server, real SQLite), UI unit tests, bindings drift
+	$(CARGO) test --workspace --exclude baton
+	$(CARGO) test -p baton --lib
+	npm test --workspace ui
+	@scripts/check-bindings.sh
+
+e2e: deps-test ui ## End-to-end: the release app under Xvfb driven over WebDriver
+	$(CARGO) build --release -p baton --test e2e
+	scripts/headless.sh $(CARGO) test --release -p baton --test e2e -- --nocapture
+
+test: lint unit e2e ## Everything CI runs
+
+clean: ## Remove build outputs
+	$(CARGO) clean
+	rm -rf ui/dist node_modules

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what Baton needs to build and run on Debian/Ubuntu, skipping what is
+# already there. `deps.sh test` adds what the end-to-end tests need.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs="build-essential pkg-config curl file libwebkit2gtk-4.1-dev libsoup-3.0-dev
+  libayatana-appindicator3-dev librsvg2-dev libssl-dev libsecret-1-dev libdbus-1-dev"
+# A virtual display and a Secret Service keyring, for headless runs and tests.
+headless_pkgs="xvfb xauth gnome-keyring dbus-x11 libsecret-tools"
+test_pkgs="webkit2gtk-driver imagemagick"
+
+wanted="$build_pkgs $headless_pkgs"
+[ "${1:-}" = "test" ] && wanted="$wanted $test_pkgs"
+
+missing=""
+for p in $wanted; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "Installing Debian packages:$missing"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "Installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+
+if [ "${1:-}" = "test" ] && ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+  echo "Installing tauri-driver (WebDriver for the end-to-end tests)"
+  cargo install tauri-driver --locked
+fi

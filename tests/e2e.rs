@@ -1,0 +1,243 @@
+//! End to end: the real release app in a real window (Xvfb), driven over WebDriver
+//! (tauri-driver + WebKitWebDriver), against the real server over real HTTP, with a
+//! partner's console (baton-core as a library) watching for the change.
+//!
+//! Run it with `make e2e` (or `make test`), which builds the UI, starts Xvfb and a
+//! D-Bus session with an unlocked Secret Service keyring, and installs tauri-driver.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use baton_core::credentials::MemoryStore;
+use baton_core::view::Connectivity;
+use baton_core::{Console, ConsoleConfig, SyncOptions};
+use baton_server::demo::{carrier_only, story1, DEMO_PASSWORD};
+use baton_server::RunningServer;
+use fantoccini::{Client, ClientBuilder, Locator};
+// WebDriver runs on loopback over plain HTTP: no TLS stack needed.
+use hyper_util::client::legacy::connect::HttpConnector;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    match home.map(|h| h.join("bin/tauri-driver")) {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// tauri-driver, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(data_dir: &Path) -> Result<Driver> {
+        let port = free_port()?;
+        let native = free_port()?;
+        let child = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("BATON_DATA_DIR", data_dir)
+            .env_remove("BATON_SERVER_URL")
+            .env_remove("BATON_USERNAME")
+            .env_remove("BATON_PASSWORD")
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting tauri-driver (install it with `cargo install tauri-driver --locked`)")?;
+        Ok(Driver { child, port })
+    }
+
+    /// Connects once the driver accepts connections (it takes a moment to bind).
+    async fn connect(&self, app: &Path) -> Result<Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        caps.insert("browserName".into(), serde_json::json!("wry"));
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => return Ok(c),
+                // tauri-driver gives no readiness signal: retry the connection
+                // until it binds (a readiness poll, not a synchronisation sleep).
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+                Err(e) => bail!("could not open a WebDriver session on {url}: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn partner_config(dir: &Path) -> ConsoleConfig {
+    ConsoleConfig {
+        data_dir: dir.join("installer"),
+        secrets: Arc::new(MemoryStore::default()),
+        sync: SyncOptions::default(),
+    }
+}
+
+fn mother_mobile(c: &Console) -> Option<String> {
+    let view = c.customer(story1::CUSTOMER_ID).ok()?;
+    let mother = view.customer.person(story1::MOTHER_ID)?;
+    mother
+        .contacts
+        .iter()
+        .find(|p| p.id == story1::MOTHER_MOBILE_ID)
+        .map(|p| p.value.clone())
+}
+
+/// Waits on the partner console's own change events until `check` holds.
+async fn until(console: &Console, limit: Duration, mut check: impl FnMut(&Console) -> bool) -> Result<Duration> {
+    let started = Instant::now();
+    let mut changes = console.subscribe_changes();
+    let mut status = console.subscribe_status();
+    loop {
+        if check(console) {
+            return Ok(started.elapsed());
+        }
+        let left = limit.checked_sub(started.elapsed()).unwrap_or_default();
+        tokio::select! {
+            _ = changes.recv() => {}
+            _ = status.changed() => {}
+            _ = tokio::time::sleep(left) => bail!("condition not met within {limit:?}; status {:?}", console.status()),
+        }
+    }
+}
+
+async fn css(client: &Client, selector: &str) -> Result<fantoccini::elements::Element> {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(selector))
+        .await
+        .with_context(|| format!("waiting for `{selector}`"))
+}
+
+async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
+    let png = client.screenshot().await?;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(name), png)?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_changes_the_mothers_mobile_and_the_installer_sees_it() -> Result<()> {
+    if std::env::var_os("DISPLAY").is_none() {
+        bail!("no DISPLAY: run the end-to-end tests through `make e2e`, which starts Xvfb");
+    }
+    let tmp = tempfile::tempdir()?;
+    let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
+    let url = server.url();
+
+    // The installer's dispatcher, signed in through baton-core, with a synced cache.
+    let installer = Console::sign_in(partner_config(tmp.path()), &url, "dan", DEMO_PASSWORD).await?;
+    until(&installer, WAIT, |c| {
+        let s = c.status();
+        !s.initial_sync && s.connectivity == Connectivity::Online
+    })
+    .await?;
+    assert_eq!(mother_mobile(&installer).as_deref(), Some(story1::MOTHER_MOBILE));
+
+    // The real app, fresh data dir, signed in through its own form as an in-house agent.
+    let driver = Driver::start(&tmp.path().join("app"))?;
+    let client = driver.connect(Path::new(env!("CARGO_BIN_EXE_baton"))).await?;
+    let outcome = drive(&client, &url, &installer).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&client, "e2e-failure.png").await;
+    }
+    client.close().await?;
+    drop(driver);
+    let propagation = outcome?;
+    println!("e2e propagation (Enter in the agent's app -> installer's cache): {propagation:?}");
+
+    // The installer can see nothing of a customer whose only job is the carrier's.
+    assert!(installer.customer(carrier_only::CUSTOMER_ID).is_err());
+    assert!(installer.search(carrier_only::MOBILE)?.is_empty());
+    assert!(installer.search(carrier_only::NAME)?.is_empty());
+    server.stop().await?;
+    Ok(())
+}
+
+async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Duration> {
+    let server_field = css(client, "#server-url").await?;
+    server_field.clear().await?;
+    server_field.send_keys(url).await?;
+    css(client, "#username").await?.send_keys("alice").await?;
+    css(client, "#password").await?.send_keys(DEMO_PASSWORD).await?;
+    css(client, "#sign-in").await?.click().await?;
+
+    // Screen pop by phone number, typed the way a caller reads it out.
+    let search = css(client, "#search").await?;
+    css(client, "#sync-summary[data-connectivity='online']").await?;
+    search.send_keys("07946 000202").await?;
+    css(
+        client,
+        &format!("button.result[data-customer-id='{}']", story1::CUSTOMER_ID),
+    )
+    .await?
+    .click()
+    .await?;
+    let row = format!("[data-contact-id='{}']", story1::MOTHER_MOBILE_ID);
+    css(client, &format!("{row} .contact-edit-button"))
+        .await?
+        .click()
+        .await?;
+
+    // A malformed number is refused in place; the typed text stays for correction.
+    let input = css(client, &format!("{row} .contact-input")).await?;
+    input.clear().await?;
+    input.send_keys("0794 6x").await?;
+    css(client, &format!("{row} .contact-save")).await?.click().await?;
+    let error = css(client, &format!("{row} .contact-error")).await?.text().await?;
+    if !error.contains("not") {
+        bail!("expected a validation message, got {error:?}");
+    }
+    save_screenshot(client, "contact-validation.png").await?;
+
+    input.clear().await?;
+    input.send_keys("07946 000999").await?;
+    input.send_keys("\u{E007}").await?; // Enter
+    let started = Instant::now();
+    until(installer, Duration::from_secs(2), |c| {
+        mother_mobile(c).as_deref() == Some("+447946000999")
+    })
+    .await
+    .context("the installer did not see the new number within 2 seconds")?;
+    let propagation = started.elapsed();
+
+    // The agent sees the edit confirmed, and the record shows the new number.
+    css(client, &format!("{row} .state-synced")).await?;
+    let shown = css(client, &format!("{row} .contact-value")).await?.text().await?;
+    if shown != "+44 7946 000999" {
+        bail!("the record shows {shown:?}");
+    }
+    css(client, "#sync-summary[data-pending='0']").await?;
+    save_screenshot(client, "console-record.png").await?;
+    Ok(propagation)
+}
