@@ -103,11 +103,8 @@ fn partner_config(dir: &Path) -> ConsoleConfig {
 
 fn mother_mobile(c: &Console) -> Option<String> {
     let view = c.customer(story1::CUSTOMER_ID).ok()?;
-    let mother = view.customer.person(story1::MOTHER_ID)?;
-    mother
-        .contacts
-        .iter()
-        .find(|p| p.id == story1::MOTHER_MOBILE_ID)
+    view.customer
+        .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
         .map(|p| p.value.clone())
 }
 

@@ -198,8 +198,7 @@ impl Console {
         let current = self.customer(customer_id)?;
         let point = current
             .customer
-            .person(person_id)
-            .and_then(|p| p.contacts.iter().find(|c| c.id == contact_point_id))
+            .contact_point(person_id, contact_point_id)
             .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that contact is not on this customer"))?;
         if value.trim().is_empty() {
             let what = if point.kind == ContactKind::Phone {

@@ -13,11 +13,8 @@ use common::{synced, until, Harness};
 
 fn mother_mobile(c: &Console) -> Option<String> {
     let view = c.customer(story1::CUSTOMER_ID).ok()?;
-    let mother = view.customer.person(story1::MOTHER_ID)?;
-    mother
-        .contacts
-        .iter()
-        .find(|p| p.id == story1::MOTHER_MOBILE_ID)
+    view.customer
+        .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
         .map(|p| p.value.clone())
 }
 
@@ -87,9 +84,7 @@ async fn a_contact_change_reaches_the_installer_and_partners_stay_fenced() {
     let seen = installer.customer(story1::CUSTOMER_ID).expect("customer");
     let point = seen
         .customer
-        .person(story1::MOTHER_ID)
-        .and_then(|p| p.contacts.iter().find(|c| c.id == story1::MOTHER_MOBILE_ID))
-        .cloned()
+        .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
         .expect("point");
     assert_eq!(point.updated_by, "Alice Carter (Northwind Electricals)");
     until(

@@ -94,6 +94,14 @@ impl Customer {
     pub fn person(&self, id: &str) -> Option<&Person> {
         self.people.iter().find(|p| p.id == id)
     }
+
+    /// One contact point of one person of this customer.
+    pub fn contact_point(&self, person_id: &str, contact_point_id: &str) -> Option<&ContactPoint> {
+        self.person(person_id)?
+            .contacts
+            .iter()
+            .find(|c| c.id == contact_point_id)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

@@ -175,13 +175,11 @@ fn set_contact_point(
         .ok_or_else(|| ServerError::not_found("customer"))?;
     let visible = docs::customer_for_scope(conn, &caller.scope(), &customer)?
         .ok_or_else(|| ServerError::not_found("customer"))?;
-    let person = visible
-        .person(person_id)
-        .ok_or_else(|| ServerError::not_found("person"))?;
-    let point = person
-        .contacts
-        .iter()
-        .find(|c| c.id == contact_point_id)
+    if visible.person(person_id).is_none() {
+        return Err(ServerError::not_found("person"));
+    }
+    let point = visible
+        .contact_point(person_id, contact_point_id)
         .ok_or_else(|| ServerError::not_found("contact point"))?;
 
     let normalized = match point.kind {

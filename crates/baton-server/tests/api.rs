@@ -313,9 +313,7 @@ async fn pushes_are_idempotent_rejections_never_block_and_conflicts_are_kept() {
     let Record::Customer(c) = record.as_ref() else {
         panic!("expected a customer, got {record:?}")
     };
-    let mobile = c
-        .person(story1::MOTHER_ID)
-        .and_then(|p| p.contacts.iter().find(|x| x.id == story1::MOTHER_MOBILE_ID));
+    let mobile = c.contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID);
     assert_eq!(mobile.map(|m| m.value.as_str()), Some("+447946000555"));
     assert!(c.person(story1::SON_ID).is_none());
     assert!(

@@ -206,8 +206,7 @@ fn normalised(intent: Intent, applied: &Customer) -> Intent {
             ..
         } => {
             let value = applied
-                .person(&person_id)
-                .and_then(|p| p.contacts.iter().find(|c| c.id == contact_point_id))
+                .contact_point(&person_id, &contact_point_id)
                 .map(|c| c.value.clone())
                 .unwrap_or_default();
             Intent::SetContactPoint {
