@@ -257,24 +257,39 @@ impl Engine {
     async fn pull(&self) -> Result<()> {
         let cursor = self.cache.sync_cursor()?;
         if cursor.cursor.is_none() {
-            let mut token = cursor.snapshot_token.clone();
-            let mut first = token.is_none();
-            loop {
-                let page = self
-                    .api
-                    .snapshot(token.as_deref(), cursor.epoch.as_deref(), self.opts.page_size)
-                    .await?;
-                let cache = self.cache.clone();
-                let next = page.next_token.clone();
-                let changed = tokio::task::spawn_blocking(move || cache.apply_snapshot_page(&page, first))
+            // The next page is fetched while this one is stored, so the network and
+            // the server overlap with SQLite. Each page still commits with its own
+            // resume token: a crash resumes after the last stored page.
+            let fetch = |token: Option<String>| {
+                let api = self.api.clone();
+                let epoch = cursor.epoch.clone();
+                let limit = self.opts.page_size;
+                tokio::spawn(async move { api.snapshot(token.as_deref(), epoch.as_deref(), limit).await })
+            };
+            let mut first = cursor.snapshot_token.is_none();
+            let mut next = Some(fetch(cursor.snapshot_token.clone()));
+            while let Some(pending) = next.take() {
+                let page = pending
                     .await
-                    .map_err(|e| CoreError::Internal(format!("snapshot task: {e}")))??;
+                    .map_err(|e| CoreError::Internal(format!("snapshot fetch task: {e}")))??;
+                if let Some(t) = &page.next_token {
+                    next = Some(fetch(Some(t.clone())));
+                }
+                let cache = self.cache.clone();
+                let stored = tokio::task::spawn_blocking(move || cache.apply_snapshot_page(&page, first))
+                    .await
+                    .map_err(|e| CoreError::Internal(format!("snapshot task: {e}")));
+                let changed = match stored {
+                    Ok(Ok(changed)) => changed,
+                    Ok(Err(e)) | Err(e) => {
+                        if let Some(n) = next {
+                            n.abort();
+                        }
+                        return Err(e);
+                    }
+                };
                 first = false;
                 self.emit(changed);
-                match next {
-                    Some(t) => token = Some(t),
-                    None => break,
-                }
             }
             self.status.send_modify(|s| s.initial_sync = false);
         } else {

@@ -98,6 +98,18 @@ async fn a_contact_change_reaches_the_installer_and_partners_stay_fenced() {
     )
     .await;
     assert_eq!(agent.status().pending, 0);
+
+    // Re-indexing on the edit kept the name index exact: one hit per person, no stale rows.
+    let margarets: Vec<_> = agent
+        .search("margaret hughes")
+        .expect("search")
+        .into_iter()
+        .filter(|h| h.person_name.as_deref() == Some(story1::MOTHER_NAME))
+        .collect();
+    assert_eq!(margarets.len(), 1, "{margarets:?}");
+    for c in [&agent, &installer] {
+        assert_eq!(c.cache().integrity_check().expect("check"), "ok");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

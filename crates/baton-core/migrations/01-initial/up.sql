@@ -32,10 +32,22 @@ CREATE TABLE contact_index (
 CREATE INDEX contact_index_value ON contact_index(value);
 CREATE INDEX contact_index_customer ON contact_index(customer_id);
 
+-- Names for search. The FTS5 index is external-content over `name_rows`, so a
+-- customer's rows are found (and deleted) through an ordinary index. The cache
+-- code keeps the two in step; during a snapshot it skips the FTS index and
+-- rebuilds it once at the end (sync_state 'names_stale').
+CREATE TABLE name_rows (
+    id          INTEGER PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    person_id   TEXT NOT NULL,        -- '' for the account's display name
+    name        TEXT NOT NULL
+);
+CREATE INDEX name_rows_customer ON name_rows(customer_id);
+
 CREATE VIRTUAL TABLE name_index USING fts5(
-    customer_id UNINDEXED,
-    person_id UNINDEXED,
     name,
+    content = 'name_rows',
+    content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 

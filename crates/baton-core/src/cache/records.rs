@@ -25,50 +25,137 @@ fn cursor(conn: &Connection) -> Result<i64> {
     Ok(state::get(conn, "cursor")?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
-/// Rebuilds `doc` for `customer_id`: the server's document with every edit the
-/// feed has not yet confirmed replayed on top, in the order the user made them.
+/// Whether any edit still waits for the feed to confirm it. When none does (the
+/// common case, and always during a first snapshot), storing a document skips
+/// the per-customer replay query.
+fn has_unconfirmed_edits(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' OR (state = 'applied' AND applied_seq > ?1))",
+        [cursor(conn)?],
+        |r| r.get(0),
+    )?)
+}
+
+/// The user's view of a customer: the server's document with every edit the feed
+/// has not yet confirmed replayed on top, in the order the user made them.
+/// `None` when no edit applies, i.e. the view is the server's document.
+fn replay_edits(conn: &Connection, server: &Customer) -> Result<Option<Customer>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT intent, created_at FROM outbox
+         WHERE customer_id = ?1 AND (state = 'pending' OR (state = 'applied' AND applied_seq > ?2))
+         ORDER BY client_seq",
+    )?;
+    let mut rows = stmt.query(params![server.id, cursor(conn)?])?;
+    let mut view: Option<Customer> = None;
+    while let Some(r) = rows.next()? {
+        let intent: Intent = decode(&r.get::<_, String>(0)?)?;
+        let at: DateTime<Utc> = r.get::<_, String>(1)?.parse().unwrap_or_else(|_| Utc::now());
+        let doc = view.get_or_insert_with(|| server.clone());
+        // An edit that no longer applies (the person was removed) is left for the
+        // server to reject; the view simply shows the server's state.
+        if let Err(e) = intents::apply(doc, &intent, "you (not yet synced)", at) {
+            tracing::debug!(customer_id = %server.id, error = %e, "queued edit does not apply to the current document");
+        }
+    }
+    Ok(view)
+}
+
+/// What storing documents in one transaction has to do, decided once per transaction.
+#[derive(Clone, Copy)]
+struct Writes {
+    /// Some edits await confirmation: replay them onto each stored document.
+    replay: bool,
+    /// Keep the FTS name index in step (false while a snapshot rebuilds it).
+    names_live: bool,
+}
+
+impl Writes {
+    fn current(conn: &Connection) -> Result<Writes> {
+        Ok(Writes {
+            replay: has_unconfirmed_edits(conn)?,
+            names_live: !names_stale(conn)?,
+        })
+    }
+}
+
+/// Stores the server's document and the user's view of it, and indexes the view.
+fn store_customer(conn: &Connection, server: &Customer, w: Writes) -> Result<()> {
+    let server_json = encode(server)?;
+    let view = if w.replay { replay_edits(conn, server)? } else { None };
+    let (doc, doc_json) = match &view {
+        Some(v) => (v, encode(v)?),
+        None => (server, server_json.clone()),
+    };
+    conn.prepare_cached(
+        "INSERT INTO customers (id, number, display_name, server_doc, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET number = excluded.number, display_name = excluded.display_name,
+                                       server_doc = excluded.server_doc, doc = excluded.doc",
+    )?
+    .execute(params![
+        server.id,
+        server.number,
+        doc.display_name,
+        server_json,
+        doc_json
+    ])?;
+    index_customer(conn, doc, w.names_live)
+}
+
+/// Rebuilds the view of a cached customer after its edits changed state.
 pub(super) fn refresh_customer(conn: &Connection, customer_id: &str) -> Result<()> {
     let server: Option<String> = conn
         .query_row("SELECT server_doc FROM customers WHERE id = ?1", [customer_id], |r| {
             r.get(0)
         })
         .optional()?;
-    let Some(server) = server else { return Ok(()) };
-    let mut doc: Customer = decode(&server)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT intent, created_at FROM outbox
-         WHERE customer_id = ?1 AND (state = 'pending' OR (state = 'applied' AND applied_seq > ?2))
-         ORDER BY client_seq",
-    )?;
-    let mut rows = stmt.query(params![customer_id, cursor(conn)?])?;
-    while let Some(r) = rows.next()? {
-        let intent: Intent = decode(&r.get::<_, String>(0)?)?;
-        let at: DateTime<Utc> = r.get::<_, String>(1)?.parse().unwrap_or_else(|_| Utc::now());
-        // An edit that no longer applies (the person was removed) is left for the
-        // server to reject; the view simply shows the server's state.
-        if let Err(e) = intents::apply(&mut doc, &intent, "you (not yet synced)", at) {
-            tracing::debug!(customer_id, error = %e, "queued edit does not apply to the current document");
+    match server {
+        Some(server) => {
+            let w = Writes {
+                replay: true,
+                names_live: !names_stale(conn)?,
+            };
+            store_customer(conn, &decode(&server)?, w)
         }
+        None => Ok(()),
     }
-    conn.prepare_cached("UPDATE customers SET doc = ?1, display_name = ?2 WHERE id = ?3")?
-        .execute(params![encode(&doc)?, doc.display_name, customer_id])?;
-    index_customer(conn, &doc)
 }
 
-fn index_customer(conn: &Connection, c: &Customer) -> Result<()> {
+/// Whether the name index is being rebuilt (a snapshot is under way): then
+/// writes skip it and the snapshot's last page rebuilds it in one pass.
+fn names_stale(conn: &Connection) -> Result<bool> {
+    Ok(state::get(conn, "names_stale")?.is_some())
+}
+
+fn index_customer(conn: &Connection, c: &Customer, names_live: bool) -> Result<()> {
     conn.prepare_cached("DELETE FROM contact_index WHERE customer_id = ?1")?
         .execute([&c.id])?;
-    conn.prepare_cached("DELETE FROM name_index WHERE customer_id = ?1")?
+    if names_live {
+        // External-content FTS5: remove exactly what was indexed before the rows go.
+        conn.prepare_cached(
+            "INSERT INTO name_index (name_index, rowid, name)
+             SELECT 'delete', id, name FROM name_rows WHERE customer_id = ?1",
+        )?
         .execute([&c.id])?;
-    let mut names = conn.prepare_cached("INSERT INTO name_index (customer_id, person_id, name) VALUES (?1, ?2, ?3)")?;
+    }
+    conn.prepare_cached("DELETE FROM name_rows WHERE customer_id = ?1")?
+        .execute([&c.id])?;
+    let mut names = conn.prepare_cached("INSERT INTO name_rows (customer_id, person_id, name) VALUES (?1, ?2, ?3)")?;
+    let mut fts = conn.prepare_cached("INSERT INTO name_index (rowid, name) VALUES (?1, ?2)")?;
+    let mut add_name = |person_id: &str, name: &str| -> Result<()> {
+        names.execute(params![c.id, person_id, name])?;
+        if names_live {
+            fts.execute(params![conn.last_insert_rowid(), name])?;
+        }
+        Ok(())
+    };
     if !c.people.iter().any(|p| p.name == c.display_name) {
-        names.execute(params![c.id, "", c.display_name])?;
+        add_name("", &c.display_name)?;
     }
     let mut contacts = conn.prepare_cached(
         "INSERT INTO contact_index (customer_id, person_id, person_name, kind, label, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for p in &c.people {
-        names.execute(params![c.id, p.id, p.name])?;
+        add_name(&p.id, &p.name)?;
         for cp in &p.contacts {
             let kind = match cp.kind {
                 ContactKind::Phone => "phone",
@@ -80,16 +167,10 @@ fn index_customer(conn: &Connection, c: &Customer) -> Result<()> {
     Ok(())
 }
 
-fn upsert(conn: &Connection, record: &Record) -> Result<Option<String>> {
+fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String>> {
     match record {
         Record::Customer(c) => {
-            let doc = encode(c)?;
-            conn.prepare_cached(
-                "INSERT INTO customers (id, number, display_name, server_doc, doc) VALUES (?1, ?2, ?3, ?4, ?4)
-                 ON CONFLICT(id) DO UPDATE SET number = excluded.number, server_doc = excluded.server_doc",
-            )?
-            .execute(params![c.id, c.number, c.display_name, doc])?;
-            refresh_customer(conn, &c.id)?;
+            store_customer(conn, c, w)?;
             Ok(Some(c.id.clone()))
         }
         Record::Job(j) => {
@@ -103,12 +184,18 @@ fn upsert(conn: &Connection, record: &Record) -> Result<Option<String>> {
     }
 }
 
-fn remove(conn: &Connection, entity: EntityKind, id: &str) -> Result<Option<String>> {
+fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<Option<String>> {
     match entity {
         EntityKind::Customer => {
             conn.execute("DELETE FROM customers WHERE id = ?1", [id])?;
             conn.execute("DELETE FROM contact_index WHERE customer_id = ?1", [id])?;
-            conn.execute("DELETE FROM name_index WHERE customer_id = ?1", [id])?;
+            if w.names_live {
+                conn.execute(
+                    "INSERT INTO name_index (name_index, rowid, name) SELECT 'delete', id, name FROM name_rows WHERE customer_id = ?1",
+                    [id],
+                )?;
+            }
+            conn.execute("DELETE FROM name_rows WHERE customer_id = ?1", [id])?;
             conn.execute("DELETE FROM jobs WHERE customer_id = ?1", [id])?;
             Ok(Some(id.to_string()))
         }
@@ -124,7 +211,10 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str) -> Result<Option<Stri
 }
 
 fn clear(tx: &Transaction<'_>) -> Result<()> {
-    tx.execute_batch("DELETE FROM customers; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM name_index;")?;
+    tx.execute_batch(
+        "DELETE FROM customers; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM name_rows;
+         INSERT INTO name_index (name_index) VALUES ('delete-all');",
+    )?;
     Ok(())
 }
 
@@ -139,16 +229,22 @@ impl Cache {
             clear(&tx)?;
             state::set(&tx, "cursor", None)?;
             state::set(&tx, "epoch", Some(&page.epoch))?;
+            // Names are indexed in one pass when the last page is in (far faster
+            // than row by row); the flag survives a crash with the snapshot token.
+            state::set(&tx, "names_stale", Some("1"))?;
         }
+        let w = Writes::current(&tx)?;
         let mut changed = Vec::with_capacity(page.records.len());
         for r in &page.records {
-            changed.extend(upsert(&tx, r)?);
+            changed.extend(upsert(&tx, r, w)?);
         }
         match &page.next_token {
             Some(t) => state::set(&tx, "snapshot_token", Some(t))?,
             None => {
                 state::set(&tx, "snapshot_token", None)?;
                 state::set(&tx, "cursor", Some(&page.seq.to_string()))?;
+                tx.execute("INSERT INTO name_index (name_index) VALUES ('rebuild')", [])?;
+                state::set(&tx, "names_stale", None)?;
             }
         }
         tx.commit()?;
@@ -170,11 +266,12 @@ impl Cache {
             rows.collect::<rusqlite::Result<_>>()?
         };
         state::set(&tx, "cursor", Some(&page.cursor.to_string()))?;
+        let w = Writes::current(&tx)?;
         let mut changed = Vec::new();
         for Change { op, .. } in &page.changes {
             let touched = match op {
-                ChangeOp::Upsert { record } => upsert(&tx, record)?,
-                ChangeOp::Remove { entity, id } => remove(&tx, *entity, id)?,
+                ChangeOp::Upsert { record } => upsert(&tx, record, w)?,
+                ChangeOp::Remove { entity, id } => remove(&tx, *entity, id, w)?,
             };
             changed.extend(touched);
         }

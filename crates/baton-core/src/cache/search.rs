@@ -130,8 +130,10 @@ impl Cache {
             if let Some(fts) = fts_query(q) {
                 let mut stmt = conn.prepare_cached(
                     "SELECT c.id, c.number, c.display_name, n.name, n.person_id
-                     FROM name_index n JOIN customers c ON c.id = n.customer_id
-                     WHERE name_index MATCH ?1 ORDER BY rank LIMIT ?2",
+                     FROM name_index f
+                     JOIN name_rows n ON n.id = f.rowid
+                     JOIN customers c ON c.id = n.customer_id
+                     WHERE name_index MATCH ?1 ORDER BY f.rank LIMIT ?2",
                 )?;
                 let mut rows = stmt.query(params![fts, MAX_HITS as i64])?;
                 while let Some(r) = rows.next()? {
