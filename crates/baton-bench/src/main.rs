@@ -1,0 +1,292 @@
+//! `make bench`: measures the sync path end to end on this machine, against a real
+//! server on loopback and real consoles with real cache files, and prints the figures.
+//!
+//! - initial sync: rows per second into an empty cache (snapshot over HTTP, stored in SQLite)
+//! - server mutations per second, one per request and batched, from concurrent clients
+//! - change propagation p50/p99: one console's edit to another console's cache, with
+//!   hundreds of live SSE subscribers pulling every change they are poked about
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use baton_core::credentials::MemoryStore;
+use baton_core::view::Connectivity;
+use baton_core::{Console, ConsoleConfig, SyncOptions};
+use baton_proto::{ChangesPage, LoginResponse};
+use baton_server::demo::{story1, DEMO_PASSWORD};
+use baton_server::RunningServer;
+use clap::Parser;
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(about = "Benchmarks of the Baton sync path")]
+struct Args {
+    /// Customers in the demo data set.
+    #[arg(long, default_value_t = 50_000)]
+    customers: usize,
+    /// Mutations pushed for the server throughput figure.
+    #[arg(long, default_value_t = 4_000)]
+    mutations: usize,
+    /// Concurrent HTTP clients pushing mutations.
+    #[arg(long, default_value_t = 8)]
+    writers: usize,
+    /// Live SSE subscribers during the propagation measurement.
+    #[arg(long, default_value_t = 500)]
+    subscribers: usize,
+    /// Edits timed for the propagation figure.
+    #[arg(long, default_value_t = 200)]
+    edits: usize,
+}
+
+fn config(dir: &std::path::Path, name: &str) -> ConsoleConfig {
+    ConsoleConfig {
+        data_dir: dir.join(name),
+        secrets: Arc::new(MemoryStore::default()),
+        sync: SyncOptions::default(),
+    }
+}
+
+async fn until(console: &Console, limit: Duration, mut check: impl FnMut(&Console) -> bool) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut changes = console.subscribe_changes();
+    let mut status = console.subscribe_status();
+    while !check(console) {
+        tokio::select! {
+            _ = changes.recv() => {}
+            _ = status.changed() => {}
+            _ = tokio::time::sleep_until(deadline) => bail!("timed out; status {:?}", console.status()),
+        }
+    }
+    Ok(())
+}
+
+async fn synced(console: &Console) -> Result<()> {
+    until(console, Duration::from_secs(600), |c| {
+        let s = c.status();
+        !s.initial_sync && s.connectivity == Connectivity::Online
+    })
+    .await
+}
+
+async fn login(http: &reqwest::Client, url: &str, user: &str) -> Result<String> {
+    let res: LoginResponse = http
+        .post(format!("{url}/v1/auth/login"))
+        .json(&json!({"username": user, "password": DEMO_PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(res.token)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+/// A mutation changing the first person's mobile of generated customer `n`.
+fn mutation(n: usize, round: usize) -> serde_json::Value {
+    json!({
+        "id": uuid::Uuid::new_v4(),
+        "client_seq": round,
+        "created_at": chrono::Utc::now(),
+        "intent": {
+            "type": "set_contact_point",
+            "customer_id": format!("cus_{n:06}"),
+            "person_id": format!("per_{n:06}_1"),
+            "contact_point_id": format!("cp_{n:06}_1_1"),
+            "value": format!("+447946{:06}", (n * 7 + round) % 1_000_000),
+            "base_value": ""
+        }
+    })
+}
+
+async fn bench_mutations(url: &str, token: &str, args: &Args, batch: usize) -> Result<f64> {
+    let http = reqwest::Client::new();
+    let per_writer = args.mutations / args.writers;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..args.writers {
+        let (http, url, token) = (http.clone(), url.to_string(), token.to_string());
+        let customers = args.customers;
+        tasks.push(tokio::spawn(async move {
+            let client_id = uuid::Uuid::new_v4();
+            let mut done = 0;
+            while done < per_writer {
+                let n = batch.min(per_writer - done);
+                let muts: Vec<_> = (0..n)
+                    .map(|i| mutation(3 + (w * per_writer + done + i) % (customers - 3), done + i))
+                    .collect();
+                let res = http
+                    .post(format!("{url}/v1/sync/push"))
+                    .bearer_auth(&token)
+                    .json(&json!({"client_id": client_id, "mutations": muts}))
+                    .send()
+                    .await?
+                    .error_for_status()?;
+                let body: serde_json::Value = res.json().await?;
+                let applied = body["results"]
+                    .as_array()
+                    .map(|r| r.iter().filter(|x| x["outcome"] == "applied").count());
+                if applied != Some(n) {
+                    bail!("not every mutation applied: {body}");
+                }
+                done += n;
+            }
+            anyhow::Ok(done)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A live subscriber as a synced console would be: it starts at the feed head (the
+/// first poke carries it, as after a snapshot) and on every poke pulls what is new.
+async fn subscriber(url: String, token: String) -> Result<()> {
+    let http = reqwest::Client::new();
+    let res = http
+        .get(format!("{url}/v1/sync/events"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .error_for_status()?;
+    let mut events = res.bytes_stream().eventsource();
+    let mut cursor: Option<i64> = None;
+    while let Some(ev) = events.next().await {
+        let ev = ev?;
+        if ev.event != "poke" {
+            continue;
+        }
+        let Some(after) = cursor else {
+            cursor = Some(
+                serde_json::from_str::<serde_json::Value>(&ev.data)?["seq"]
+                    .as_i64()
+                    .unwrap_or(0),
+            );
+            continue;
+        };
+        let mut after = after;
+        loop {
+            let page: ChangesPage = http
+                .get(format!("{url}/v1/sync/changes"))
+                .bearer_auth(&token)
+                .query(&[("after", after.to_string())])
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            after = page.cursor;
+            if !page.has_more {
+                break;
+            }
+        }
+        cursor = Some(after);
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.customers < 10 || args.writers == 0 {
+        bail!("use at least 10 customers and 1 writer");
+    }
+    let dir = tempfile::tempdir()?;
+    println!(
+        "Baton benchmarks — {} customers, loopback, release build",
+        args.customers
+    );
+
+    let started = Instant::now();
+    let server = RunningServer::demo(
+        "127.0.0.1:0".parse()?,
+        &dir.path().join("server.sqlite"),
+        args.customers,
+    )
+    .await?;
+    let url = server.url();
+    println!(
+        "demo data load:            {:>10.2} s for {} customers",
+        started.elapsed().as_secs_f64(),
+        args.customers
+    );
+
+    // 1. Initial sync of the retailer's whole scope into an empty cache.
+    let started = Instant::now();
+    let agent = Console::sign_in(config(dir.path(), "agent"), &url, "alice", DEMO_PASSWORD).await?;
+    synced(&agent).await?;
+    let elapsed = started.elapsed();
+    let (customers, jobs) = agent.cache().counts()?;
+    let rows = customers + jobs;
+    println!(
+        "initial sync:              {:>10.0} rows/s ({rows} rows: {customers} customers + {jobs} jobs in {:.2} s)",
+        rows as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+
+    // 2. Server mutations per second.
+    let http = reqwest::Client::new();
+    let token = login(&http, &url, "sam").await.context("logging in the writers")?;
+    let single = bench_mutations(&url, &token, &args, 1).await?;
+    println!(
+        "server mutations, 1/req:   {single:>10.0} mutations/s ({} writers)",
+        args.writers
+    );
+    let batched = bench_mutations(&url, &token, &args, 50).await?;
+    println!(
+        "server mutations, 50/req:  {batched:>10.0} mutations/s ({} writers)",
+        args.writers
+    );
+
+    // 3. Propagation with live subscribers pulling every change.
+    let sub_token = login(&http, &url, "alice").await?;
+    let mut subs = Vec::new();
+    for _ in 0..args.subscribers {
+        subs.push(tokio::spawn(subscriber(url.clone(), sub_token.clone())));
+    }
+    let installer = Console::sign_in(config(dir.path(), "installer"), &url, "dan", DEMO_PASSWORD).await?;
+    synced(&installer).await?;
+    let mut samples = Vec::with_capacity(args.edits);
+    for i in 0..args.edits {
+        let value = format!("+447946{:06}", 500_000 + i);
+        let started = Instant::now();
+        agent.set_contact_point(story1::CUSTOMER_ID, story1::MOTHER_ID, story1::MOTHER_MOBILE_ID, &value)?;
+        until(&installer, Duration::from_secs(10), |c| {
+            c.customer(story1::CUSTOMER_ID)
+                .ok()
+                .and_then(|v| {
+                    v.customer
+                        .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
+                        .map(|p| p.value == value)
+                })
+                .unwrap_or(false)
+        })
+        .await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    let alive = subs.iter().filter(|s| !s.is_finished()).count();
+    println!(
+        "propagation edit→cache:    p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms ({} edits, {alive} live SSE subscribers)",
+        percentile(&samples, 0.5).as_secs_f64() * 1e3,
+        percentile(&samples, 0.99).as_secs_f64() * 1e3,
+        samples.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        samples.len()
+    );
+    for s in subs {
+        s.abort();
+    }
+    server.stop().await?;
+    Ok(())
+}
