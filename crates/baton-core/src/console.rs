@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use baton_proto::{ContactKind, ErrorCode, Intent};
+use baton_proto::{ContactKind, ErrorCode, Intent, OrgKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, watch};
@@ -222,6 +222,31 @@ impl Console {
         self.cache.enqueue(intent, &by)?;
         self.sync.nudge();
         self.customer(customer_id)
+    }
+
+    /// Gives a job to another partner organisation. Retailer staff only; queued
+    /// like every edit, and confirmed when the feed delivers the moved job.
+    pub fn reassign_job(&self, job_id: &str, org_id: &str) -> Result<()> {
+        if self.info.user.org.kind != OrgKind::Retailer {
+            return Err(CoreError::invalid(
+                ErrorCode::Forbidden,
+                "only the retailer's staff can reassign a job",
+            ));
+        }
+        require("partner organisation", org_id, 100)?;
+        let job = self
+            .cache
+            .job(job_id)?
+            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that job is not in your records"))?;
+        let intent = Intent::ReassignJob {
+            customer_id: job.customer_id,
+            job_id: job.id,
+            org_id: org_id.trim().to_string(),
+        };
+        let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
+        self.cache.enqueue(intent, &by)?;
+        self.sync.nudge();
+        Ok(())
     }
 
     pub fn status(&self) -> SyncStatus {

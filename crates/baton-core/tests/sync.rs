@@ -238,3 +238,103 @@ fn rusqlite_count(db: &std::path::Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("open server db");
     conn.query_row(sql, [], |r| r.get(0)).expect("count")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reassigned_job_leaves_the_old_partners_cache_and_reaches_the_new_one() {
+    let h = Harness::start(80).await;
+    // A customer whose only job is the installer's.
+    let (customer, job): (String, String) = rusqlite::Connection::open(h.db_path())
+        .expect("open server db")
+        .query_row(
+            "SELECT customer_id, MAX(id) FROM jobs GROUP BY customer_id
+             HAVING COUNT(*) = 1 AND MAX(org_id) = 'brightline' ORDER BY customer_id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a customer with one installer job");
+    let agent = h.console("agent", "alice").await;
+    let installer = h.console("installer", "dan").await;
+    let carrier = h.console("carrier", "priya").await;
+    for c in [&agent, &installer, &carrier] {
+        synced(c).await;
+    }
+    let name = installer
+        .customer(&customer)
+        .expect("the installer sees its customer")
+        .customer
+        .display_name;
+    assert!(carrier.customer(&customer).is_err());
+
+    // Partners cannot move jobs.
+    let err = installer
+        .reassign_job(&job, "swiftparcel")
+        .expect_err("partners cannot reassign");
+    assert_eq!(err.code(), ErrorCode::Forbidden);
+
+    agent.reassign_job(&job, "swiftparcel").expect("queued");
+    until(
+        &installer,
+        Duration::from_secs(5),
+        "the installer to lose the job and the customer",
+        |c| (c.customer(&customer).is_err() && c.cache().job(&job).ok().flatten().is_none()).then_some(()),
+    )
+    .await;
+    until(
+        &carrier,
+        Duration::from_secs(5),
+        "the carrier to receive the job with its customer",
+        |c| {
+            let view = c.customer(&customer).ok()?;
+            view.jobs
+                .iter()
+                .any(|j| j.id == job && j.org_id == "swiftparcel")
+                .then_some(())
+        },
+    )
+    .await;
+    assert!(installer
+        .search(&name)
+        .expect("search")
+        .iter()
+        .all(|h| h.customer_id != customer));
+    for c in [&installer, &carrier] {
+        assert_eq!(c.cache().integrity_check().expect("check"), "ok");
+    }
+
+    // A reassignment to an organisation that is not a partner is refused by the
+    // server, recorded and shown, and does not block the queue.
+    agent.reassign_job(&job, "northwind").expect("queued");
+    let view = agent
+        .set_contact_point(
+            story1::CUSTOMER_ID,
+            story1::MOTHER_ID,
+            story1::MOTHER_MOBILE_ID,
+            "07946 000321",
+        )
+        .expect("a later edit");
+    assert!(view.edits.iter().any(|e| e.state == EditState::SavedLocally));
+    until(
+        &agent,
+        Duration::from_secs(5),
+        "the refusal to be recorded and the queue to drain",
+        |c| {
+            let s = c.status();
+            (s.rejected == 1 && s.pending == 0).then_some(())
+        },
+    )
+    .await;
+    let edits = agent.customer(&customer).expect("customer").edits;
+    let refused = edits
+        .iter()
+        .find(|e| e.target == format!("job:{job}"))
+        .expect("the refused edit is listed");
+    assert_eq!(refused.state, EditState::Rejected);
+    assert!(
+        refused.message.as_deref().unwrap_or_default().contains("not a partner"),
+        "{refused:?}"
+    );
+    until(&installer, Duration::from_secs(5), "the later edit to arrive", |c| {
+        (mother_mobile(c).as_deref() == Some("+447946000321")).then_some(())
+    })
+    .await;
+}

@@ -115,18 +115,35 @@ pub enum Intent {
         /// The value the user saw when editing; a mismatch on the server is a conflict.
         base_value: String,
     },
+    /// Give a job to another partner organisation (retailer staff only). The old
+    /// partner's consoles lose the job, and the customer unless another of its
+    /// jobs remains; the new partner's consoles receive both.
+    ReassignJob {
+        customer_id: String,
+        job_id: String,
+        org_id: String,
+    },
 }
 
 impl Intent {
     pub fn name(&self) -> &'static str {
         match self {
             Intent::SetContactPoint { .. } => "set_contact_point",
+            Intent::ReassignJob { .. } => "reassign_job",
+        }
+    }
+
+    /// The value the edit sets, for audit and display.
+    pub fn value(&self) -> &str {
+        match self {
+            Intent::SetContactPoint { value, .. } => value,
+            Intent::ReassignJob { org_id, .. } => org_id,
         }
     }
 
     pub fn customer_id(&self) -> &str {
         match self {
-            Intent::SetContactPoint { customer_id, .. } => customer_id,
+            Intent::SetContactPoint { customer_id, .. } | Intent::ReassignJob { customer_id, .. } => customer_id,
         }
     }
 }

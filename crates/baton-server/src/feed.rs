@@ -27,6 +27,40 @@ pub fn append_customer(tx: &Connection, customer_id: &str) -> Result<Vec<String>
     Ok(touched)
 }
 
+/// Appends a job for the retailer and its partner. When it moved from
+/// `previous_org`, that partner is told to drop the job, and the customer too
+/// unless another of its jobs remains; the customer is refreshed for every scope
+/// that still sees it (the new partner gets it for the first time).
+pub fn append_job(tx: &Connection, job_id: &str, previous_org: Option<&str>) -> Result<Vec<String>, ServerError> {
+    let job = docs::load_job(tx, job_id)?.ok_or_else(|| ServerError::not_found("job"))?;
+    let mut touched = Vec::new();
+    for scope in [Scope::Internal, Scope::Org(job.org_id.clone())] {
+        append(tx, &scope.key(), &Record::Job(job.clone()))?;
+        touched.push(scope.key());
+    }
+    if let Some(old) = previous_org.filter(|old| *old != job.org_id) {
+        let old = Scope::Org(old.to_string());
+        append_remove(tx, &old.key(), EntityKind::Job, job_id)?;
+        if !docs::scopes_of_customer(tx, &job.customer_id)?.contains(&old) {
+            append_remove(tx, &old.key(), EntityKind::Customer, &job.customer_id)?;
+        }
+        touched.push(old.key());
+    }
+    touched.extend(append_customer(tx, &job.customer_id)?);
+    touched.sort();
+    touched.dedup();
+    Ok(touched)
+}
+
+/// Tells `scope` to drop a document it may no longer see.
+fn append_remove(tx: &Connection, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
+    tx.prepare_cached(
+        "INSERT INTO changes (scope, entity, entity_id, op, doc, created_at) VALUES (?1, ?2, ?3, 'remove', NULL, ?4)",
+    )?
+    .execute(params![scope, entity.as_str(), id, Utc::now().to_rfc3339()])?;
+    Ok(tx.last_insert_rowid())
+}
+
 fn append(tx: &Connection, scope: &str, record: &Record) -> Result<i64, ServerError> {
     let doc = match record {
         Record::Customer(c) => serde_json::to_string(c),

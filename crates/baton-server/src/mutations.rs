@@ -11,7 +11,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::docs;
+use crate::docs::{self, Scope};
 use crate::error::ServerError;
 use crate::feed;
 
@@ -71,7 +71,7 @@ pub fn apply_batch(
                     c.field,
                     c.base_value,
                     c.replaced_value,
-                    winning_value(&m.intent),
+                    m.intent.value(),
                     Utc::now().to_rfc3339()
                 ],
             )?;
@@ -79,12 +79,6 @@ pub fn apply_batch(
         results.push(MutationResult { id: m.id, outcome });
     }
     Ok(PushOutcome { results, touched })
-}
-
-fn winning_value(intent: &Intent) -> &str {
-    match intent {
-        Intent::SetContactPoint { value, .. } => value,
-    }
 }
 
 fn recorded(tx: &Transaction<'_>, caller: &AuthUser, id: Uuid) -> Result<Option<MutationOutcome>, ServerError> {
@@ -155,7 +149,59 @@ fn apply_one(conn: &rusqlite::Savepoint<'_>, caller: &AuthUser, intent: &Intent)
             value,
             base_value,
         ),
+        Intent::ReassignJob {
+            customer_id,
+            job_id,
+            org_id,
+        } => reassign_job(conn, caller, customer_id, job_id, org_id),
     }
+}
+
+fn reassign_job(
+    conn: &rusqlite::Savepoint<'_>,
+    caller: &AuthUser,
+    customer_id: &str,
+    job_id: &str,
+    org_id: &str,
+) -> Result<Applied, ServerError> {
+    let job = docs::load_job(conn, job_id)?.ok_or_else(|| ServerError::not_found("job"))?;
+    match caller.scope() {
+        Scope::Internal => {}
+        // A partner learns nothing about jobs that are not its own.
+        Scope::Org(own) if own == job.org_id => {
+            return Err(ServerError::forbidden("only the retailer's staff can reassign a job"))
+        }
+        Scope::Org(_) => return Err(ServerError::not_found("job")),
+    }
+    if job.customer_id != customer_id {
+        return Err(ServerError::bad_request("that job belongs to another customer"));
+    }
+    let kind: Option<String> = conn
+        .query_row("SELECT kind FROM orgs WHERE id = ?1", [org_id], |r| r.get(0))
+        .optional()?;
+    if kind.as_deref() != Some("partner") {
+        return Err(ServerError::bad_request(format!(
+            "'{org_id}' is not a partner organisation"
+        )));
+    }
+    if job.org_id == org_id {
+        return Ok(Applied {
+            scopes: Vec::new(),
+            conflict: None,
+        });
+    }
+    let now = Utc::now().to_rfc3339();
+    conn.execute(
+        "UPDATE jobs SET org_id = ?1, updated_at = ?2 WHERE id = ?3",
+        params![org_id, now, job_id],
+    )?;
+    conn.execute(
+        "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
+         VALUES (?1, ?2, ?3, 'reassign_job', 'job', ?4, ?5, ?6)",
+        params![now, caller.user.id, caller.user.org.id, job_id, job.org_id, org_id],
+    )?;
+    let scopes = feed::append_job(conn, job_id, Some(&job.org_id))?;
+    Ok(Applied { scopes, conflict: None })
 }
 
 fn set_contact_point(

@@ -518,3 +518,45 @@ async fn concurrent_commits_never_let_a_cursor_skip_a_change() {
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "changes arrive in seq order");
     assert_eq!(seen, all, "the pulling console saw every committed change exactly once");
 }
+
+#[tokio::test]
+async fn only_retailer_staff_can_reassign_a_job() {
+    let api = Api::start().await;
+    let installer = api.login("dan").await;
+    let reassign = |id: &str, job: &str, customer: &str| {
+        json!([{"id": id, "client_seq": 1, "created_at": "2026-11-23T10:00:00Z",
+                "intent": {"type": "reassign_job", "customer_id": customer, "job_id": job, "org_id": "swiftparcel"}}])
+    };
+    // Its own job: refused as a matter of role.
+    let (_, body) = api
+        .push(
+            &installer,
+            reassign(
+                "55555555-0000-4000-8000-000000000001",
+                story1::JOB_ID,
+                story1::CUSTOMER_ID,
+            ),
+        )
+        .await;
+    assert_eq!(
+        (
+            body["results"][0]["outcome"].as_str(),
+            body["results"][0]["code"].as_str()
+        ),
+        (Some("rejected"), Some("forbidden"))
+    );
+    // Another partner's job: indistinguishable from a missing one.
+    let (_, body) = api
+        .push(
+            &installer,
+            reassign(
+                "55555555-0000-4000-8000-000000000002",
+                "job_000002_1",
+                carrier_only::CUSTOMER_ID,
+            ),
+        )
+        .await;
+    assert_eq!(body["results"][0]["code"], "not_found");
+    let (status, _) = api.get(&installer, &format!("/jobs/{}", story1::JOB_ID)).await;
+    assert_eq!(status, StatusCode::OK, "the job did not move");
+}

@@ -63,7 +63,10 @@ impl Cache {
             return Ok(sqlite);
         }
         if state::get(&conn, "names_stale")?.is_none() {
-            if let Err(e) = conn.execute("INSERT INTO name_index (name_index, rank) VALUES ('integrity-check', 1)", []) {
+            if let Err(e) = conn.execute(
+                "INSERT INTO name_index (name_index, rank) VALUES ('integrity-check', 1)",
+                [],
+            ) {
                 return Ok(format!("name index: {e}"));
             }
         }

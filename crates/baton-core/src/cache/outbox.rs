@@ -22,12 +22,6 @@ fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| CoreError::Internal(format!("an outbox entry is unreadable: {e}")))
 }
 
-fn intent_value(intent: &Intent) -> &str {
-    match intent {
-        Intent::SetContactPoint { value, .. } => value,
-    }
-}
-
 /// The newest edit of each field of a customer, for the markers on the record screen.
 pub(super) fn latest_edits(conn: &Connection, customer_id: &str) -> Result<Vec<FieldEdit>> {
     let mut stmt = conn.prepare_cached(
@@ -61,7 +55,7 @@ pub(super) fn latest_edits(conn: &Connection, customer_id: &str) -> Result<Vec<F
             mutation_id: r.get(0)?,
             target: r.get(1)?,
             state,
-            value: intent_value(&intent).to_string(),
+            value: intent.value().to_string(),
             created_at: r.get::<_, String>(4)?.parse().unwrap_or_else(|_| Utc::now()),
             error_code: code.and_then(|c| serde_json::from_value(serde_json::Value::String(c)).ok()),
             message,
@@ -198,6 +192,7 @@ impl Cache {
 /// the user saw applied.
 fn normalised(intent: Intent, applied: &Customer) -> Intent {
     match intent {
+        other @ Intent::ReassignJob { .. } => other,
         Intent::SetContactPoint {
             customer_id,
             person_id,

@@ -312,6 +312,15 @@ impl Cache {
         Ok(Some(CustomerView { customer, jobs, edits }))
     }
 
+    /// A cached job, if this user can see it.
+    pub fn job(&self, id: &str) -> Result<Option<Job>> {
+        let conn = self.lock()?;
+        let doc: Option<String> = conn
+            .query_row("SELECT doc FROM jobs WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        doc.as_deref().map(decode).transpose()
+    }
+
     /// How many customers and jobs the cache holds.
     pub fn counts(&self) -> Result<(u64, u64)> {
         let conn = self.lock()?;

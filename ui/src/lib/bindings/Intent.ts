@@ -7,4 +7,4 @@ export type Intent = { "type": "set_contact_point", customer_id: string, person_
 /**
  * The value the user saw when editing; a mismatch on the server is a conflict.
  */
-base_value: string, };
+base_value: string, } | { "type": "reassign_job", customer_id: string, job_id: string, org_id: string, };
