@@ -7,7 +7,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: help deps deps-test ui build run test lint fmt unit e2e bench clean
+.PHONY: help deps deps-test ui build run test lint fmt unit e2e bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ e2e: deps-test ui ## End-to-end: the release app under Xvfb driven over WebDrive
 	scripts/headless.sh $(CARGO) test --release -p baton --test e2e -- --nocapture
 
 test: lint unit e2e ## Everything CI runs
+
+soak: deps ## Crash soak: kill -9 a console at thousands of seeded points (SOAK_RUNS, default 2000)
+	BATON_CRASH_RUNS=$(or $(SOAK_RUNS),2000) $(CARGO) test --release -p baton-soak -- --nocapture
 
 bench: deps ## Sync benchmarks: initial sync rows/s, server mutations/s, propagation p50/p99
 	$(CARGO) run --release -p baton-bench -- $(BENCH_ARGS)

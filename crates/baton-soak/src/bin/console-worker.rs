@@ -1,0 +1,109 @@
+//! A headless console: signs in, optionally makes edits, then waits until every
+//! queued edit has reached the server. What it has saved it prints, one line per
+//! edit, only after the edit is committed to the local cache:
+//!
+//!   signed-in                the session is open; the first sync is starting
+//!   saved <mutation id>      an edit is durable locally
+//!   drained                  nothing is waiting any more
+//!   mobile <value>           the cache's value of the story-1 mobile
+//!   integrity <result>       PRAGMA integrity_check (+ FTS check) of the cache
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use baton_core::credentials::MemoryStore;
+use baton_core::view::Connectivity;
+use baton_core::{Console, ConsoleConfig, SyncOptions};
+use baton_proto::ErrorCode;
+use baton_server::demo::{story1, DEMO_PASSWORD};
+use clap::Parser;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long)]
+    server: String,
+    #[arg(long)]
+    data_dir: PathBuf,
+    #[arg(long, default_value = "alice")]
+    user: String,
+    /// Edits to make before draining (0: only drain what an earlier run left).
+    #[arg(long, default_value_t = 0)]
+    edits: u32,
+    /// Distinguishes this run's values from other runs'.
+    #[arg(long, default_value_t = 0)]
+    run: u32,
+}
+
+fn say(line: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let config = ConsoleConfig {
+        data_dir: args.data_dir.clone(),
+        secrets: Arc::new(MemoryStore::default()),
+        sync: SyncOptions {
+            min_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_millis(300),
+            page_size: 40,
+            ..SyncOptions::default()
+        },
+    };
+    let console = Console::sign_in(config, &args.server, &args.user, DEMO_PASSWORD).await?;
+    say("signed-in")?;
+    for i in 0..args.edits {
+        let value = format!("+447946{:06}", (args.run * 100 + i) % 1_000_000);
+        // The cache may still be in its first snapshot: an edit needs the customer
+        // there. Subscribe before trying, so no change slips between try and wait.
+        let view = loop {
+            let mut changes = console.subscribe_changes();
+            let mut status = console.subscribe_status();
+            match console.set_contact_point(story1::CUSTOMER_ID, story1::MOTHER_ID, story1::MOTHER_MOBILE_ID, &value) {
+                Ok(view) => break view,
+                Err(e) if e.code() == ErrorCode::NotFound => {
+                    tokio::select! {
+                        _ = changes.recv() => {}
+                        _ = status.changed() => {}
+                        _ = tokio::time::sleep(Duration::from_secs(30)) => bail!("the customer never arrived"),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let target = format!("contact:{}", story1::MOTHER_MOBILE_ID);
+        match view.edits.iter().find(|e| e.target == target) {
+            Some(edit) => say(&format!("saved {}", edit.mutation_id))?,
+            None => bail!("the edit is not listed on the record"),
+        }
+    }
+    // Drain: wait, on the console's own events, for an empty queue while online.
+    let mut status = console.subscribe_status();
+    let limit = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = console.status();
+        if s.pending == 0 && !s.initial_sync && s.connectivity == Connectivity::Online {
+            break;
+        }
+        tokio::select! {
+            _ = status.changed() => {}
+            _ = tokio::time::sleep_until(limit) => bail!("did not drain: {s:?}"),
+        }
+    }
+    say("drained")?;
+    let view = console.customer(story1::CUSTOMER_ID)?;
+    let mobile = view
+        .customer
+        .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
+        .map(|c| c.value.clone());
+    say(&format!("mobile {}", mobile.unwrap_or_default()))?;
+    say(&format!("integrity {}", console.cache().integrity_check()?))?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Crash and soak tests of the Baton client. `console-worker` is a console as a
+//! process of its own, so tests can kill it with SIGKILL at any point of a sync
+//! (see `tests/crash.rs`; `make soak` runs thousands of seeded runs).
