@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "search",
     "customer_get",
     "contact_update",
+    "edit_resolve",
     "sync_status",
     "sync_now",
 ];

@@ -46,6 +46,7 @@ pub fn run() {
             commands::customers::search,
             commands::customers::customer_get,
             commands::customers::contact_update,
+            commands::customers::edit_resolve,
             commands::sync::sync_status,
             commands::sync::sync_now,
         ])

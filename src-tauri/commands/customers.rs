@@ -1,4 +1,4 @@
-use baton_core::view::{CustomerView, SearchHit};
+use baton_core::view::{CustomerView, Resolution, SearchHit};
 use tauri::State;
 
 use crate::error::{IpcError, IpcResult};
@@ -29,4 +29,16 @@ pub async fn contact_update(
 ) -> IpcResult<CustomerView> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
     Ok(console.set_contact_point(&customer_id, &person_id, &contact_point_id, &value)?)
+}
+
+/// Keep or restore after a rejected or conflicting edit.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn edit_resolve(
+    state: State<'_, AppState>,
+    mutation_id: String,
+    resolution: Resolution,
+) -> IpcResult<CustomerView> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.resolve_edit(&mutation_id, resolution)?)
 }

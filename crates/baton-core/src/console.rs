@@ -14,7 +14,7 @@ use crate::client::{normalize_server_url, ApiClient};
 use crate::credentials::{account, SecretStore};
 use crate::error::{CoreError, Result};
 use crate::sync::{SyncHandle, SyncOptions};
-use crate::view::{CustomerView, SearchHit, SessionInfo, SyncStatus};
+use crate::view::{CustomerView, Resolution, SearchHit, SessionInfo, SyncStatus};
 
 /// Where a console keeps its files and secrets.
 #[derive(Clone)]
@@ -247,6 +247,36 @@ impl Console {
         self.cache.enqueue(intent, &by)?;
         self.sync.nudge();
         Ok(())
+    }
+
+    /// Deals with a rejected or conflicting edit: keep what the record shows, or
+    /// (for a conflict) put back the value the edit replaced. Returns the record.
+    pub fn resolve_edit(&self, mutation_id: &str, resolution: Resolution) -> Result<CustomerView> {
+        let (intent, conflict) = self
+            .cache
+            .unresolved(mutation_id)?
+            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "there is nothing to resolve for that edit"))?;
+        if resolution == Resolution::RestoreReplaced {
+            let (
+                Some(conflict),
+                Intent::SetContactPoint {
+                    customer_id,
+                    person_id,
+                    contact_point_id,
+                    ..
+                },
+            ) = (conflict, &intent)
+            else {
+                return Err(CoreError::invalid(
+                    ErrorCode::BadRequest,
+                    "only a conflicting contact edit can be restored",
+                ));
+            };
+            self.set_contact_point(customer_id, person_id, contact_point_id, &conflict.replaced_value)?;
+        }
+        self.cache.mark_resolved(mutation_id)?;
+        self.sync.nudge();
+        self.customer(intent.customer_id())
     }
 
     pub fn status(&self) -> SyncStatus {

@@ -162,9 +162,10 @@ impl Engine {
 
     fn refresh_counts(&self) {
         match self.cache.outbox_counts() {
-            Ok((pending, rejected)) => self.status.send_modify(|s| {
-                s.pending = pending;
-                s.rejected = rejected;
+            Ok(counts) => self.status.send_modify(|s| {
+                s.pending = counts.pending;
+                s.rejected = counts.rejected;
+                s.conflicts = counts.conflicts;
             }),
             Err(e) => tracing::warn!(error = %e, "reading outbox counts"),
         }
@@ -245,8 +246,9 @@ impl Engine {
             let res = self.api.push(&req).await?;
             let answered = res.results.len();
             let changed = self.cache.record_results(&res.results)?;
-            self.emit(changed);
+            // Counts first: whoever reacts to the change event sees a matching status.
             self.refresh_counts();
+            self.emit(changed);
             if answered < ids.len() {
                 // The server answered part of the batch; the rest goes on the next round.
                 return Ok(());

@@ -57,6 +57,20 @@ pub struct FieldEdit {
     pub created_at: DateTime<Utc>,
     pub error_code: Option<ErrorCode>,
     pub message: Option<String>,
+    /// For a conflict: the value this edit replaced without having seen it.
+    pub replaced_value: Option<String>,
+}
+
+/// What the user decides about a rejected or conflicting edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Resolution {
+    /// Keep what is on the record now (the user's value for a conflict, the
+    /// server's for a rejection) and clear the marker.
+    Keep,
+    /// Conflicts only: put back the value the edit replaced, as a new edit.
+    RestoreReplaced,
 }
 
 /// One customer as the record screen shows it.
@@ -89,6 +103,8 @@ pub struct SyncStatus {
     pub pending: u32,
     /// Edits the server refused, waiting for the user to look at them.
     pub rejected: u32,
+    /// Edits that replaced a value the user had not seen, waiting for the user to decide.
+    pub conflicts: u32,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     /// True until the first full snapshot is in the cache.
@@ -101,6 +117,7 @@ impl Default for SyncStatus {
             connectivity: Connectivity::Connecting,
             pending: 0,
             rejected: 0,
+            conflicts: 0,
             last_sync_at: None,
             last_error: None,
             initial_sync: true,

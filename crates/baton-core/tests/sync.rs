@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use baton_core::view::{Connectivity, EditState, MatchKind};
+use baton_core::view::{Connectivity, EditState, MatchKind, Resolution};
 use baton_core::Console;
 use baton_proto::ErrorCode;
 use baton_server::demo::{carrier_only, story1};
@@ -93,11 +93,11 @@ async fn a_contact_change_reaches_the_installer_and_partners_stay_fenced() {
         "the agent's edit to be confirmed",
         |c| {
             let v = c.customer(story1::CUSTOMER_ID).ok()?;
-            v.edits.iter().any(|e| e.state == EditState::Synced).then_some(())
+            let synced = v.edits.iter().any(|e| e.state == EditState::Synced);
+            (synced && c.status().pending == 0).then_some(())
         },
     )
     .await;
-    assert_eq!(agent.status().pending, 0);
 
     // Re-indexing on the edit kept the name index exact: one hit per person, no stale rows.
     let margarets: Vec<_> = agent
@@ -138,7 +138,7 @@ async fn bad_input_is_refused_with_a_typed_error_and_nothing_is_queued() {
         .expect_err("unknown contact");
     assert_eq!(err.code(), ErrorCode::NotFound);
 
-    assert_eq!(agent.cache().outbox_counts().expect("counts"), (0, 0));
+    assert_eq!(agent.cache().outbox_counts().expect("counts"), Default::default());
     assert_eq!(agent.customer(story1::CUSTOMER_ID).expect("customer"), before);
 
     // Wrong password and a bad server address are typed errors too.
@@ -194,7 +194,7 @@ async fn an_offline_edit_survives_an_outage_and_a_restart_then_syncs_by_itself()
         .expect("resume")
         .expect("the session resumes from disk and keyring");
     assert_eq!(
-        agent.cache().outbox_counts().expect("counts").0,
+        agent.cache().outbox_counts().expect("counts").pending,
         1,
         "the queued edit survived the restart"
     );
@@ -337,4 +337,69 @@ async fn a_reassigned_job_leaves_the_old_partners_cache_and_reaches_the_new_one(
         (mother_mobile(c).as_deref() == Some("+447946000321")).then_some(())
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflicting_edit_keeps_the_replaced_value_for_the_user_to_resolve() {
+    let mut h = Harness::start(10).await;
+    let alice = h.console("alice", "alice").await;
+    let sam = h.console("sam", "sam").await;
+    synced(&alice).await;
+    synced(&sam).await;
+
+    // Both change the same number from the same starting value while the server is away.
+    h.stop_server().await;
+    for c in [&alice, &sam] {
+        until(c, Duration::from_secs(10), "offline", |c| {
+            (c.status().connectivity == Connectivity::Offline).then_some(())
+        })
+        .await;
+    }
+    alice
+        .set_contact_point(
+            story1::CUSTOMER_ID,
+            story1::MOTHER_ID,
+            story1::MOTHER_MOBILE_ID,
+            "07946 000111",
+        )
+        .expect("edit");
+    sam.set_contact_point(
+        story1::CUSTOMER_ID,
+        story1::MOTHER_ID,
+        story1::MOTHER_MOBILE_ID,
+        "07946 000222",
+    )
+    .expect("edit");
+    h.restart_server().await;
+
+    // Whichever reaches the server second wins, and its user sees the value it replaced.
+    let (winner, loser_value) = tokio::select! {
+        _ = until(&alice, Duration::from_secs(15), "a conflict", |c| (c.status().conflicts == 1).then_some(())) => (&alice, "+447946000222"),
+        _ = until(&sam, Duration::from_secs(15), "a conflict", |c| (c.status().conflicts == 1).then_some(())) => (&sam, "+447946000111"),
+    };
+    let view = winner.customer(story1::CUSTOMER_ID).expect("customer");
+    let edit = view
+        .edits
+        .iter()
+        .find(|e| e.state == EditState::Conflict)
+        .expect("the conflict is on the record")
+        .clone();
+    assert_eq!(edit.replaced_value.as_deref(), Some(loser_value));
+
+    // The user restores the value they overwrote: every console ends with it.
+    let view = winner
+        .resolve_edit(&edit.mutation_id, Resolution::RestoreReplaced)
+        .expect("resolve");
+    assert!(view.edits.iter().all(|e| e.state != EditState::Conflict));
+    for c in [&alice, &sam] {
+        until(c, Duration::from_secs(10), "the restored value everywhere", |c| {
+            let s = c.status();
+            (mother_mobile(c).as_deref() == Some(loser_value) && s.pending == 0 && s.conflicts == 0).then_some(())
+        })
+        .await;
+    }
+    let err = winner
+        .resolve_edit(&edit.mutation_id, Resolution::Keep)
+        .expect_err("already resolved");
+    assert_eq!(err.code(), ErrorCode::NotFound);
 }

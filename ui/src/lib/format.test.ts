@@ -6,6 +6,7 @@ const base: SyncStatus = {
   connectivity: "online",
   pending: 0,
   rejected: 0,
+  conflicts: 0,
   last_sync_at: null,
   last_error: null,
   initial_sync: false,
@@ -31,6 +32,9 @@ describe("syncSummary", () => {
   it("counts waiting edits offline, singular and plural", () => {
     expect(syncSummary({ ...base, connectivity: "offline", pending: 1 })).toBe("Offline · 1 edit waiting to sync");
     expect(syncSummary({ ...base, connectivity: "offline", pending: 3 })).toBe("Offline · 3 edits waiting to sync");
+  });
+  it("asks for conflicts to be reviewed", () => {
+    expect(syncSummary({ ...base, conflicts: 1 })).toBe("Online · all changes synced · 1 conflict to review");
   });
   it("shows rejected edits and an expired session", () => {
     expect(syncSummary({ ...base, connectivity: "signed_out", rejected: 2 })).toBe("Session expired · 2 rejected");

@@ -77,6 +77,7 @@ export function syncSummary(s: SyncStatus): string {
   if (s.initial_sync && s.connectivity === "online") parts.push("loading records");
   if (s.pending > 0) parts.push(`${s.pending} ${s.pending === 1 ? "edit" : "edits"} waiting to sync`);
   else if (s.connectivity === "online" && !s.initial_sync) parts.push("all changes synced");
+  if (s.conflicts > 0) parts.push(`${s.conflicts} ${s.conflicts === 1 ? "conflict" : "conflicts"} to review`);
   if (s.rejected > 0) parts.push(`${s.rejected} rejected`);
   return parts.join(" · ");
 }

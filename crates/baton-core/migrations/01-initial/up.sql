@@ -72,7 +72,8 @@ CREATE TABLE outbox (
     attempts    INTEGER NOT NULL DEFAULT 0,
     error_code  TEXT,
     error       TEXT,
-    conflict    TEXT                  -- JSON Conflict, when the edit replaced an unseen value
+    conflict    TEXT,                 -- JSON Conflict, when the edit replaced an unseen value
+    resolved    INTEGER NOT NULL DEFAULT 0  -- the user has dealt with a rejection or conflict
 );
 CREATE INDEX outbox_state ON outbox(state, client_seq);
 CREATE INDEX outbox_customer ON outbox(customer_id);

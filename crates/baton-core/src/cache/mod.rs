@@ -14,7 +14,7 @@ use include_dir::{include_dir, Dir};
 use rusqlite::Connection;
 use rusqlite_migration::Migrations;
 
-pub use outbox::OutboxEntry;
+pub use outbox::{OutboxCounts, OutboxEntry};
 pub use state::SyncCursor;
 
 use crate::error::{CoreError, Result};

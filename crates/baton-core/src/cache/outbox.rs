@@ -11,6 +11,14 @@ use crate::error::{CoreError, Result};
 use crate::intents;
 use crate::view::{EditState, FieldEdit};
 
+/// How many edits are waiting, refused, or in conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    pub pending: u32,
+    pub rejected: u32,
+    pub conflicts: u32,
+}
+
 /// A queued edit, as pushed to the server.
 #[derive(Debug, Clone)]
 pub struct OutboxEntry {
@@ -26,7 +34,7 @@ fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
 pub(super) fn latest_edits(conn: &Connection, customer_id: &str) -> Result<Vec<FieldEdit>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, target, state, intent, created_at, error_code, error, conflict FROM outbox o
-         WHERE customer_id = ?1
+         WHERE customer_id = ?1 AND resolved = 0
            AND client_seq = (SELECT MAX(client_seq) FROM outbox i WHERE i.customer_id = o.customer_id AND i.target = o.target)
          ORDER BY client_seq",
     )?;
@@ -59,6 +67,7 @@ pub(super) fn latest_edits(conn: &Connection, customer_id: &str) -> Result<Vec<F
             created_at: r.get::<_, String>(4)?.parse().unwrap_or_else(|_| Utc::now()),
             error_code: code.and_then(|c| serde_json::from_value(serde_json::Value::String(c)).ok()),
             message,
+            replaced_value: conflict.map(|c| c.replaced_value),
         });
     }
     Ok(out)
@@ -177,14 +186,45 @@ impl Cache {
         Ok(changed)
     }
 
-    /// (pending, rejected) edit counts for the status bar.
-    pub fn outbox_counts(&self) -> Result<(u32, u32)> {
+    /// Edit counts for the status bar.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts> {
         let conn = self.lock()?;
         Ok(conn.query_row(
-            "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'rejected'), 0) FROM outbox",
+            "SELECT COALESCE(SUM(state = 'pending'), 0),
+                    COALESCE(SUM(state = 'rejected' AND resolved = 0), 0),
+                    COALESCE(SUM(state = 'applied' AND conflict IS NOT NULL AND resolved = 0), 0)
+             FROM outbox",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| {
+                Ok(OutboxCounts {
+                    pending: r.get(0)?,
+                    rejected: r.get(1)?,
+                    conflicts: r.get(2)?,
+                })
+            },
         )?)
+    }
+
+    /// A rejected or conflicting edit the user has not dealt with yet.
+    pub fn unresolved(&self, mutation_id: &str) -> Result<Option<(Intent, Option<Conflict>)>> {
+        let conn = self.lock()?;
+        let row: Option<(String, Option<String>)> = conn
+            .query_row(
+                "SELECT intent, conflict FROM outbox
+                 WHERE id = ?1 AND resolved = 0 AND (state = 'rejected' OR conflict IS NOT NULL)",
+                [mutation_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(intent, conflict)| Ok((decode(&intent)?, conflict.as_deref().map(decode).transpose()?)))
+            .transpose()
+    }
+
+    /// Clears the marker of a rejected or conflicting edit.
+    pub fn mark_resolved(&self, mutation_id: &str) -> Result<()> {
+        let conn = self.lock()?;
+        conn.execute("UPDATE outbox SET resolved = 1 WHERE id = ?1", [mutation_id])?;
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ApiError } from "../bindings/ApiError";
 import type { CustomerView } from "../bindings/CustomerView";
 import type { ErrorCode } from "../bindings/ErrorCode";
+import type { Resolution } from "../bindings/Resolution";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { SessionInfo } from "../bindings/SessionInfo";
 import type { SessionState } from "../bindings/SessionState";
@@ -47,6 +48,8 @@ export const backend = {
   customerGet: (id: string) => call<CustomerView>("customer_get", { id }),
   contactUpdate: (customerId: string, personId: string, contactPointId: string, value: string) =>
     call<CustomerView>("contact_update", { customerId, personId, contactPointId, value }),
+  editResolve: (mutationId: string, resolution: Resolution) =>
+    call<CustomerView>("edit_resolve", { mutationId, resolution }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   syncNow: () => call<null>("sync_now"),
 };

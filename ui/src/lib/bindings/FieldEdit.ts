@@ -9,4 +9,8 @@ export type FieldEdit = { mutation_id: string,
 /**
  * What was edited, e.g. `contact:<contact point id>`.
  */
-target: string, state: EditState, value: string, created_at: string, error_code: ErrorCode | null, message: string | null, };
+target: string, state: EditState, value: string, created_at: string, error_code: ErrorCode | null, message: string | null, 
+/**
+ * For a conflict: the value this edit replaced without having seen it.
+ */
+replaced_value: string | null, };

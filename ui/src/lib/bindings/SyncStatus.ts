@@ -9,7 +9,11 @@ pending: number,
 /**
  * Edits the server refused, waiting for the user to look at them.
  */
-rejected: number, last_sync_at: string | null, last_error: string | null, 
+rejected: number, 
+/**
+ * Edits that replaced a value the user had not seen, waiting for the user to decide.
+ */
+conflicts: number, last_sync_at: string | null, last_error: string | null, 
 /**
  * True until the first full snapshot is in the cache.
  */
