@@ -403,3 +403,82 @@ async fn a_conflicting_edit_keeps_the_replaced_value_for_the_user_to_resolve() {
         .expect_err("already resolved");
     assert_eq!(err.code(), ErrorCode::NotFound);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_behind_the_retained_log_resnapshots_and_keeps_its_edits() {
+    let mut h = Harness::start(30).await;
+    let cfg = h.config("agent");
+    let agent = Console::sign_in(cfg.clone(), &h.url(), "alice", common::PASSWORD)
+        .await
+        .expect("sign in");
+    synced(&agent).await;
+
+    // The console goes away with an edit queued.
+    h.stop_server().await;
+    until(&agent, Duration::from_secs(10), "offline", |c| {
+        (c.status().connectivity == Connectivity::Offline).then_some(())
+    })
+    .await;
+    agent
+        .set_contact_point(
+            story1::CUSTOMER_ID,
+            story1::MOTHER_ID,
+            story1::MOTHER_MOBILE_ID,
+            "07946 000555",
+        )
+        .expect("edit");
+    drop(agent);
+    h.restart_server().await;
+
+    // Meanwhile a colleague edits, and the server trims its log past the console's cursor.
+    let sam = h.console("sam", "sam").await;
+    synced(&sam).await;
+    sam.set_contact_point(
+        story1::CUSTOMER_ID,
+        story1::SON_ID,
+        story1::SON_MOBILE_ID,
+        "07946 000666",
+    )
+    .expect("edit");
+    until(&sam, Duration::from_secs(5), "the colleague's edit to sync", |c| {
+        (c.status().pending == 0).then_some(())
+    })
+    .await;
+    let server = h.server.as_ref().expect("running");
+    assert!(
+        server
+            .state
+            .compact_feed(chrono::Duration::zero())
+            .await
+            .expect("compact")
+            >= 1
+    );
+
+    // Back: told its cursor is too old, it takes a new snapshot and loses nothing.
+    let agent = Console::resume(cfg).expect("resume").expect("session");
+    until(
+        &agent,
+        Duration::from_secs(15),
+        "a fresh snapshot with both edits",
+        |c| {
+            let s = c.status();
+            let view = c.customer(story1::CUSTOMER_ID).ok()?;
+            let son = view
+                .customer
+                .contact_point(story1::SON_ID, story1::SON_MOBILE_ID)?
+                .value
+                .clone();
+            let ok = s.pending == 0
+                && s.connectivity == Connectivity::Online
+                && son == "+447946000666"
+                && mother_mobile(c).as_deref() == Some("+447946000555");
+            ok.then_some(())
+        },
+    )
+    .await;
+    assert_eq!(agent.cache().integrity_check().expect("check"), "ok");
+    until(&sam, Duration::from_secs(5), "the colleague to get the edit", |c| {
+        (mother_mobile(c).as_deref() == Some("+447946000555")).then_some(())
+    })
+    .await;
+}

@@ -38,6 +38,7 @@ pub mod story1 {
     pub const MOTHER_MOBILE: &str = "+447946000202";
     pub const MOTHER_HOME: &str = "+441865123456";
     pub const SON_MOBILE: &str = "+447946000101";
+    pub const SON_MOBILE_ID: &str = "cp_000001_1_1";
     pub const JOB_ID: &str = "job_000001_1";
 }
 

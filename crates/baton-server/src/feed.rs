@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use baton_proto::{Change, ChangeOp, ChangesPage, EntityKind, Record, SnapshotPage};
 use chrono::Utc;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
@@ -80,9 +80,37 @@ fn append(tx: &Connection, scope: &str, record: &Record) -> Result<i64, ServerEr
     Ok(tx.last_insert_rowid())
 }
 
+/// The oldest cursor the feed can still serve: changes at or before it may have
+/// been compacted away (0 when nothing was).
+pub fn floor(conn: &Connection) -> Result<i64, ServerError> {
+    let v: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'log_floor'", [], |r| r.get(0))
+        .optional()?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Drops changes created before `before` (RFC 3339), keeping at least the newest
+/// change, and raises the floor. Consoles behind the floor re-snapshot (410).
+/// Returns the number of changes removed.
+pub fn compact(conn: &Connection, before: &str) -> Result<usize, ServerError> {
+    let upto: Option<i64> = conn.query_row(
+        "SELECT MAX(seq) FROM changes WHERE created_at < ?1 AND seq < (SELECT MAX(seq) FROM changes)",
+        [before],
+        |r| r.get(0),
+    )?;
+    let Some(upto) = upto else { return Ok(0) };
+    let removed = conn.execute("DELETE FROM changes WHERE seq <= ?1", [upto])?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('log_floor', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [upto.to_string()],
+    )?;
+    Ok(removed)
+}
+
 /// The newest seq of the whole feed (0 when empty).
 pub fn head(conn: &Connection) -> Result<i64, ServerError> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| r.get(0))?)
+    let max: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| r.get(0))?;
+    Ok(max.max(floor(conn)?))
 }
 
 /// Changes of `scope` after `after`, oldest first.
@@ -111,11 +139,13 @@ pub fn changes(conn: &Connection, scope: &Scope, after: i64, limit: usize) -> Re
     }
     let has_more = out.len() > limit;
     out.truncate(limit);
-    // With nothing new, the cursor may still move to the feed head: rows of other
-    // scopes are invisible here, and skipping them saves the next request a scan.
-    let cursor = match out.last() {
-        Some(c) => c.seq,
-        None => head(conn)?.max(after),
+    // A page that reaches the end of the scope's changes moves the cursor to the
+    // feed head: everything at or before the head is visible in this read
+    // transaction, and rows of other scopes are not this caller's. A caught-up
+    // console therefore never falls behind a compaction it has nothing to learn from.
+    let cursor = match (has_more, out.last()) {
+        (true, Some(c)) => c.seq,
+        _ => head(conn)?.max(after),
     };
     Ok(ChangesPage {
         epoch: String::new(),

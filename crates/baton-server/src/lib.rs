@@ -58,6 +58,12 @@ impl AppState {
         Ok(AppState::new(Db::open(path)?))
     }
 
+    /// Drops changes older than `retain` from the feed (see `feed::compact`).
+    pub async fn compact_feed(&self, retain: chrono::Duration) -> Result<usize, ServerError> {
+        let before = (chrono::Utc::now() - retain).to_rfc3339();
+        self.db.write(move |tx| feed::compact(tx, &before)).await
+    }
+
     /// Tells live subscribers of `scopes` that the feed reached `seq`.
     pub fn poke(&self, seq: i64, scopes: Vec<String>) {
         if !scopes.is_empty() {

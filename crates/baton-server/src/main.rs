@@ -23,6 +23,9 @@ enum Command {
         db: PathBuf,
         #[arg(long, env = "BATON_ADDR", default_value = "127.0.0.1:8787")]
         addr: SocketAddr,
+        /// Keep this many days of the change feed; consoles offline for longer re-snapshot.
+        #[arg(long, env = "BATON_RETAIN_DAYS", default_value_t = 30)]
+        retain_days: i64,
     },
     /// Serve the API with demo data: the product stories plus generated customers.
     Demo {
@@ -62,6 +65,19 @@ async fn shutdown_signal(state: AppState) {
     state.shutdown.cancel();
 }
 
+/// Trims the change feed once a day to the retention window.
+async fn compact_daily(state: AppState, retain: chrono::Duration) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        every.tick().await;
+        match state.compact_feed(retain).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "compacted the change feed"),
+            Err(e) => tracing::error!(error = %e, "compacting the change feed"),
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -71,8 +87,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { db, addr } => {
+        Command::Serve { db, addr, retain_days } => {
             let state = AppState::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            tokio::spawn(compact_daily(state.clone(), chrono::Duration::days(retain_days.max(1))));
             let listener = TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;

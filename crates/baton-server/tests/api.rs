@@ -560,3 +560,36 @@ async fn only_retailer_staff_can_reassign_a_job() {
     let (status, _) = api.get(&installer, &format!("/jobs/{}", story1::JOB_ID)).await;
     assert_eq!(status, StatusCode::OK, "the job did not move");
 }
+
+#[tokio::test]
+async fn a_cursor_behind_the_retained_log_is_told_to_resnapshot() {
+    let api = Api::start().await;
+    let agent = api.login("alice").await;
+    for round in 0..3 {
+        let (_, body) = api.push(&agent, json!([set_generated_mobile(5, round)])).await;
+        assert_eq!(body["results"][0]["outcome"], "applied");
+    }
+    let (rows, newest): (i64, i64) = rusqlite::Connection::open(api.dir.path().join("s.sqlite"))
+        .expect("open")
+        .query_row("SELECT COUNT(*), MAX(seq) FROM changes", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("count");
+    let removed = api
+        .server
+        .state
+        .compact_feed(chrono::Duration::zero())
+        .await
+        .expect("compact");
+    assert_eq!(removed as i64, rows - 1, "everything but the newest change");
+    let (status, body) = api.get(&agent, "/sync/changes?after=0").await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::GONE, "gone"),
+        "a cursor behind the floor re-snapshots"
+    );
+    let (status, _) = api.get(&agent, &format!("/sync/changes?after={}", newest - 1)).await;
+    assert_eq!(status, StatusCode::OK, "a cursor at the floor is still served");
+    let page = api.changes(&agent, newest).await;
+    assert!(page.changes.is_empty() && page.cursor == newest);
+}

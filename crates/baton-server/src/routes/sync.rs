@@ -89,6 +89,12 @@ pub async fn changes(
                     "this cursor is ahead of the server's feed; take a new snapshot".into(),
                 ));
             }
+            if q.after < feed::floor(tx)? {
+                return Err(ServerError::Api(
+                    ErrorCode::Gone,
+                    "this cursor is older than the changes the server keeps; take a new snapshot".into(),
+                ));
+            }
             feed::changes(tx, &scope, q.after, limit)
         })
         .await?;
