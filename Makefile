@@ -49,8 +49,9 @@ e2e: deps-test ui ## End-to-end: the release app under Xvfb driven over WebDrive
 
 test: lint unit e2e ## Everything CI runs
 
-soak: deps ## Crash soak: kill -9 a console at thousands of seeded points (SOAK_RUNS, default 2000)
-	BATON_CRASH_RUNS=$(or $(SOAK_RUNS),2000) $(CARGO) test --release -p baton-soak -- --nocapture
+soak: deps ## Soak: kill -9 a console at thousands of seeded points, hundreds of faulty-network runs
+	BATON_CRASH_RUNS=$(or $(SOAK_RUNS),2000) BATON_FAULT_RUNS=$(or $(FAULT_RUNS),200) \
+		$(CARGO) test --release -p baton-soak -- --nocapture
 
 bench: deps ## Sync benchmarks: initial sync rows/s, server mutations/s, propagation p50/p99
 	$(CARGO) run --release -p baton-bench -- $(BENCH_ARGS)

@@ -1,3 +1,7 @@
-//! Crash and soak tests of the Baton client. `console-worker` is a console as a
+//! Crash and fault tests of the Baton client. `console-worker` is a console as a
 //! process of its own, so tests can kill it with SIGKILL at any point of a sync
-//! (see `tests/crash.rs`; `make soak` runs thousands of seeded runs).
+//! (see `tests/crash.rs`; `make soak` runs thousands of seeded runs), and
+//! [`proxy::FaultyProxy`] puts a misbehaving network between consoles and server
+//! (see `tests/faults.rs`).
+
+pub mod proxy;
