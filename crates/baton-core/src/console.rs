@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use baton_proto::{ContactKind, ErrorCode, Intent, OrgKind};
+use baton_proto::{ContactKind, ErrorCode, Intent, JobStatus, OrgKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, watch};
@@ -242,6 +242,36 @@ impl Console {
             customer_id: job.customer_id,
             job_id: job.id,
             org_id: org_id.trim().to_string(),
+        };
+        let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
+        self.cache.enqueue(intent, &by)?;
+        self.sync.nudge();
+        Ok(())
+    }
+
+    /// Moves a job along its lifecycle. Refused here when the move is not allowed
+    /// from the status this console shows; the server judges it again against
+    /// the job's current status.
+    pub fn set_job_status(&self, job_id: &str, status: JobStatus) -> Result<()> {
+        let job = self
+            .cache
+            .job(job_id)?
+            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that job is not in your records"))?;
+        if !job.status.can_move_to(status) {
+            return Err(CoreError::invalid(
+                ErrorCode::BadRequest,
+                format!(
+                    "a job that is {} cannot become {}",
+                    job.status.as_str(),
+                    status.as_str()
+                ),
+            ));
+        }
+        let intent = Intent::SetJobStatus {
+            customer_id: job.customer_id,
+            job_id: job.id,
+            status,
+            base_status: job.status,
         };
         let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
         self.cache.enqueue(intent, &by)?;

@@ -36,9 +36,9 @@ pub fn apply(customer: &mut Customer, intent: &Intent, by: &str, at: DateTime<Ut
             customer.updated_at = at;
             Ok(())
         }
-        // A reassignment changes the job, not the customer's document; the job moves
-        // in the cache when the feed delivers it (and leaves a partner's cache then).
-        Intent::ReassignJob { .. } => Ok(()),
+        // Job edits change the job, not the customer's document; the cached job
+        // changes when the feed delivers it (a reassigned job leaves a partner's cache).
+        Intent::ReassignJob { .. } | Intent::SetJobStatus { .. } => Ok(()),
     }
 }
 
@@ -47,5 +47,6 @@ pub fn target(intent: &Intent) -> String {
     match intent {
         Intent::SetContactPoint { contact_point_id, .. } => format!("contact:{contact_point_id}"),
         Intent::ReassignJob { job_id, .. } => format!("job:{job_id}"),
+        Intent::SetJobStatus { job_id, .. } => format!("job-status:{job_id}"),
     }
 }

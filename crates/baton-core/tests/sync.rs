@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use baton_core::view::{Connectivity, EditState, MatchKind, Resolution};
 use baton_core::Console;
-use baton_proto::ErrorCode;
+use baton_proto::{ErrorCode, JobStatus};
 use baton_server::demo::{carrier_only, story1};
 use common::{synced, until, Harness};
 
@@ -480,5 +480,47 @@ async fn a_console_behind_the_retained_log_resnapshots_and_keeps_its_edits() {
     until(&sam, Duration::from_secs(5), "the colleague to get the edit", |c| {
         (mother_mobile(c).as_deref() == Some("+447946000555")).then_some(())
     })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_moves_its_job_along_and_the_retailer_sees_it() {
+    let h = Harness::start(10).await;
+    let agent = h.console("agent", "alice").await;
+    let installer = h.console("installer", "dan").await;
+    synced(&agent).await;
+    synced(&installer).await;
+
+    let err = installer
+        .set_job_status(story1::JOB_ID, JobStatus::Created)
+        .expect_err("not a lifecycle move");
+    assert_eq!(err.code(), ErrorCode::BadRequest);
+    let err = installer
+        .set_job_status("job_000002_1", JobStatus::Delayed)
+        .expect_err("another partner's job");
+    assert_eq!(err.code(), ErrorCode::NotFound);
+
+    installer
+        .set_job_status(story1::JOB_ID, JobStatus::EnRoute)
+        .expect("queued");
+    until(
+        &agent,
+        Duration::from_secs(5),
+        "the agent to see the installer en route",
+        |c| {
+            let job = c.cache().job(story1::JOB_ID).ok()??;
+            (job.status == JobStatus::EnRoute).then_some(())
+        },
+    )
+    .await;
+    until(
+        &installer,
+        Duration::from_secs(5),
+        "the installer's edit to be confirmed",
+        |c| {
+            let s = c.status();
+            (s.pending == 0 && s.rejected == 0).then_some(())
+        },
+    )
     .await;
 }

@@ -143,6 +143,21 @@ impl JobStatus {
         }
     }
 
+    /// The job lifecycle: which status may follow which. Completed, failed and
+    /// cancelled jobs are closed. Used by the server to validate every status
+    /// change, and by consoles to offer only valid ones.
+    pub fn can_move_to(self, next: JobStatus) -> bool {
+        use JobStatus::*;
+        matches!(
+            (self, next),
+            (Created, Scheduled | Cancelled)
+                | (Scheduled, EnRoute | AtDepot | Delayed | Completed | Failed | Cancelled)
+                | (EnRoute, AtDepot | Delayed | Completed | Failed)
+                | (AtDepot, EnRoute | Delayed | Completed | Failed | Cancelled)
+                | (Delayed, Scheduled | EnRoute | AtDepot | Completed | Failed | Cancelled)
+        )
+    }
+
     pub fn parse(s: &str) -> Option<JobStatus> {
         [
             JobStatus::Created,
@@ -156,6 +171,24 @@ impl JobStatus {
         ]
         .into_iter()
         .find(|v| v.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobStatus::*;
+
+    #[test]
+    fn closed_jobs_stay_closed_and_jobs_cannot_go_back_to_created() {
+        for closed in [Completed, Failed, Cancelled] {
+            for next in [
+                Created, Scheduled, EnRoute, AtDepot, Delayed, Completed, Failed, Cancelled,
+            ] {
+                assert!(!closed.can_move_to(next), "{closed:?} -> {next:?}");
+            }
+        }
+        assert!(Scheduled.can_move_to(AtDepot) && AtDepot.can_move_to(EnRoute) && Delayed.can_move_to(Scheduled));
+        assert!(!Scheduled.can_move_to(Created) && !EnRoute.can_move_to(Scheduled) && !Created.can_move_to(Completed));
     }
 }
 

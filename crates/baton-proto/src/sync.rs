@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::{Customer, ErrorCode, Job};
+use crate::{Customer, ErrorCode, Job, JobStatus};
 
 /// Which kind of document a change or snapshot item carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -123,6 +123,14 @@ pub enum Intent {
         job_id: String,
         org_id: String,
     },
+    /// Move a job along its lifecycle (its partner, or retailer staff). Judged by
+    /// the server against the job's current status, whatever the user saw.
+    SetJobStatus {
+        customer_id: String,
+        job_id: String,
+        status: JobStatus,
+        base_status: JobStatus,
+    },
 }
 
 impl Intent {
@@ -130,6 +138,7 @@ impl Intent {
         match self {
             Intent::SetContactPoint { .. } => "set_contact_point",
             Intent::ReassignJob { .. } => "reassign_job",
+            Intent::SetJobStatus { .. } => "set_job_status",
         }
     }
 
@@ -138,12 +147,15 @@ impl Intent {
         match self {
             Intent::SetContactPoint { value, .. } => value,
             Intent::ReassignJob { org_id, .. } => org_id,
+            Intent::SetJobStatus { status, .. } => status.as_str(),
         }
     }
 
     pub fn customer_id(&self) -> &str {
         match self {
-            Intent::SetContactPoint { customer_id, .. } | Intent::ReassignJob { customer_id, .. } => customer_id,
+            Intent::SetContactPoint { customer_id, .. }
+            | Intent::ReassignJob { customer_id, .. }
+            | Intent::SetJobStatus { customer_id, .. } => customer_id,
         }
     }
 }

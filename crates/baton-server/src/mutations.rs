@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use baton_proto::contact::{normalize_email, normalize_phone};
-use baton_proto::{Conflict, ContactKind, ErrorCode, Intent, Mutation, MutationOutcome, MutationResult};
+use baton_proto::{Conflict, ContactKind, ErrorCode, Intent, JobStatus, Mutation, MutationOutcome, MutationResult};
 use chrono::Utc;
 use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
@@ -154,7 +154,76 @@ fn apply_one(conn: &rusqlite::Savepoint<'_>, caller: &AuthUser, intent: &Intent)
             job_id,
             org_id,
         } => reassign_job(conn, caller, customer_id, job_id, org_id),
+        Intent::SetJobStatus {
+            customer_id,
+            job_id,
+            status,
+            base_status,
+        } => set_job_status(conn, caller, customer_id, job_id, *status, *base_status),
     }
+}
+
+fn set_job_status(
+    conn: &rusqlite::Savepoint<'_>,
+    caller: &AuthUser,
+    customer_id: &str,
+    job_id: &str,
+    status: JobStatus,
+    base_status: JobStatus,
+) -> Result<Applied, ServerError> {
+    let job = docs::load_job(conn, job_id)?.ok_or_else(|| ServerError::not_found("job"))?;
+    if let Scope::Org(own) = caller.scope() {
+        if own != job.org_id {
+            return Err(ServerError::not_found("job"));
+        }
+    }
+    if job.customer_id != customer_id {
+        return Err(ServerError::bad_request("that job belongs to another customer"));
+    }
+    if job.status == status {
+        return Ok(Applied {
+            scopes: Vec::new(),
+            conflict: None,
+        });
+    }
+    // Statuses follow the lifecycle from where the job is now, not from where the
+    // user last saw it: a stale edit that no longer makes sense is refused.
+    if !job.status.can_move_to(status) {
+        let message = if job.status == base_status {
+            format!(
+                "a job that is {} cannot become {}",
+                job.status.as_str(),
+                status.as_str()
+            )
+        } else {
+            format!(
+                "the job is now {} (you saw {}), and cannot become {}",
+                job.status.as_str(),
+                base_status.as_str(),
+                status.as_str()
+            )
+        };
+        return Err(ServerError::Api(ErrorCode::Conflict, message));
+    }
+    let now = Utc::now().to_rfc3339();
+    conn.execute(
+        "UPDATE jobs SET status = ?1, updated_at = ?2 WHERE id = ?3",
+        params![status.as_str(), now, job_id],
+    )?;
+    conn.execute(
+        "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
+         VALUES (?1, ?2, ?3, 'set_job_status', 'job', ?4, ?5, ?6)",
+        params![
+            now,
+            caller.user.id,
+            caller.user.org.id,
+            job_id,
+            job.status.as_str(),
+            status.as_str()
+        ],
+    )?;
+    let scopes = feed::append_job(conn, job_id, None)?;
+    Ok(Applied { scopes, conflict: None })
 }
 
 fn reassign_job(

@@ -593,3 +593,61 @@ async fn a_cursor_behind_the_retained_log_is_told_to_resnapshot() {
     let page = api.changes(&agent, newest).await;
     assert!(page.changes.is_empty() && page.cursor == newest);
 }
+
+#[tokio::test]
+async fn job_statuses_follow_the_lifecycle_from_where_the_job_is_now() {
+    let api = Api::start().await;
+    let installer = api.login("dan").await;
+    let carrier = api.login("priya").await;
+    let status = |id: &str, to: &str, base: &str| {
+        json!([{"id": id, "client_seq": 1, "created_at": "2026-11-23T10:00:00Z",
+                "intent": {"type": "set_job_status", "customer_id": story1::CUSTOMER_ID, "job_id": story1::JOB_ID,
+                           "status": to, "base_status": base}}])
+    };
+    let outcome = |body: &Value| {
+        (
+            body["results"][0]["outcome"].as_str().map(str::to_string),
+            body["results"][0]["code"].as_str().map(str::to_string),
+        )
+    };
+
+    let (_, body) = api
+        .push(
+            &installer,
+            status("66666666-0000-4000-8000-000000000001", "en_route", "scheduled"),
+        )
+        .await;
+    assert_eq!(outcome(&body), (Some("applied".into()), None));
+    let (_, body) = api
+        .push(
+            &installer,
+            status("66666666-0000-4000-8000-000000000002", "completed", "en_route"),
+        )
+        .await;
+    assert_eq!(outcome(&body).0.as_deref(), Some("applied"));
+    // Made against the old status: judged from where the job is now (completed: closed).
+    let (_, body) = api
+        .push(
+            &installer,
+            status("66666666-0000-4000-8000-000000000003", "at_depot", "en_route"),
+        )
+        .await;
+    assert_eq!(outcome(&body), (Some("rejected".into()), Some("conflict".into())));
+    assert!(
+        body["results"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("now completed"),
+        "{body}"
+    );
+    // Another partner's job does not exist for the carrier.
+    let (_, body) = api
+        .push(
+            &carrier,
+            status("66666666-0000-4000-8000-000000000004", "delayed", "completed"),
+        )
+        .await;
+    assert_eq!(outcome(&body).1.as_deref(), Some("not_found"));
+    let (_, job) = api.get(&installer, &format!("/jobs/{}", story1::JOB_ID)).await;
+    assert_eq!(job["status"], "completed");
+}

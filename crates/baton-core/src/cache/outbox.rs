@@ -232,7 +232,7 @@ impl Cache {
 /// the user saw applied.
 fn normalised(intent: Intent, applied: &Customer) -> Intent {
     match intent {
-        other @ Intent::ReassignJob { .. } => other,
+        other @ (Intent::ReassignJob { .. } | Intent::SetJobStatus { .. }) => other,
         Intent::SetContactPoint {
             customer_id,
             person_id,
