@@ -108,22 +108,11 @@ fn mother_mobile(c: &Console) -> Option<String> {
         .map(|p| p.value.clone())
 }
 
-/// Waits on the partner console's own change events until `check` holds.
-async fn until(console: &Console, limit: Duration, mut check: impl FnMut(&Console) -> bool) -> Result<Duration> {
+/// Waits on the partner console's own change events until `check` holds; returns how long it took.
+async fn until(console: &Console, limit: Duration, check: impl FnMut(&Console) -> bool) -> Result<Duration> {
     let started = Instant::now();
-    let mut changes = console.subscribe_changes();
-    let mut status = console.subscribe_status();
-    loop {
-        if check(console) {
-            return Ok(started.elapsed());
-        }
-        let left = limit.checked_sub(started.elapsed()).unwrap_or_default();
-        tokio::select! {
-            _ = changes.recv() => {}
-            _ = status.changed() => {}
-            _ = tokio::time::sleep(left) => bail!("condition not met within {limit:?}; status {:?}", console.status()),
-        }
-    }
+    console.wait_until(limit, check).await?;
+    Ok(started.elapsed())
 }
 
 async fn css(client: &Client, selector: &str) -> Result<fantoccini::elements::Element> {

@@ -49,26 +49,13 @@ fn config(dir: &std::path::Path, name: &str) -> ConsoleConfig {
     }
 }
 
-async fn until(console: &Console, limit: Duration, mut check: impl FnMut(&Console) -> bool) -> Result<()> {
-    let deadline = tokio::time::Instant::now() + limit;
-    let mut changes = console.subscribe_changes();
-    let mut status = console.subscribe_status();
-    while !check(console) {
-        tokio::select! {
-            _ = changes.recv() => {}
-            _ = status.changed() => {}
-            _ = tokio::time::sleep_until(deadline) => bail!("timed out; status {:?}", console.status()),
-        }
-    }
-    Ok(())
-}
-
 async fn synced(console: &Console) -> Result<()> {
-    until(console, Duration::from_secs(600), |c| {
-        let s = c.status();
-        !s.initial_sync && s.connectivity == Connectivity::Online
-    })
-    .await
+    Ok(console
+        .wait_until(Duration::from_secs(600), |c| {
+            let s = c.status();
+            !s.initial_sync && s.connectivity == Connectivity::Online
+        })
+        .await?)
 }
 
 async fn login(http: &reqwest::Client, url: &str, user: &str) -> Result<String> {
@@ -262,17 +249,18 @@ async fn main() -> Result<()> {
         let value = format!("+447946{:06}", 500_000 + i);
         let started = Instant::now();
         agent.set_contact_point(story1::CUSTOMER_ID, story1::MOTHER_ID, story1::MOTHER_MOBILE_ID, &value)?;
-        until(&installer, Duration::from_secs(10), |c| {
-            c.customer(story1::CUSTOMER_ID)
-                .ok()
-                .and_then(|v| {
-                    v.customer
-                        .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
-                        .map(|p| p.value == value)
-                })
-                .unwrap_or(false)
-        })
-        .await?;
+        installer
+            .wait_until(Duration::from_secs(10), |c| {
+                c.customer(story1::CUSTOMER_ID)
+                    .ok()
+                    .and_then(|v| {
+                        v.customer
+                            .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
+                            .map(|p| p.value == value)
+                    })
+                    .unwrap_or(false)
+            })
+            .await?;
         samples.push(started.elapsed());
     }
     samples.sort();

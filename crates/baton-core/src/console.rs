@@ -321,6 +321,27 @@ impl Console {
         self.sync.subscribe_changes()
     }
 
+    /// Waits, woken by this console's own status and change events (no polling),
+    /// until `check` holds. For tools, tests and anything that must act once the
+    /// cache reaches a state.
+    pub async fn wait_until(&self, limit: std::time::Duration, mut check: impl FnMut(&Console) -> bool) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut status = self.subscribe_status();
+        let mut changes = self.subscribe_changes();
+        loop {
+            if check(self) {
+                return Ok(());
+            }
+            tokio::select! {
+                _ = status.changed() => {}
+                _ = changes.recv() => {}
+                _ = tokio::time::sleep_until(deadline) => {
+                    return Err(CoreError::TimedOut(format!("{limit:?}; status {:?}", self.status())));
+                }
+            }
+        }
+    }
+
     pub fn sync_now(&self) {
         self.sync.nudge();
     }

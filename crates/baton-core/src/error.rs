@@ -17,6 +17,8 @@ pub enum CoreError {
     NotSignedIn,
     #[error("{0}")]
     Internal(String),
+    #[error("timed out after {0}")]
+    TimedOut(String),
 }
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
@@ -33,7 +35,7 @@ impl CoreError {
             CoreError::Storage(_) => ErrorCode::Storage,
             CoreError::Keyring(_) => ErrorCode::Keyring,
             CoreError::NotSignedIn => ErrorCode::NotSignedIn,
-            CoreError::Internal(_) => ErrorCode::Internal,
+            CoreError::Internal(_) | CoreError::TimedOut(_) => ErrorCode::Internal,
         }
     }
 

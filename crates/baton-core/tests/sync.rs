@@ -158,19 +158,10 @@ async fn bad_input_is_refused_with_a_typed_error_and_nothing_is_queued() {
 async fn an_offline_edit_survives_an_outage_and_a_restart_then_syncs_by_itself() {
     let mut h = Harness::start(10).await;
     let cfg = h.config("agent");
-    let agent = Console::sign_in(cfg.clone(), &h.url(), "alice", common::PASSWORD)
-        .await
-        .expect("sign in");
+    let agent = h.console_with(&cfg, "alice").await;
     synced(&agent).await;
 
-    h.stop_server().await;
-    until(
-        &agent,
-        Duration::from_secs(10),
-        "the console to notice it is offline",
-        |c| (c.status().connectivity == Connectivity::Offline).then_some(()),
-    )
-    .await;
+    h.outage(&[&agent]).await;
 
     // Edit while offline: saved locally, shown at once, queued.
     let view = agent
@@ -348,13 +339,7 @@ async fn a_conflicting_edit_keeps_the_replaced_value_for_the_user_to_resolve() {
     synced(&sam).await;
 
     // Both change the same number from the same starting value while the server is away.
-    h.stop_server().await;
-    for c in [&alice, &sam] {
-        until(c, Duration::from_secs(10), "offline", |c| {
-            (c.status().connectivity == Connectivity::Offline).then_some(())
-        })
-        .await;
-    }
+    h.outage(&[&alice, &sam]).await;
     alice
         .set_contact_point(
             story1::CUSTOMER_ID,
@@ -408,17 +393,11 @@ async fn a_conflicting_edit_keeps_the_replaced_value_for_the_user_to_resolve() {
 async fn a_console_behind_the_retained_log_resnapshots_and_keeps_its_edits() {
     let mut h = Harness::start(30).await;
     let cfg = h.config("agent");
-    let agent = Console::sign_in(cfg.clone(), &h.url(), "alice", common::PASSWORD)
-        .await
-        .expect("sign in");
+    let agent = h.console_with(&cfg, "alice").await;
     synced(&agent).await;
 
     // The console goes away with an edit queued.
-    h.stop_server().await;
-    until(&agent, Duration::from_secs(10), "offline", |c| {
-        (c.status().connectivity == Connectivity::Offline).then_some(())
-    })
-    .await;
+    h.outage(&[&agent]).await;
     agent
         .set_contact_point(
             story1::CUSTOMER_ID,

@@ -127,6 +127,35 @@ fn record(
     Ok(())
 }
 
+/// Records who changed what, in which organisation, when, from what to what.
+#[allow(clippy::too_many_arguments)]
+fn audit(
+    conn: &rusqlite::Connection,
+    caller: &AuthUser,
+    at: &str,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: &str,
+    after: &str,
+) -> Result<(), ServerError> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        at,
+        caller.user.id,
+        caller.user.org.id,
+        action,
+        entity,
+        entity_id,
+        before,
+        after
+    ])?;
+    Ok(())
+}
+
 struct Applied {
     scopes: Vec<String>,
     conflict: Option<Conflict>,
@@ -210,17 +239,15 @@ fn set_job_status(
         "UPDATE jobs SET status = ?1, updated_at = ?2 WHERE id = ?3",
         params![status.as_str(), now, job_id],
     )?;
-    conn.execute(
-        "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
-         VALUES (?1, ?2, ?3, 'set_job_status', 'job', ?4, ?5, ?6)",
-        params![
-            now,
-            caller.user.id,
-            caller.user.org.id,
-            job_id,
-            job.status.as_str(),
-            status.as_str()
-        ],
+    audit(
+        conn,
+        caller,
+        &now,
+        "set_job_status",
+        "job",
+        job_id,
+        job.status.as_str(),
+        status.as_str(),
     )?;
     let scopes = feed::append_job(conn, job_id, None)?;
     Ok(Applied { scopes, conflict: None })
@@ -264,11 +291,7 @@ fn reassign_job(
         "UPDATE jobs SET org_id = ?1, updated_at = ?2 WHERE id = ?3",
         params![org_id, now, job_id],
     )?;
-    conn.execute(
-        "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
-         VALUES (?1, ?2, ?3, 'reassign_job', 'job', ?4, ?5, ?6)",
-        params![now, caller.user.id, caller.user.org.id, job_id, job.org_id, org_id],
-    )?;
+    audit(conn, caller, &now, "reassign_job", "job", job_id, &job.org_id, org_id)?;
     let scopes = feed::append_job(conn, job_id, Some(&job.org_id))?;
     Ok(Applied { scopes, conflict: None })
 }
@@ -329,17 +352,15 @@ fn set_contact_point(
         "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
         params![now, customer_id],
     )?;
-    conn.execute(
-        "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
-         VALUES (?1, ?2, ?3, 'set_contact_point', 'contact_point', ?4, ?5, ?6)",
-        params![
-            now,
-            caller.user.id,
-            caller.user.org.id,
-            contact_point_id,
-            point.value,
-            normalized
-        ],
+    audit(
+        conn,
+        caller,
+        &now,
+        "set_contact_point",
+        "contact_point",
+        contact_point_id,
+        &point.value,
+        &normalized,
     )?;
     let scopes = feed::append_customer(conn, customer_id)?;
     Ok(Applied { scopes, conflict })

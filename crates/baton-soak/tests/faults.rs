@@ -71,17 +71,11 @@ async fn sign_in(dir: &std::path::Path, url: &str, user: &str) -> Console {
     panic!("could not sign {user} in through the faulty network: {last:?}");
 }
 
-async fn until(console: &Console, limit: Duration, what: &str, mut check: impl FnMut(&Console) -> bool) {
-    let deadline = tokio::time::Instant::now() + limit;
-    let mut status = console.subscribe_status();
-    let mut changes = console.subscribe_changes();
-    while !check(console) {
-        tokio::select! {
-            _ = status.changed() => {}
-            _ = changes.recv() => {}
-            _ = tokio::time::sleep_until(deadline) => panic!("timed out waiting for {what}: {:?}", console.status()),
-        }
-    }
+async fn until(console: &Console, limit: Duration, what: &str, check: impl FnMut(&Console) -> bool) {
+    console
+        .wait_until(limit, check)
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"));
 }
 
 fn value_of(c: &Console, customer: &str, person: &str, point: &str) -> Option<String> {

@@ -6,10 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton_core::credentials::MemoryStore;
-use baton_core::view::SyncStatus;
 use baton_core::{Console, ConsoleConfig, SyncOptions};
 use baton_server::RunningServer;
-use tokio::time::Instant;
 
 pub const PASSWORD: &str = baton_server::demo::DEMO_PASSWORD;
 
@@ -54,6 +52,24 @@ impl Harness {
         }
     }
 
+    /// Stops the server and waits until each console has noticed it is offline.
+    pub async fn outage(&mut self, consoles: &[&Console]) {
+        self.stop_server().await;
+        for c in consoles {
+            until(c, Duration::from_secs(10), "the console to notice it is offline", |c| {
+                (c.status().connectivity == baton_core::view::Connectivity::Offline).then_some(())
+            })
+            .await;
+        }
+    }
+
+    /// Signs in with a config the test keeps (to resume from it later).
+    pub async fn console_with(&self, config: &ConsoleConfig, username: &str) -> Console {
+        Console::sign_in(config.clone(), &self.url(), username, PASSWORD)
+            .await
+            .expect("sign in")
+    }
+
     /// Starts the server again on the same address and database.
     pub async fn restart_server(&mut self) {
         let server = RunningServer::demo(self.addr, &self.db_path(), self.customers)
@@ -87,30 +103,23 @@ pub fn config_in(dir: &Path, name: &str) -> ConsoleConfig {
     }
 }
 
-/// Waits, driven by the console's own change and status events, until `check`
-/// returns Some; panics with `what` after `limit`.
+/// Waits (on the console's own events) until `check` returns Some; panics with
+/// `what` after `limit`.
 pub async fn until<T>(
     console: &Console,
     limit: Duration,
     what: &str,
     mut check: impl FnMut(&Console) -> Option<T>,
 ) -> T {
-    let deadline = Instant::now() + limit;
-    let mut status = console.subscribe_status();
-    let mut changes = console.subscribe_changes();
-    loop {
-        if let Some(v) = check(console) {
-            return v;
-        }
-        tokio::select! {
-            _ = status.changed() => {}
-            _ = changes.recv() => {}
-            _ = tokio::time::sleep_until(deadline) => {
-                let s: SyncStatus = console.status();
-                panic!("timed out after {limit:?} waiting for {what}; status: {s:?}");
-            }
-        }
-    }
+    let mut found = None;
+    console
+        .wait_until(limit, |c| {
+            found = check(c);
+            found.is_some()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"));
+    found.unwrap_or_else(|| panic!("waiting for {what}: no value"))
 }
 
 /// Waits until the console finished its first snapshot and is online.

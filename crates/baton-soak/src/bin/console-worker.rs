@@ -85,18 +85,12 @@ async fn main() -> Result<()> {
         }
     }
     // Drain: wait, on the console's own events, for an empty queue while online.
-    let mut status = console.subscribe_status();
-    let limit = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let s = console.status();
-        if s.pending == 0 && !s.initial_sync && s.connectivity == Connectivity::Online {
-            break;
-        }
-        tokio::select! {
-            _ = status.changed() => {}
-            _ = tokio::time::sleep_until(limit) => bail!("did not drain: {s:?}"),
-        }
-    }
+    console
+        .wait_until(Duration::from_secs(60), |c| {
+            let s = c.status();
+            s.pending == 0 && !s.initial_sync && s.connectivity == Connectivity::Online
+        })
+        .await?;
     say("drained")?;
     let view = console.customer(story1::CUSTOMER_ID)?;
     let mobile = view
