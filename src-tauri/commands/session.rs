@@ -68,16 +68,9 @@ pub async fn sign_in(
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn sign_out(state: State<'_, AppState>) -> IpcResult<()> {
+    // Taken out of the app state first: commands still running finish on their
+    // own copy, and nothing new starts on a console that is signing out.
     let console = state.take().await.ok_or_else(IpcError::not_signed_in)?;
-    match std::sync::Arc::try_unwrap(console) {
-        Ok(console) => console.sign_out().await?,
-        // A command still holds it; it is already detached and stops with the last holder.
-        Err(_) => {
-            return Err(IpcError(baton_proto::ApiError::new(
-                baton_proto::ErrorCode::Internal,
-                "the console is busy; try again",
-            )))
-        }
-    }
+    console.sign_out().await?;
     Ok(())
 }

@@ -153,7 +153,7 @@ impl Console {
     /// Signs out: ends the server session (when reachable) and removes the token
     /// from the secret store. The cache, with any queued edits, stays on disk so
     /// nothing saved is lost; it is pushed after the next sign-in.
-    pub async fn sign_out(mut self) -> Result<()> {
+    pub async fn sign_out(&self) -> Result<()> {
         self.sync.stop();
         if let Err(e) = self.api.logout().await {
             tracing::warn!(error = %e, "could not end the server session; removing the local token anyway");

@@ -11,7 +11,7 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use rand::Rng;
 use tokio::sync::{broadcast, watch, Notify};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 use uuid::Uuid;
 
 use crate::cache::Cache;
@@ -88,7 +88,7 @@ pub struct SyncHandle {
     wake: Arc<Notify>,
     status: watch::Receiver<SyncStatus>,
     changed: broadcast::Sender<Vec<String>>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: Vec<AbortHandle>,
 }
 
 impl SyncHandle {
@@ -107,7 +107,7 @@ impl SyncHandle {
             changed: changed.clone(),
         });
         engine.refresh_counts();
-        let tasks = vec![
+        let tasks: Vec<JoinHandle<()>> = vec![
             tokio::spawn(engine.clone().run()),
             tokio::spawn(engine.clone().listen()),
         ];
@@ -116,7 +116,7 @@ impl SyncHandle {
             wake,
             status,
             changed,
-            tasks,
+            tasks: tasks.iter().map(JoinHandle::abort_handle).collect(),
         })
     }
 
@@ -140,8 +140,9 @@ impl SyncHandle {
         self.changed.subscribe()
     }
 
-    pub fn stop(&mut self) {
-        for t in self.tasks.drain(..) {
+    /// Stops the engine's tasks (idempotent). The cache keeps everything.
+    pub fn stop(&self) {
+        for t in &self.tasks {
             t.abort();
         }
     }

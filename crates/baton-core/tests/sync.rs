@@ -503,3 +503,49 @@ async fn a_partner_moves_its_job_along_and_the_retailer_sees_it() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_forgets_the_token_but_keeps_queued_edits() {
+    let mut h = Harness::start(10).await;
+    let cfg = h.config("agent");
+    let agent = std::sync::Arc::new(h.console_with(&cfg, "alice").await);
+    synced(&agent).await;
+    h.outage(&[&agent]).await;
+    agent
+        .set_contact_point(
+            story1::CUSTOMER_ID,
+            story1::MOTHER_ID,
+            story1::MOTHER_MOBILE_ID,
+            "07946 000777",
+        )
+        .expect("offline edit");
+
+    // Signed out while another part of the app still holds the console, and
+    // with the server unreachable: the local token goes all the same.
+    let still_held = agent.clone();
+    agent.sign_out().await.expect("sign out");
+    let account = baton_core::credentials::account(&h.url(), "alice");
+    assert_eq!(
+        cfg.secrets.get(&account).expect("store"),
+        None,
+        "the token left the keyring"
+    );
+    assert!(
+        Console::resume(cfg.clone()).expect("resume").is_none(),
+        "nothing to resume"
+    );
+    drop(still_held);
+    drop(agent);
+
+    // The edit saved before signing out reaches the server after the next sign-in.
+    h.restart_server().await;
+    let again = h.console_with(&cfg, "alice").await;
+    until(&again, Duration::from_secs(15), "the queued edit to sync", |c| {
+        let s = c.status();
+        (s.pending == 0 && s.connectivity == Connectivity::Online).then_some(())
+    })
+    .await;
+    let installer = h.console("installer", "dan").await;
+    synced(&installer).await;
+    assert_eq!(mother_mobile(&installer).as_deref(), Some("+447946000777"));
+}
