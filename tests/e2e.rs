@@ -171,11 +171,19 @@ async fn agent_changes_the_mothers_mobile_and_the_installer_sees_it() -> Result<
 }
 
 async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Duration> {
+    // The form focuses Username just after it mounts; typing before that focus
+    // lands would send part of the keystrokes to the wrong field.
+    css(client, "#username:focus").await?;
     let server_field = css(client, "#server-url").await?;
     server_field.clear().await?;
     server_field.send_keys(url).await?;
-    css(client, "#username").await?.send_keys("alice").await?;
+    let username = css(client, "#username").await?;
+    username.send_keys("alice").await?;
     css(client, "#password").await?.send_keys(DEMO_PASSWORD).await?;
+    let typed = (server_field.prop("value").await?, username.prop("value").await?);
+    if typed != (Some(url.to_string()), Some("alice".to_string())) {
+        bail!("the sign-in form holds {typed:?}");
+    }
     css(client, "#sign-in").await?.click().await?;
 
     // Screen pop by phone number, typed the way a caller reads it out.
