@@ -38,7 +38,11 @@ pub fn apply(customer: &mut Customer, intent: &Intent, by: &str, at: DateTime<Ut
         }
         // Job edits change the job, not the customer's document; the cached job
         // changes when the feed delivers it (a reassigned job leaves a partner's cache).
-        Intent::ReassignJob { .. } | Intent::SetJobStatus { .. } => Ok(()),
+        Intent::ReassignJob { .. } | Intent::SetJobStatus { .. } | Intent::SetJobContact { .. } => Ok(()),
+        // Casework, contact additions and merges are queued as they are and appear
+        // in the record when the server's document arrives: their numbers, owners'
+        // names and side effects (timeline, confirmations) are the server's to assign.
+        _ => Ok(()),
     }
 }
 
@@ -48,5 +52,21 @@ pub fn target(intent: &Intent) -> String {
         Intent::SetContactPoint { contact_point_id, .. } => format!("contact:{contact_point_id}"),
         Intent::ReassignJob { job_id, .. } => format!("job:{job_id}"),
         Intent::SetJobStatus { job_id, .. } => format!("job-status:{job_id}"),
+        Intent::SetJobContact { job_id, .. } => format!("job-contact:{job_id}"),
+        Intent::AddContactPoint { contact_point_id, .. } | Intent::SetContactPreferences { contact_point_id, .. } => {
+            format!("contact:{contact_point_id}")
+        }
+        Intent::AddNote { note_id, .. } => format!("note:{note_id}"),
+        Intent::OpenTicket { ticket_id, .. }
+        | Intent::EscalateTicket { ticket_id, .. }
+        | Intent::SetTicketStatus { ticket_id, .. } => format!("ticket:{ticket_id}"),
+        Intent::ScheduleCallback { callback_id, .. } | Intent::RecordCallbackAttempt { callback_id, .. } => {
+            format!("callback:{callback_id}")
+        }
+        Intent::RecordCommitment { commitment_id, .. } | Intent::ResolveCommitment { commitment_id, .. } => {
+            format!("commitment:{commitment_id}")
+        }
+        Intent::RecordFeedback { feedback_id, .. } => format!("feedback:{feedback_id}"),
+        Intent::MergeCustomers { merge_id, .. } | Intent::UndoMerge { merge_id, .. } => format!("merge:{merge_id}"),
     }
 }

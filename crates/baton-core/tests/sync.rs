@@ -233,11 +233,15 @@ fn rusqlite_count(db: &std::path::Path, sql: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reassigned_job_leaves_the_old_partners_cache_and_reaches_the_new_one() {
     let h = Harness::start(80).await;
-    // A customer whose only job is the installer's.
+    // A customer whose only tie to any partner is one installer job (no ticket,
+    // callback or commitment that would keep the installer seeing it).
     let (customer, job): (String, String) = rusqlite::Connection::open(h.db_path())
         .expect("open server db")
         .query_row(
-            "SELECT customer_id, MAX(id) FROM jobs GROUP BY customer_id
+            "SELECT customer_id, MAX(id) FROM jobs
+             WHERE customer_id NOT IN (SELECT customer_id FROM tickets UNION SELECT customer_id FROM callbacks
+                                       UNION SELECT customer_id FROM commitments)
+             GROUP BY customer_id
              HAVING COUNT(*) = 1 AND MAX(org_id) = 'brightline' ORDER BY customer_id LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),

@@ -61,7 +61,7 @@ pub fn normalize_email(input: &str) -> Result<String, ContactError> {
 }
 
 impl ContactError {
-    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ContactError {
             code,
             message: message.into(),

@@ -8,9 +8,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use utoipa::ToSchema;
+
+use crate::casework::{Callback, Commitment, Ticket};
+use crate::history::{Confirmation, TimelineEntry};
 
 /// A person's role on a customer account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum PersonRole {
@@ -22,7 +26,7 @@ pub enum PersonRole {
     AuthorisedThirdParty,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum ContactKind {
@@ -31,7 +35,7 @@ pub enum ContactKind {
 }
 
 /// A phone number (E.164) or an email address of one person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct ContactPoint {
     pub id: String,
@@ -45,9 +49,46 @@ pub struct ContactPoint {
     /// When it last changed, by whom and in which org: drives "changed since you looked".
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+    /// What this contact point is for: which number to call about appointments,
+    /// which address gets confirmations.
+    #[serde(default)]
+    pub purposes: Vec<ContactPurpose>,
+    #[serde(default)]
+    pub consent: Consent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// What a contact point is to be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ContactPurpose {
+    /// Arranging visits, deliveries and callbacks.
+    Appointments,
+    /// Receiving confirmations of what was recorded.
+    Confirmations,
+    Billing,
+    Marketing,
+}
+
+/// What the person agreed to be contacted about on this contact point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct Consent {
+    /// Service messages: appointments, confirmations, callbacks.
+    pub service: bool,
+    pub marketing: bool,
+}
+
+impl Default for Consent {
+    fn default() -> Self {
+        Consent {
+            service: true,
+            marketing: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct Person {
     pub id: String,
@@ -56,7 +97,7 @@ pub struct Person {
     pub contacts: Vec<ContactPoint>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum AddressPurpose {
@@ -65,7 +106,7 @@ pub enum AddressPurpose {
     Installation,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct Address {
     pub id: String,
@@ -78,7 +119,7 @@ pub struct Address {
 
 /// One customer account with everything a console may show of it. Partner users
 /// receive a filtered copy holding only what their jobs need.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct Customer {
     pub id: String,
@@ -87,6 +128,22 @@ pub struct Customer {
     pub display_name: String,
     pub people: Vec<Person>,
     pub addresses: Vec<Address>,
+    /// Orders and subscriptions with their products.
+    #[serde(default)]
+    pub orders: Vec<Order>,
+    /// Cases, including those escalated to a partner.
+    #[serde(default)]
+    pub tickets: Vec<Ticket>,
+    #[serde(default)]
+    pub callbacks: Vec<Callback>,
+    #[serde(default)]
+    pub commitments: Vec<Commitment>,
+    /// Every confirmation sent to the customer about a recorded change or promise.
+    #[serde(default)]
+    pub confirmations: Vec<Confirmation>,
+    /// Every interaction, note, change and confirmation across organisations, oldest first.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -104,7 +161,7 @@ impl Customer {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum JobKind {
@@ -115,7 +172,7 @@ pub enum JobKind {
     Stay,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum JobStatus {
@@ -217,7 +274,7 @@ impl JobKind {
 }
 
 /// A piece of work a partner organisation does for a customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct Job {
     pub id: String,
@@ -232,7 +289,91 @@ pub struct Job {
     /// The person the partner must contact for this job (e.g. the on-site contact).
     pub contact_person_id: Option<String>,
     pub address_id: Option<String>,
+    /// The order this job fulfils.
+    #[serde(default)]
+    pub order_id: Option<String>,
     pub appointment_start: Option<DateTime<Utc>>,
     pub appointment_end: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OrderKind {
+    /// A one-off purchase.
+    Order,
+    /// A recurring product (a magazine, a service plan).
+    Subscription,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OrderStatus {
+    Placed,
+    Fulfilled,
+    Active,
+    Cancelled,
+    Returned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct OrderLine {
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+}
+
+/// An order or subscription and its products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct Order {
+    pub id: String,
+    /// Human order number, e.g. `O-300001`.
+    pub number: String,
+    pub kind: OrderKind,
+    pub status: OrderStatus,
+    pub placed_at: DateTime<Utc>,
+    pub lines: Vec<OrderLine>,
+}
+
+/// The customer fields a partner organisation's jobs need. A partner receives a
+/// customer's people and data only through its jobs, and of those only these kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PartnerField {
+    /// Phone numbers of the job's contact person.
+    Phone,
+    /// Email addresses of the job's contact person.
+    Email,
+    /// The address the job is carried out at.
+    Address,
+    /// The order the job fulfils, with its products.
+    Orders,
+}
+
+impl Person {
+    /// Where this person's confirmations go: a contact point marked for
+    /// confirmations, else their preferred email, else a mobile number — only
+    /// where they consented to service messages. Email is preferred over SMS.
+    pub fn confirmation_channel(&self) -> Option<(crate::Channel, &ContactPoint)> {
+        let usable = || self.contacts.iter().filter(|c| c.consent.service);
+        let channel = |c: &ContactPoint| match c.kind {
+            ContactKind::Email => crate::Channel::Email,
+            ContactKind::Phone => crate::Channel::Sms,
+        };
+        let marked = usable()
+            .filter(|c| c.purposes.contains(&ContactPurpose::Confirmations))
+            .min_by_key(|c| c.kind == ContactKind::Phone);
+        let fallback = || {
+            usable()
+                .filter(|c| c.kind == ContactKind::Email)
+                .max_by_key(|c| c.preferred)
+                .or_else(|| usable().find(|c| c.kind == ContactKind::Phone && c.label == "mobile"))
+        };
+        marked.or_else(fallback).map(|c| (channel(c), c))
+    }
 }

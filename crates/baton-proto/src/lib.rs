@@ -4,15 +4,22 @@
 //! `ui/src/lib/bindings/` are generated from these types (see `tests/bindings.rs`
 //! at the workspace root); never edit those by hand.
 
+pub mod api;
 pub mod auth;
+pub mod casework;
 pub mod contact;
 pub mod domain;
 pub mod error;
+pub mod history;
 pub mod sync;
+pub mod validate;
 
+pub use api::*;
 pub use auth::*;
+pub use casework::*;
 pub use domain::*;
 pub use error::*;
+pub use history::*;
 pub use sync::*;
 
 /// The sync/API protocol version this build speaks.

@@ -6,10 +6,15 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::{Customer, ErrorCode, Job, JobStatus};
+use utoipa::ToSchema;
+
+use crate::{
+    AttemptOutcome, CallbackTrigger, CommitmentStatus, Consent, ContactKind, ContactPurpose, Customer, ErrorCode, Job,
+    JobStatus, Priority, TicketStatus,
+};
 
 /// Which kind of document a change or snapshot item carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum EntityKind {
@@ -35,7 +40,7 @@ impl EntityKind {
 }
 
 /// A full document, as the caller's scope may see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", content = "doc", rename_all = "snake_case")]
 pub enum Record {
     Customer(Customer),
@@ -60,7 +65,7 @@ impl Record {
 
 /// One entry of the change feed. `Upsert` carries the whole document; `Remove`
 /// means "this document left your scope or was deleted: drop it".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ChangeOp {
     // Boxed: feeds are mostly upserts, but a Vec<Change> should not size every
@@ -69,7 +74,7 @@ pub enum ChangeOp {
     Remove { entity: EntityKind, id: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Change {
     pub seq: i64,
     #[serde(flatten)]
@@ -77,7 +82,7 @@ pub struct Change {
 }
 
 /// `GET /v1/sync/snapshot`: a page of the caller's whole scope, pinned at `seq`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SnapshotPage {
     /// The server database this snapshot comes from; see `ChangesPage::epoch`.
     pub epoch: String,
@@ -90,7 +95,7 @@ pub struct SnapshotPage {
 }
 
 /// `GET /v1/sync/changes?after=`: changes of the caller's scope in commit order.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ChangesPage {
     /// Identity of the server database. Send it back as `?epoch=`: a cursor from
     /// another database (restored, recreated) gets 410 and the client re-snapshots.
@@ -102,7 +107,9 @@ pub struct ChangesPage {
 }
 
 /// An edit as the user meant it, not as rows. The server re-validates and applies it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+/// Items an edit creates carry an id chosen by the console (a UUID), so they can
+/// be shown and referred to offline, and a retry can never create them twice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]
 pub enum Intent {
@@ -114,6 +121,25 @@ pub enum Intent {
         value: String,
         /// The value the user saw when editing; a mismatch on the server is a conflict.
         base_value: String,
+    },
+    /// Give a person a new phone number or email address.
+    AddContactPoint {
+        customer_id: String,
+        person_id: String,
+        contact_point_id: String,
+        kind: ContactKind,
+        label: String,
+        value: String,
+        purposes: Vec<ContactPurpose>,
+    },
+    /// Say what a contact point is for, whether it is the preferred one, and consent.
+    SetContactPreferences {
+        customer_id: String,
+        person_id: String,
+        contact_point_id: String,
+        purposes: Vec<ContactPurpose>,
+        preferred: bool,
+        consent: Consent,
     },
     /// Give a job to another partner organisation (retailer staff only). The old
     /// partner's consoles lose the job, and the customer unless another of its
@@ -131,36 +157,163 @@ pub enum Intent {
         status: JobStatus,
         base_status: JobStatus,
     },
+    /// Name the person a partner must contact for a job (retailer staff).
+    SetJobContact {
+        customer_id: String,
+        job_id: String,
+        person_id: String,
+    },
+    /// Write a note on the customer's timeline, optionally about a job or ticket.
+    AddNote {
+        customer_id: String,
+        note_id: String,
+        text: String,
+        job_id: Option<String>,
+        ticket_id: Option<String>,
+    },
+    /// Open a case owned by the caller's organisation.
+    OpenTicket {
+        customer_id: String,
+        ticket_id: String,
+        subject: String,
+        priority: Priority,
+        job_ids: Vec<String>,
+    },
+    /// Hand a ticket to a partner with the context it needs; the owner keeps it.
+    /// `pause_reason` pauses the SLA clock while the partner works.
+    EscalateTicket {
+        customer_id: String,
+        ticket_id: String,
+        org_id: String,
+        reason: String,
+        pause_reason: Option<String>,
+    },
+    SetTicketStatus {
+        customer_id: String,
+        ticket_id: String,
+        status: TicketStatus,
+        base_status: TicketStatus,
+    },
+    /// Ask an organisation that can act to call the customer back, at a time or
+    /// when a condition becomes true.
+    ScheduleCallback {
+        customer_id: String,
+        callback_id: String,
+        owner_org_id: String,
+        owner_user_id: Option<String>,
+        person_id: Option<String>,
+        phone: String,
+        request: String,
+        due_at: Option<DateTime<Utc>>,
+        trigger: Option<CallbackTrigger>,
+        job_id: Option<String>,
+    },
+    /// Record a call made for a callback; `reached` completes it.
+    RecordCallbackAttempt {
+        customer_id: String,
+        callback_id: String,
+        outcome: AttemptOutcome,
+        note: String,
+    },
+    /// Record a promise made to the customer.
+    RecordCommitment {
+        customer_id: String,
+        commitment_id: String,
+        text: String,
+        due_at: DateTime<Utc>,
+        owner_org_id: String,
+        ticket_id: Option<String>,
+        job_id: Option<String>,
+    },
+    /// Mark a commitment kept, broken or cancelled.
+    ResolveCommitment {
+        customer_id: String,
+        commitment_id: String,
+        status: CommitmentStatus,
+    },
+    /// Record customer feedback on a partner's job.
+    RecordFeedback {
+        customer_id: String,
+        feedback_id: String,
+        job_id: String,
+        csat: Option<u8>,
+        nps: Option<u8>,
+        comment: String,
+    },
+    /// Merge a duplicate customer into `customer_id` (retailer staff). Nothing is
+    /// lost: people, jobs, cases and both histories move, and the merge can be undone.
+    MergeCustomers {
+        customer_id: String,
+        merged_id: String,
+        merge_id: String,
+    },
+    /// Undo a merge: what moved goes back to the restored customer.
+    UndoMerge { customer_id: String, merge_id: String },
 }
 
 impl Intent {
     pub fn name(&self) -> &'static str {
         match self {
             Intent::SetContactPoint { .. } => "set_contact_point",
+            Intent::AddContactPoint { .. } => "add_contact_point",
+            Intent::SetContactPreferences { .. } => "set_contact_preferences",
             Intent::ReassignJob { .. } => "reassign_job",
             Intent::SetJobStatus { .. } => "set_job_status",
+            Intent::SetJobContact { .. } => "set_job_contact",
+            Intent::AddNote { .. } => "add_note",
+            Intent::OpenTicket { .. } => "open_ticket",
+            Intent::EscalateTicket { .. } => "escalate_ticket",
+            Intent::SetTicketStatus { .. } => "set_ticket_status",
+            Intent::ScheduleCallback { .. } => "schedule_callback",
+            Intent::RecordCallbackAttempt { .. } => "record_callback_attempt",
+            Intent::RecordCommitment { .. } => "record_commitment",
+            Intent::ResolveCommitment { .. } => "resolve_commitment",
+            Intent::RecordFeedback { .. } => "record_feedback",
+            Intent::MergeCustomers { .. } => "merge_customers",
+            Intent::UndoMerge { .. } => "undo_merge",
         }
     }
 
-    /// The value the edit sets, for audit and display.
-    pub fn value(&self) -> &str {
+    /// The value the edit sets, for conflict records and display.
+    pub fn value(&self) -> String {
         match self {
-            Intent::SetContactPoint { value, .. } => value,
-            Intent::ReassignJob { org_id, .. } => org_id,
-            Intent::SetJobStatus { status, .. } => status.as_str(),
+            Intent::SetContactPoint { value, .. } | Intent::AddContactPoint { value, .. } => value.clone(),
+            Intent::ReassignJob { org_id, .. } | Intent::EscalateTicket { org_id, .. } => org_id.clone(),
+            Intent::SetJobStatus { status, .. } => status.as_str().to_string(),
+            Intent::SetJobContact { person_id, .. } => person_id.clone(),
+            Intent::AddNote { text, .. } => text.clone(),
+            Intent::RecordCommitment { text, .. } => text.clone(),
+            Intent::ScheduleCallback { request, .. } => request.clone(),
+            Intent::MergeCustomers { merged_id, .. } => merged_id.clone(),
+            other => other.name().to_string(),
         }
     }
 
+    /// The customer whose document the edit changes (for a merge, the survivor).
     pub fn customer_id(&self) -> &str {
         match self {
             Intent::SetContactPoint { customer_id, .. }
+            | Intent::AddContactPoint { customer_id, .. }
+            | Intent::SetContactPreferences { customer_id, .. }
             | Intent::ReassignJob { customer_id, .. }
-            | Intent::SetJobStatus { customer_id, .. } => customer_id,
+            | Intent::SetJobStatus { customer_id, .. }
+            | Intent::SetJobContact { customer_id, .. }
+            | Intent::AddNote { customer_id, .. }
+            | Intent::OpenTicket { customer_id, .. }
+            | Intent::EscalateTicket { customer_id, .. }
+            | Intent::SetTicketStatus { customer_id, .. }
+            | Intent::ScheduleCallback { customer_id, .. }
+            | Intent::RecordCallbackAttempt { customer_id, .. }
+            | Intent::RecordCommitment { customer_id, .. }
+            | Intent::ResolveCommitment { customer_id, .. }
+            | Intent::RecordFeedback { customer_id, .. }
+            | Intent::MergeCustomers { customer_id, .. }
+            | Intent::UndoMerge { customer_id, .. } => customer_id,
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Mutation {
     /// Idempotency key: a retry of the same id is answered from the server's record.
     pub id: Uuid,
@@ -171,7 +324,7 @@ pub struct Mutation {
     pub intent: Intent,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PushRequest {
     pub client_id: Uuid,
     pub mutations: Vec<Mutation>,
@@ -179,7 +332,7 @@ pub struct PushRequest {
 
 /// A contact-data conflict: the edit won (last write to reach the server), and the
 /// value it replaced, which was not the one the user saw, is kept here.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct Conflict {
     pub field: String,
@@ -187,7 +340,7 @@ pub struct Conflict {
     pub replaced_value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum MutationOutcome {
     /// Applied; the change is in the feed at or before `seq`.
@@ -196,20 +349,20 @@ pub enum MutationOutcome {
     Rejected { code: ErrorCode, message: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct MutationResult {
     pub id: Uuid,
     #[serde(flatten)]
     pub outcome: MutationOutcome,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PushResponse {
     pub results: Vec<MutationResult>,
 }
 
 /// Data of the SSE `poke` event: something at or before `seq` is waiting in your feed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Poke {
     pub seq: i64,
 }

@@ -62,6 +62,15 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(UserInfo, String)> 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id, o.name, o.kind, u.password_hash
      FROM users u JOIN orgs o ON o.id = u.org_id";
 
+/// A user by username, for acting as them inside the server (demo data).
+pub fn user_by_username(conn: &Connection, username: &str) -> Result<Option<UserInfo>, ServerError> {
+    let sql = format!("{USER_SELECT} WHERE u.username = ?1");
+    Ok(conn
+        .query_row(&sql, [username], user_from_row)
+        .optional()?
+        .map(|(u, _)| u))
+}
+
 /// Checks a username and password; on success creates a session and returns its token.
 pub async fn login(state: &AppState, username: String, password: String) -> Result<(String, UserInfo), ServerError> {
     if username.trim().is_empty() || password.is_empty() {

@@ -13,16 +13,28 @@ use crate::error::ServerError;
 /// Appends the current state of `customer_id` for every scope that can see it.
 /// Returns the scopes written, for pokes.
 pub fn append_customer(tx: &Connection, customer_id: &str) -> Result<Vec<String>, ServerError> {
-    let customers = docs::load_customers(tx, &[customer_id.to_string()])?;
-    let Some(customer) = customers.first() else {
-        return Err(ServerError::not_found("customer"));
-    };
+    refresh_customer(tx, customer_id, &[])
+}
+
+/// Appends the current state of `customer_id` for every scope that sees it now,
+/// and tells each scope of `before` that no longer sees it (or every one, when
+/// the customer was merged away) to drop it. Returns the scopes written.
+pub fn refresh_customer(tx: &Connection, customer_id: &str, before: &[Scope]) -> Result<Vec<String>, ServerError> {
+    let customer = docs::load_customers(tx, &[customer_id.to_string()])?.into_iter().next();
     let mut touched = Vec::new();
-    for scope in docs::scopes_of_customer(tx, customer_id)? {
-        if let Some(doc) = docs::customer_for_scope(tx, &scope, customer)? {
-            append(tx, &scope.key(), &Record::Customer(doc))?;
-            touched.push(scope.key());
+    let mut seeing = Vec::new();
+    if let Some(customer) = &customer {
+        for scope in docs::scopes_of_customer(tx, customer_id)? {
+            if let Some(doc) = docs::customer_for_scope(tx, &scope, customer)? {
+                append(tx, &scope.key(), &Record::Customer(doc))?;
+                touched.push(scope.key());
+                seeing.push(scope);
+            }
         }
+    }
+    for gone in before.iter().filter(|s| !seeing.contains(s)) {
+        append_remove(tx, &gone.key(), EntityKind::Customer, customer_id)?;
+        touched.push(gone.key());
     }
     Ok(touched)
 }
@@ -242,7 +254,7 @@ pub fn snapshot_page(
                 token.after.clear();
             }
             Phase::Jobs => {
-                let jobs = docs::jobs_page(conn, scope, &token.after, room)?;
+                let jobs = docs::jobs_page(conn, scope.org().unwrap_or(""), None, &token.after, room)?;
                 let full = jobs.len() == room;
                 if let Some(last) = jobs.last() {
                     token.after = last.id.clone();

@@ -8,10 +8,14 @@ pub mod auth;
 pub mod db;
 pub mod demo;
 pub mod docs;
+pub mod duplicates;
 pub mod error;
 pub mod feed;
 pub mod mutations;
+pub mod openapi;
 pub mod routes;
+pub mod scorecard;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::path::Path;

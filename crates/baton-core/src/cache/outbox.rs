@@ -232,7 +232,6 @@ impl Cache {
 /// the user saw applied.
 fn normalised(intent: Intent, applied: &Customer) -> Intent {
     match intent {
-        other @ (Intent::ReassignJob { .. } | Intent::SetJobStatus { .. }) => other,
         Intent::SetContactPoint {
             customer_id,
             person_id,
@@ -252,5 +251,6 @@ fn normalised(intent: Intent, applied: &Customer) -> Intent {
                 base_value,
             }
         }
+        other => other,
     }
 }

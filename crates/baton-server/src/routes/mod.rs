@@ -1,8 +1,11 @@
 //! HTTP routes under `/v1`. Handlers are thin: extract, authorise, call the store.
 
-mod auth;
-mod records;
-mod sync;
+pub mod auth;
+pub mod casework;
+pub mod list;
+pub mod orgs;
+pub mod records;
+pub mod sync;
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -25,8 +28,24 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route("/openapi.json", get(openapi))
+        .route("/orgs", get(orgs::orgs))
+        .route("/orgs/{id}/scorecard", get(orgs::scorecard))
+        .route("/customers", get(records::search))
         .route("/customers/{id}", get(records::customer))
+        .route("/customers/{id}/timeline", get(records::timeline))
+        .route("/customers/{id}/duplicates", get(records::customer_duplicates))
+        .route("/customers/{id}/merges", get(records::merges))
+        .route("/customers/{id}/audit", get(records::audit))
+        .route("/jobs", get(records::jobs))
         .route("/jobs/{id}", get(records::job))
+        .route("/tickets", get(casework::tickets))
+        .route("/tickets/{id}", get(casework::get_ticket))
+        .route("/callbacks", get(casework::callbacks))
+        .route("/callbacks/{id}", get(casework::get_callback))
+        .route("/commitments", get(casework::commitments))
+        .route("/commitments/{id}", get(casework::get_commitment))
+        .route("/mutations", post(orgs::mutate))
         .route("/sync/snapshot", get(sync::snapshot))
         .route("/sync/changes", get(sync::changes))
         .route("/sync/events", get(sync::events))
@@ -40,8 +59,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health() -> &'static str {
+/// Liveness: answers `ok` while the server runs.
+#[utoipa::path(get, path = "/v1/health", tag = "auth",
+    responses((status = 200, description = "The server is up", body = String, content_type = "text/plain")))]
+pub async fn health() -> &'static str {
     "ok"
+}
+
+/// This API's OpenAPI 3.1 document.
+async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        crate::openapi::document(),
+    )
 }
 
 async fn not_found() -> ServerError {

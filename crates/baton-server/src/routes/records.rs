@@ -1,20 +1,190 @@
-//! Direct reads of one document, scoped exactly like the sync feed.
+//! Customers and jobs: search, one record, its timeline, audit trail, likely
+//! duplicates and merges. Everything is read through the caller's scope.
 
 use axum::extract::State;
-use baton_proto::{Customer, Job};
+use baton_proto::contact::{normalize_email, normalize_phone};
+use baton_proto::{
+    AuditEntry, Customer, CustomerSummary, DuplicateCandidate, Job, JobStatus, MatchedPerson, MergeRecord, Page,
+    TimelineEntry,
+};
+use rusqlite::Connection;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
+use super::list::{check_id, PageQuery};
 use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
-use crate::error::{ApiJson, ApiPath, ServerError};
-use crate::AppState;
+use crate::error::{ApiJson, ApiPath, ApiQuery, ServerError};
+use crate::wire::{parse_opt_ts, parse_ts};
+use crate::{duplicates, AppState};
 
-fn check_id(id: &str) -> Result<(), ServerError> {
-    if id.is_empty() || id.len() > 100 {
-        return Err(ServerError::bad_request("id must be 1 to 100 characters"));
-    }
-    Ok(())
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// A phone number in any common format (`07946 000202`, `+44 7946 000202`).
+    phone: Option<String>,
+    /// An email address (case does not matter).
+    email: Option<String>,
+    /// A name (or part of one), or a customer (`C-…`), order (`O-…`) or job (`J-…`) number.
+    q: Option<String>,
+    cursor: Option<String>,
+    /// 1 to 200 (50 by default).
+    limit: Option<usize>,
 }
 
+/// What a search looks for, once validated.
+enum Needle {
+    /// A phone (E.164) or email value of a contact point.
+    Contact(String),
+    /// Part of a person's name, lower-cased.
+    Name(String),
+    /// A customer, order or job number.
+    Number(String),
+}
+
+impl Needle {
+    fn from(q: &SearchQuery) -> Result<Needle, ServerError> {
+        let given = [&q.phone, &q.email, &q.q].iter().filter(|v| v.is_some()).count();
+        if given != 1 {
+            return Err(ServerError::bad_request("search by exactly one of phone, email or q"));
+        }
+        if let Some(p) = &q.phone {
+            return Ok(Needle::Contact(normalize_phone(p)?));
+        }
+        if let Some(e) = &q.email {
+            return Ok(Needle::Contact(normalize_email(e)?));
+        }
+        let text = q.q.as_deref().unwrap_or_default().trim();
+        if text.chars().count() < 2 || text.chars().count() > 100 {
+            return Err(ServerError::bad_request("q must be 2 to 100 characters"));
+        }
+        let upper = text.to_uppercase();
+        let numbered = ["C-", "O-", "J-"].iter().any(|p| upper.starts_with(p))
+            && upper.len() > 2
+            && upper[2..].chars().all(|c| c.is_ascii_digit());
+        Ok(if numbered {
+            Needle::Number(upper)
+        } else {
+            Needle::Name(text.to_lowercase())
+        })
+    }
+
+    /// Candidate customers (ids after `cursor`, in id order), before scoping.
+    fn candidates(&self, conn: &Connection, cursor: &str, fetch: i64) -> Result<Vec<String>, ServerError> {
+        let (sql, arg): (&str, String) = match self {
+            Needle::Contact(v) => (
+                "SELECT DISTINCT p.customer_id FROM contact_points cp JOIN people p ON p.id = cp.person_id
+                 WHERE cp.value = ?1 AND p.customer_id > ?2 ORDER BY p.customer_id LIMIT ?3",
+                v.clone(),
+            ),
+            Needle::Name(n) => (
+                "SELECT DISTINCT customer_id FROM people WHERE name LIKE '%' || ?1 || '%' AND customer_id > ?2
+                 ORDER BY customer_id LIMIT ?3",
+                n.clone(),
+            ),
+            Needle::Number(n) => (
+                "SELECT id FROM (SELECT id FROM customers WHERE number = ?1 AND merged_into IS NULL
+                                 UNION SELECT customer_id FROM orders WHERE number = ?1
+                                 UNION SELECT customer_id FROM jobs WHERE number = ?1)
+                 WHERE id > ?2 ORDER BY id LIMIT ?3",
+                n.clone(),
+            ),
+        };
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(rusqlite::params![arg, cursor, fetch], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The people of `doc` (as the caller sees it) that match; `None` when the
+    /// caller's view holds nothing that matches (so the hit is not shown at all).
+    fn matches(&self, doc: &Customer, jobs: &[Job]) -> Option<Vec<MatchedPerson>> {
+        let person = |p: &baton_proto::Person, matched: &str| MatchedPerson {
+            person_id: p.id.clone(),
+            name: p.name.clone(),
+            roles: p.roles.clone(),
+            matched: matched.to_string(),
+        };
+        let people: Vec<MatchedPerson> = match self {
+            Needle::Contact(v) => doc
+                .people
+                .iter()
+                .filter(|p| p.contacts.iter().any(|c| &c.value == v))
+                .map(|p| person(p, v))
+                .collect(),
+            Needle::Name(n) => doc
+                .people
+                .iter()
+                .filter(|p| p.name.to_lowercase().contains(n.as_str()))
+                .map(|p| person(p, &p.name))
+                .collect(),
+            Needle::Number(n) => {
+                let seen = doc.number == *n
+                    || doc.orders.iter().any(|o| o.number == *n)
+                    || jobs.iter().any(|j| j.number == *n);
+                return seen.then(Vec::new);
+            }
+        };
+        (!people.is_empty()).then_some(people)
+    }
+}
+
+/// Find customers by phone, email, name or number.
+///
+/// A number shared by several people (a household landline) returns every one
+/// of them, grouped by customer; nothing is picked at random.
+#[utoipa::path(get, path = "/v1/customers", tag = "customers", params(SearchQuery),
+    responses((status = 200, description = "Matching customers with the people that matched", body = Page<CustomerSummary>),
+              (status = 422, description = "Invalid search", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn search(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> Result<ApiJson<Page<CustomerSummary>>, ServerError> {
+    let needle = Needle::from(&q)?;
+    let (cursor, limit) = PageQuery {
+        cursor: q.cursor.clone(),
+        limit: q.limit,
+    }
+    .get()?;
+    let scope = caller.scope();
+    let page = state
+        .db
+        .read(move |tx| {
+            let mut ids = needle.candidates(tx, &cursor, (limit + 1) as i64)?;
+            let more = ids.len() > limit;
+            ids.truncate(limit);
+            let next_cursor = more.then(|| ids.last().cloned()).flatten();
+            let mut items = Vec::new();
+            for c in docs::load_customers(tx, &ids)? {
+                let Some(doc) = docs::customer_for_scope(tx, &scope, &c)? else {
+                    continue;
+                };
+                let jobs: Vec<Job> = docs::jobs_of_customer(tx, &doc.id)?
+                    .into_iter()
+                    .filter(|j| scope.org().is_none_or(|o| o == j.org_id))
+                    .collect();
+                if let Some(people) = needle.matches(&doc, &jobs) {
+                    items.push(CustomerSummary {
+                        id: doc.id,
+                        number: doc.number,
+                        display_name: doc.display_name,
+                        people,
+                    });
+                }
+            }
+            Ok(Page { items, next_cursor })
+        })
+        .await?;
+    Ok(ApiJson(page))
+}
+
+/// One customer record, as the caller may see it.
+#[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers",
+    params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, description = "The customer record", body = Customer),
+              (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
 pub async fn customer(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -22,19 +192,213 @@ pub async fn customer(
 ) -> Result<ApiJson<Customer>, ServerError> {
     check_id(&id)?;
     let scope = caller.scope();
+    let found = state.db.read(move |tx| docs::visible_customer(tx, &scope, &id)).await?;
+    Ok(ApiJson(found))
+}
+
+/// The customer's timeline across organisations, oldest first.
+#[utoipa::path(get, path = "/v1/customers/{id}/timeline", tag = "customers",
+    params(("id" = String, Path, description = "Customer id"), PageQuery),
+    responses((status = 200, description = "Timeline entries the caller may see", body = Page<TimelineEntry>),
+              (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> Result<ApiJson<Page<TimelineEntry>>, ServerError> {
+    check_id(&id)?;
+    let (cursor, limit) = page.get()?;
+    let start: usize = if cursor.is_empty() {
+        0
+    } else {
+        cursor
+            .parse()
+            .map_err(|_| ServerError::bad_request("cursor is malformed"))?
+    };
+    let scope = caller.scope();
+    let doc = state.db.read(move |tx| docs::visible_customer(tx, &scope, &id)).await?;
+    let items: Vec<TimelineEntry> = doc.timeline.into_iter().skip(start).take(limit + 1).collect();
+    let more = items.len() > limit;
+    Ok(ApiJson(Page {
+        next_cursor: more.then(|| (start + limit).to_string()),
+        items: items.into_iter().take(limit).collect(),
+    }))
+}
+
+/// Customers that are probably this one (retailer staff).
+#[utoipa::path(get, path = "/v1/customers/{id}/duplicates", tag = "customers",
+    params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, description = "Likely duplicates, with why", body = Vec<DuplicateCandidate>),
+              (status = 403, description = "Partners cannot review duplicates", body = baton_proto::ApiError),
+              (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn customer_duplicates(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Vec<DuplicateCandidate>>, ServerError> {
+    check_id(&id)?;
+    let scope = caller.scope();
     let found = state
         .db
         .read(move |tx| {
-            let Some(full) = docs::load_customers(tx, &[id])?.into_iter().next() else {
-                return Ok(None);
-            };
-            docs::customer_for_scope(tx, &scope, &full)
+            docs::visible_customer(tx, &scope, &id)?;
+            internal_only(&scope, "review duplicates")?;
+            duplicates::candidates(tx, &id)
         })
         .await?;
-    // Out of scope and missing look the same: a partner learns nothing from an id.
-    found.map(ApiJson).ok_or_else(|| ServerError::not_found("customer"))
+    Ok(ApiJson(found))
 }
 
+/// Merges into this customer, including undone ones (retailer staff).
+#[utoipa::path(get, path = "/v1/customers/{id}/merges", tag = "customers",
+    params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, description = "Merges into this customer, newest first", body = Vec<MergeRecord>),
+              (status = 403, description = "Partners cannot see merges", body = baton_proto::ApiError),
+              (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn merges(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Vec<MergeRecord>>, ServerError> {
+    check_id(&id)?;
+    let scope = caller.scope();
+    let found = state
+        .db
+        .read(move |tx| {
+            docs::visible_customer(tx, &scope, &id)?;
+            internal_only(&scope, "see merges")?;
+            let mut stmt = tx.prepare_cached(
+                "SELECT m.id, m.survivor_id, m.merged_id, m.at, u.display_name, m.undone_at
+                 FROM merges m JOIN users u ON u.id = m.by_user WHERE m.survivor_id = ?1 ORDER BY m.at DESC, m.id",
+            )?;
+            let mut rows = stmt.query([&id])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(MergeRecord {
+                    id: r.get(0)?,
+                    survivor_id: r.get(1)?,
+                    merged_id: r.get(2)?,
+                    at: parse_ts(&r.get::<_, String>(3)?)?,
+                    by: r.get(4)?,
+                    undone_at: parse_opt_ts(r.get(5)?)?,
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(ApiJson(found))
+}
+
+/// Every write to this customer's data, newest first (retailer staff).
+#[utoipa::path(get, path = "/v1/customers/{id}/audit", tag = "customers",
+    params(("id" = String, Path, description = "Customer id"), PageQuery),
+    responses((status = 200, description = "Audit entries: who, which organisation, when, before and after", body = Page<AuditEntry>),
+              (status = 403, description = "Partners cannot read the audit log", body = baton_proto::ApiError),
+              (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> Result<ApiJson<Page<AuditEntry>>, ServerError> {
+    check_id(&id)?;
+    let (cursor, limit) = page.get()?;
+    let before: i64 = if cursor.is_empty() {
+        i64::MAX
+    } else {
+        cursor
+            .parse()
+            .map_err(|_| ServerError::bad_request("cursor is malformed"))?
+    };
+    let scope = caller.scope();
+    let found = state
+        .db
+        .read(move |tx| {
+            docs::visible_customer(tx, &scope, &id)?;
+            internal_only(&scope, "read the audit log")?;
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, at, user_id, org_id, action, entity, entity_id, before, after FROM audit_log
+                 WHERE customer_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+            )?;
+            let mut rows = stmt.query(rusqlite::params![id, before, (limit + 1) as i64])?;
+            let mut items = Vec::new();
+            while let Some(r) = rows.next()? {
+                items.push(AuditEntry {
+                    id: r.get(0)?,
+                    at: parse_ts(&r.get::<_, String>(1)?)?,
+                    user_id: r.get(2)?,
+                    org_id: r.get(3)?,
+                    action: r.get(4)?,
+                    entity: r.get(5)?,
+                    entity_id: r.get(6)?,
+                    before: r.get(7)?,
+                    after: r.get(8)?,
+                });
+            }
+            let more = items.len() > limit;
+            items.truncate(limit);
+            let next_cursor = more.then(|| items.last().map(|e| e.id.to_string())).flatten();
+            Ok(Page { items, next_cursor })
+        })
+        .await?;
+    Ok(ApiJson(found))
+}
+
+fn internal_only(scope: &Scope, what: &str) -> Result<(), ServerError> {
+    match scope {
+        Scope::Internal => Ok(()),
+        Scope::Org(_) => Err(ServerError::forbidden(format!("only the retailer's staff can {what}"))),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobsQuery {
+    /// Only jobs in this status.
+    status: Option<JobStatus>,
+    cursor: Option<String>,
+    /// 1 to 200 (50 by default).
+    limit: Option<usize>,
+}
+
+/// Jobs the caller may see: all for retailer staff, its own for a partner.
+#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(JobsQuery),
+    responses((status = 200, description = "Jobs in id order", body = Page<Job>),
+              (status = 422, description = "Invalid filter", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn jobs(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<JobsQuery>,
+) -> Result<ApiJson<Page<Job>>, ServerError> {
+    let (cursor, limit) = PageQuery {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .get()?;
+    let org = caller.scope().org().unwrap_or_default().to_string();
+    let status = q.status.map(|s| s.as_str());
+    let mut items = state
+        .db
+        .read(move |tx| docs::jobs_page(tx, &org, status, &cursor, limit + 1))
+        .await?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_cursor = more.then(|| items.last().map(|j| j.id.clone())).flatten();
+    Ok(ApiJson(Page { items, next_cursor }))
+}
+
+/// One job, if it is the caller's partner's or the caller is retailer staff.
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs",
+    params(("id" = String, Path, description = "Job id")),
+    responses((status = 200, description = "The job", body = Job),
+              (status = 404, description = "No such job, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
 pub async fn job(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -42,10 +406,6 @@ pub async fn job(
 ) -> Result<ApiJson<Job>, ServerError> {
     check_id(&id)?;
     let scope = caller.scope();
-    let found = state.db.read(move |tx| docs::load_job(tx, &id)).await?;
-    match (found, scope) {
-        (Some(job), Scope::Internal) => Ok(ApiJson(job)),
-        (Some(job), Scope::Org(org)) if job.org_id == org => Ok(ApiJson(job)),
-        _ => Err(ServerError::not_found("job")),
-    }
+    let found = state.db.read(move |tx| docs::visible_job(tx, &scope, &id)).await?;
+    Ok(ApiJson(found))
 }

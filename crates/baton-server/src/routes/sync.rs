@@ -8,6 +8,7 @@ use baton_proto::{ChangesPage, ErrorCode, Poke, PushRequest, PushResponse, Snaps
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
+use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiJson, ApiQuery, ServerError};
@@ -37,13 +38,23 @@ fn check_epoch(state: &AppState, epoch: Option<&str>) -> Result<(), ServerError>
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SnapshotQuery {
+    /// `next_token` of the previous page; omit to start a snapshot.
     token: Option<String>,
+    /// Records per page, 1 to 5000 (500 by default).
     limit: Option<usize>,
+    /// The `epoch` of the first page, when passing a token.
     epoch: Option<String>,
 }
 
+/// A page of everything the caller may see, pinned at a feed `seq`.
+#[utoipa::path(get, path = "/v1/sync/snapshot", tag = "sync", params(SnapshotQuery),
+    responses((status = 200, description = "A snapshot page", body = SnapshotPage),
+              (status = 410, description = "The token belongs to another server database", body = baton_proto::ApiError),
+              (status = 422, description = "Malformed token or limit", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
 pub async fn snapshot(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -62,13 +73,22 @@ pub async fn snapshot(
     Ok(ApiJson(page))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
+    /// The cursor stored from the last page (or the snapshot's `seq`).
     after: i64,
+    /// Changes per page, 1 to 5000 (500 by default).
     limit: Option<usize>,
+    /// The server database the cursor came from.
     epoch: Option<String>,
 }
 
+/// Changes to the caller's scope after a cursor, in commit order.
+#[utoipa::path(get, path = "/v1/sync/changes", tag = "sync", params(ChangesQuery),
+    responses((status = 200, description = "A page of changes", body = ChangesPage),
+              (status = 410, description = "The cursor is from another database or behind the retained feed: take a new snapshot", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
 pub async fn changes(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -107,8 +127,12 @@ fn poke(seq: i64) -> Result<Event, Infallible> {
     Ok(Event::default().event("poke").id(seq.to_string()).data(data))
 }
 
-/// Live pokes for the caller's scope. The first event carries the feed head, so a
+/// Live pokes for the caller's scope (Server-Sent Events: `poke` with `{seq}`,
+/// and `heartbeat` every 15 s). The first event carries the feed head, so a
 /// reconnecting console (whatever its `Last-Event-ID`) pulls what it missed.
+#[utoipa::path(get, path = "/v1/sync/events", tag = "sync",
+    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String)),
+    security(("bearer" = [])))]
 pub async fn events(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -138,6 +162,11 @@ pub async fn events(
     Ok(Sse::new(stream))
 }
 
+/// Applies a batch of up to 100 intent mutations from one console, in order.
+#[utoipa::path(post, path = "/v1/sync/push", tag = "sync", request_body = PushRequest,
+    responses((status = 200, description = "One result per mutation: applied or rejected", body = PushResponse),
+              (status = 422, description = "Malformed body or too many mutations", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
 pub async fn push(
     State(state): State<AppState>,
     caller: AuthUser,

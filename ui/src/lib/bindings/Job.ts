@@ -13,4 +13,8 @@ number: string, customer_id: string, org_id: string, org_name: string, kind: Job
 /**
  * The person the partner must contact for this job (e.g. the on-site contact).
  */
-contact_person_id: string | null, address_id: string | null, appointment_start: string | null, appointment_end: string | null, updated_at: string, };
+contact_person_id: string | null, address_id: string | null, 
+/**
+ * The order this job fulfils.
+ */
+order_id: string | null, appointment_start: string | null, appointment_end: string | null, updated_at: string, };

@@ -1,0 +1,161 @@
+//! What happened: the customer's timeline across organisations, confirmations
+//! sent to the customer, the audit log, merges of duplicate customers, and the
+//! partner scorecard built from all of it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TimelineKind {
+    /// A note written by an agent (on the customer, a job or a ticket).
+    Note,
+    /// A phone call, chat or visit, as recorded by whoever had it.
+    Interaction,
+    ContactChanged,
+    JobStatus,
+    JobAssigned,
+    JobContact,
+    TicketOpened,
+    TicketEscalated,
+    TicketStatus,
+    CallbackScheduled,
+    CallbackAttempt,
+    CommitmentRecorded,
+    CommitmentResolved,
+    /// A confirmation sent (or queued) to the customer.
+    Confirmation,
+    Feedback,
+    Merged,
+    Unmerged,
+}
+
+/// One append-only entry of a customer's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct TimelineEntry {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub kind: TimelineKind,
+    pub org_id: String,
+    pub org_name: String,
+    /// Who, as "name (organisation)".
+    pub author: String,
+    pub text: String,
+    pub job_id: Option<String>,
+    pub ticket_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DeliveryStatus {
+    /// Recorded and waiting to be sent.
+    Pending,
+    Sent,
+    /// The last attempt failed; it will be retried.
+    Failed,
+    /// No consented email or mobile to send to: shown to agents, never silently dropped.
+    NoChannel,
+}
+
+/// What the customer is told when something about them is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct Confirmation {
+    pub id: String,
+    pub person_id: Option<String>,
+    pub channel: Option<Channel>,
+    /// The email address or phone number it goes to.
+    pub recipient: Option<String>,
+    /// What was recorded, e.g. "mobile changed to +44 7946 000999".
+    pub summary: String,
+    /// Who recorded it, as "name (organisation)".
+    pub changed_by: String,
+    pub org_id: String,
+    pub at: DateTime<Utc>,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+}
+
+/// One row of the audit log: every write, who, which organisation, before/after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub user_id: String,
+    pub org_id: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DuplicateReason {
+    SameEmail,
+    /// The same phone number and the same family name. A number alone is not
+    /// enough: a family landline is shared by design.
+    SamePhoneAndSurname,
+    SameNameAndPostcode,
+}
+
+/// Another customer that is probably the same one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct DuplicateCandidate {
+    pub customer_id: String,
+    pub number: String,
+    pub display_name: String,
+    pub reasons: Vec<DuplicateReason>,
+}
+
+/// A merge of `merged_id` into `survivor_id`: what moved, so it can be undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct MergeRecord {
+    pub id: String,
+    pub survivor_id: String,
+    pub merged_id: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+/// A partner's figures, the same for the retailer and for the partner (story 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct Scorecard {
+    pub org_id: String,
+    pub org_name: String,
+    pub jobs_open: i64,
+    pub jobs_completed: i64,
+    pub jobs_failed: i64,
+    pub feedback_count: i64,
+    /// Mean satisfaction, 1 to 5.
+    pub csat: Option<f64>,
+    /// Net promoter score, -100 to 100.
+    pub nps: Option<f64>,
+    pub callbacks_due: i64,
+    pub callbacks_completed: i64,
+    /// Share of completed callbacks done by their due time.
+    pub callbacks_on_time: Option<f64>,
+    pub commitments_kept: i64,
+    pub commitments_broken: i64,
+    pub tickets_escalated_open: i64,
+}

@@ -1,0 +1,67 @@
+//! Input rules for free text and ids, shared by the server (which enforces them)
+//! and the console (which checks before queueing an edit).
+
+use crate::contact::ContactError;
+use crate::ErrorCode;
+
+/// Longest note, request or reason, in characters.
+pub const MAX_TEXT: usize = 4000;
+/// Longest subject, label or name, in characters.
+pub const MAX_SHORT: usize = 200;
+/// Longest id a client may choose.
+pub const MAX_ID: usize = 100;
+
+/// Trimmed, non-empty text of at most `max` characters.
+pub fn text(field: &str, value: &str, max: usize) -> Result<String, ContactError> {
+    let t = value.trim();
+    if t.is_empty() {
+        return Err(ContactError::new(
+            ErrorCode::BadRequest,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if t.chars().count() > max {
+        return Err(ContactError::new(
+            ErrorCode::BadRequest,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// An id: 1 to 100 letters, digits, `-`, `_`, `:` or `.`.
+pub fn id(field: &str, value: &str) -> Result<(), ContactError> {
+    let ok = !value.is_empty()
+        && value.len() <= MAX_ID
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ContactError::new(
+            ErrorCode::BadRequest,
+            format!("{field} must be 1 to {MAX_ID} letters, digits, '-', '_', ':' or '.'"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(super::text("note", "  hi ", 10).as_deref(), Ok("hi"));
+        assert!(super::text("note", "   ", 10).is_err());
+        assert!(super::text("note", &"x".repeat(11), 10).is_err());
+        assert!(super::text("note", &"é".repeat(10), 10).is_ok());
+    }
+
+    #[test]
+    fn ids_are_plain() {
+        assert!(super::id("id", "cb_3f2a-11").is_ok());
+        assert!(super::id("id", "").is_err());
+        assert!(super::id("id", "a b").is_err());
+        assert!(super::id("id", "../x").is_err());
+        assert!(super::id("id", &"a".repeat(101)).is_err());
+    }
+}

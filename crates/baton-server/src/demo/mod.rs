@@ -1,0 +1,158 @@
+//! Demo data: the five stories of PRODUCT.md plus generated customers,
+//! deterministic for a given size so that demos, screenshots and tests see the
+//! same records. `baton-server demo --customers N` loads it.
+
+mod generate;
+mod rows;
+mod stories;
+
+use rusqlite::{params, Transaction};
+
+use crate::auth::hash_password;
+use crate::error::ServerError;
+use crate::AppState;
+
+/// Every demo user signs in with this password.
+pub const DEMO_PASSWORD: &str = "baton-demo";
+
+pub const RETAILER: (&str, &str) = ("northwind", "Northwind Electricals");
+pub const INSTALLER: (&str, &str) = ("brightline", "Brightline Installations");
+pub const CARRIER: (&str, &str) = ("swiftparcel", "Swift Parcels");
+pub const DIGITAL: (&str, &str) = ("pageturn", "PageTurn Digital");
+
+/// (id, name, kind, the customer fields its jobs need)
+const ORGS: [(&str, &str, &str, &str); 4] = [
+    (RETAILER.0, RETAILER.1, "retailer", "[]"),
+    (INSTALLER.0, INSTALLER.1, "partner", r#"["phone","address","orders"]"#),
+    (CARRIER.0, CARRIER.1, "partner", r#"["phone","address"]"#),
+    (DIGITAL.0, DIGITAL.1, "partner", r#"["email","orders"]"#),
+];
+
+/// (username, display name, role, org)
+pub const USERS: [(&str, &str, &str, &str); 5] = [
+    ("alice", "Alice Carter", "agent", "northwind"),
+    ("sam", "Sam Okafor", "supervisor", "northwind"),
+    ("dan", "Dan Brooks", "partner_dispatcher", "brightline"),
+    ("priya", "Priya Shah", "partner_dispatcher", "swiftparcel"),
+    ("lena", "Lena Varga", "partner_dispatcher", "pageturn"),
+];
+
+/// Story 1: the TV bought by a son for his 77-year-old mother, installed by Brightline.
+pub mod story1 {
+    pub const CUSTOMER_ID: &str = "cus_000001";
+    pub const SON_ID: &str = "per_000001_1";
+    pub const MOTHER_ID: &str = "per_000001_2";
+    pub const MOTHER_NAME: &str = "Margaret Hughes";
+    pub const MOTHER_MOBILE_ID: &str = "cp_000001_2_1";
+    pub const MOTHER_MOBILE: &str = "+447946000202";
+    pub const MOTHER_HOME: &str = "+441865123456";
+    pub const SON_MOBILE: &str = "+447946000101";
+    pub const SON_MOBILE_ID: &str = "cp_000001_1_1";
+    pub const JOB_ID: &str = "job_000001_1";
+}
+
+/// A customer whose only job belongs to the carrier: the installer must never see it.
+pub mod carrier_only {
+    pub const CUSTOMER_ID: &str = "cus_000002";
+    pub const NAME: &str = "Bethany Cole";
+    pub const MOBILE: &str = "+447946000303";
+}
+
+/// Story 2: the carrier's customer, a callback due when the parcel reaches the depot.
+pub mod story2 {
+    pub const CUSTOMER_ID: &str = super::carrier_only::CUSTOMER_ID;
+    pub const JOB_ID: &str = "job_000002_1";
+    pub const CALLBACK_ID: &str = "cb_story2_address";
+}
+
+/// Story 3: a subscriber switching to PageTurn's digital edition; an email promised in 24 h.
+pub mod story3 {
+    pub const CUSTOMER_ID: &str = "cus_000003";
+    pub const NAME: &str = "Eleanor Price";
+    pub const PERSON_ID: &str = "per_000003_1";
+    pub const EMAIL: &str = "eleanor.price@example.com";
+    pub const ORDER_ID: &str = "ord_000003_1";
+    pub const JOB_ID: &str = "job_000003_1";
+    pub const COMMITMENT_ID: &str = "com_story3_login_email";
+}
+
+/// Story 4: a complaint the retailer owns, escalated to the installer.
+pub mod story4 {
+    pub const CUSTOMER_ID: &str = "cus_000004";
+    pub const JOB_ID: &str = "job_000004_1";
+    pub const TICKET_ID: &str = "tkt_story4_bracket";
+}
+
+/// Two records of one person (same email): a likely duplicate to merge.
+pub mod duplicates {
+    pub const FIRST_ID: &str = "cus_000005";
+    pub const SECOND_ID: &str = "cus_000006";
+    pub const NAME: &str = "Grace Whitfield";
+    pub const EMAIL: &str = "grace.whitfield@example.com";
+}
+
+/// A household whose two people share one landline.
+pub mod household {
+    pub const CUSTOMER_ID: &str = "cus_000007";
+    pub const NAMES: [&str; 2] = ["Chidi Okafor", "Ada Okafor"];
+    pub const LANDLINE: &str = "+441134960123";
+}
+
+/// Customers 1 to 7 are the stories; generated ones follow.
+const STORY_CUSTOMERS: usize = 7;
+
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub customers: usize,
+    pub jobs: usize,
+}
+
+fn seed_tx(tx: &mut Transaction<'_>, customers: usize, hashes: &[String]) -> Result<DemoSummary, ServerError> {
+    for (id, name, kind, fields) in ORGS {
+        tx.execute(
+            "INSERT INTO orgs (id, name, kind, visible_fields) VALUES (?1, ?2, ?3, ?4)",
+            params![id, name, kind, fields],
+        )?;
+    }
+    for ((username, display, role, org), hash) in USERS.iter().zip(hashes) {
+        tx.execute(
+            "INSERT INTO users (id, username, display_name, password_hash, role, org_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![format!("usr_{username}"), username, display, hash, role, org],
+        )?;
+    }
+    let jobs = {
+        let mut r = rows::Rows::new(tx);
+        stories::base_rows(&mut r)?;
+        generate::customers(&mut r, STORY_CUSTOMERS + 1, customers)?;
+        r.jobs
+    };
+    stories::actions(tx)?;
+    Ok(DemoSummary {
+        customers: customers.max(STORY_CUSTOMERS),
+        jobs,
+    })
+}
+
+/// Fills an empty database with the demo organisations, users and customers
+/// (at least the story customers). Does nothing (and says so) when the database
+/// already holds data.
+pub async fn seed(state: &AppState, customers: usize) -> Result<Option<DemoSummary>, ServerError> {
+    let hashes = tokio::task::spawn_blocking(|| {
+        USERS
+            .iter()
+            .map(|_| hash_password(DEMO_PASSWORD))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| ServerError::Internal(format!("hashing demo passwords: {e}")))??;
+    state
+        .db
+        .write(move |tx| {
+            let existing: i64 = tx.query_row("SELECT COUNT(*) FROM orgs", [], |r| r.get(0))?;
+            if existing > 0 {
+                return Ok(None);
+            }
+            seed_tx(tx, customers, &hashes).map(Some)
+        })
+        .await
+}

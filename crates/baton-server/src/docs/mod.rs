@@ -1,0 +1,230 @@
+//! The documents the API and the change feed carry, and the one rule for what a
+//! scope may see of them.
+//!
+//! Partner scope rule: a partner sees a customer only through its work on it — a
+//! job assigned to it, a ticket escalated to it, a callback or commitment it owns —
+//! and of that customer only what the work needs: the people its jobs name as
+//! contact (with the kinds of contact data its organisation's `visible_fields`
+//! allow), its jobs' addresses and orders, its own tickets, callbacks,
+//! commitments and confirmations, and the timeline entries about them. Every
+//! endpoint, list and feed row goes through [`customer_for_scope`].
+
+mod load;
+
+use std::collections::HashSet;
+
+use baton_proto::{ContactKind, Customer, Job, PartnerField};
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub use load::{jobs_of_customer, jobs_page, load_customers, load_job};
+
+use crate::error::ServerError;
+use crate::wire::from_json;
+
+/// Who is looking: retailer staff see everything, a partner only its work's needs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Internal,
+    Org(String),
+}
+
+impl Scope {
+    pub fn key(&self) -> String {
+        match self {
+            Scope::Internal => "internal".to_string(),
+            Scope::Org(id) => format!("org:{id}"),
+        }
+    }
+
+    /// The partner organisation, or `None` for retailer staff.
+    pub fn org(&self) -> Option<&str> {
+        match self {
+            Scope::Internal => None,
+            Scope::Org(org) => Some(org),
+        }
+    }
+}
+
+/// The customer fields `org`'s jobs need.
+pub fn visible_fields(conn: &Connection, org: &str) -> Result<Vec<PartnerField>, ServerError> {
+    let raw: Option<String> = conn
+        .prepare_cached("SELECT visible_fields FROM orgs WHERE id = ?1")?
+        .query_row([org], |r| r.get(0))
+        .optional()?;
+    raw.map_or(Ok(Vec::new()), |raw| from_json("visible fields", &raw))
+}
+
+/// The customer as `scope` may see it, or `None` when it is outside the scope.
+pub fn customer_for_scope(
+    conn: &Connection,
+    scope: &Scope,
+    customer: &Customer,
+) -> Result<Option<Customer>, ServerError> {
+    match scope {
+        Scope::Internal => Ok(Some(customer.clone())),
+        Scope::Org(org) => {
+            let jobs: Vec<Job> = jobs_of_customer(conn, &customer.id)?
+                .into_iter()
+                .filter(|j| &j.org_id == org)
+                .collect();
+            let fields = visible_fields(conn, org)?;
+            Ok(filter_for_partner(customer, org, &jobs, &fields))
+        }
+    }
+}
+
+/// The part of `customer` that partner `org`, with these `jobs` on it, may see;
+/// `None` when the partner has no work on the customer.
+pub fn filter_for_partner(customer: &Customer, org: &str, jobs: &[Job], fields: &[PartnerField]) -> Option<Customer> {
+    let job_ids: HashSet<&str> = jobs.iter().map(|j| j.id.as_str()).collect();
+    let contacts: HashSet<&str> = jobs.iter().filter_map(|j| j.contact_person_id.as_deref()).collect();
+    let addresses: HashSet<&str> = jobs.iter().filter_map(|j| j.address_id.as_deref()).collect();
+    let orders: HashSet<&str> = jobs.iter().filter_map(|j| j.order_id.as_deref()).collect();
+    let allowed = |f: PartnerField| fields.contains(&f);
+    let on_my_job = |job: &Option<String>| job.as_deref().is_some_and(|j| job_ids.contains(j));
+
+    let tickets: Vec<_> = customer
+        .tickets
+        .iter()
+        .filter(|t| t.owner_org_id == org || t.escalation.as_ref().is_some_and(|e| e.org_id == org))
+        .cloned()
+        .collect();
+    let ticket_ids: HashSet<&str> = tickets.iter().map(|t| t.id.as_str()).collect();
+    let on_my_ticket = |t: &Option<String>| t.as_deref().is_some_and(|t| ticket_ids.contains(t));
+    let callbacks: Vec<_> = customer
+        .callbacks
+        .iter()
+        .filter(|c| c.owner_org_id == org || on_my_job(&c.job_id))
+        .cloned()
+        .collect();
+    let commitments: Vec<_> = customer
+        .commitments
+        .iter()
+        .filter(|c| c.owner_org_id == org || on_my_job(&c.job_id) || on_my_ticket(&c.ticket_id))
+        .cloned()
+        .collect();
+    if jobs.is_empty() && tickets.is_empty() && callbacks.is_empty() && commitments.is_empty() {
+        return None;
+    }
+
+    let people = customer
+        .people
+        .iter()
+        .filter(|p| contacts.contains(p.id.as_str()))
+        .map(|p| {
+            let mut p = p.clone();
+            p.contacts.retain(|c| match c.kind {
+                ContactKind::Phone => allowed(PartnerField::Phone),
+                ContactKind::Email => allowed(PartnerField::Email),
+            });
+            p
+        })
+        .collect();
+    Some(Customer {
+        id: customer.id.clone(),
+        number: customer.number.clone(),
+        display_name: customer.display_name.clone(),
+        people,
+        addresses: customer
+            .addresses
+            .iter()
+            .filter(|a| allowed(PartnerField::Address) && addresses.contains(a.id.as_str()))
+            .cloned()
+            .collect(),
+        orders: customer
+            .orders
+            .iter()
+            .filter(|o| allowed(PartnerField::Orders) && orders.contains(o.id.as_str()))
+            .cloned()
+            .collect(),
+        confirmations: customer
+            .confirmations
+            .iter()
+            .filter(|c| c.org_id == org)
+            .cloned()
+            .collect(),
+        timeline: customer
+            .timeline
+            .iter()
+            .filter(|e| e.org_id == org || on_my_job(&e.job_id) || on_my_ticket(&e.ticket_id))
+            .cloned()
+            .collect(),
+        tickets,
+        callbacks,
+        commitments,
+        updated_at: customer.updated_at,
+    })
+}
+
+/// The partner organisations with work on a customer (see the module rule).
+const PARTNER_TIES: &str = "SELECT org_id AS org, customer_id FROM jobs
+     UNION SELECT escalated_org_id, customer_id FROM tickets WHERE escalated_org_id IS NOT NULL
+     UNION SELECT owner_org_id, customer_id FROM tickets
+     UNION SELECT owner_org_id, customer_id FROM callbacks
+     UNION SELECT owner_org_id, customer_id FROM commitments";
+
+/// Every scope that can see a customer: `internal`, plus each partner with work on it.
+pub fn scopes_of_customer(conn: &Connection, customer_id: &str) -> Result<Vec<Scope>, ServerError> {
+    let sql = format!(
+        "SELECT DISTINCT t.org FROM ({PARTNER_TIES}) t JOIN orgs o ON o.id = t.org
+         WHERE t.customer_id = ?1 AND o.kind = 'partner' ORDER BY t.org"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([customer_id])?;
+    let mut out = vec![Scope::Internal];
+    while let Some(r) = rows.next()? {
+        out.push(Scope::Org(r.get(0)?));
+    }
+    Ok(out)
+}
+
+/// Ids of a page of customers visible to `scope`, keyset-paged by id.
+pub fn customer_ids_page(
+    conn: &Connection,
+    scope: &Scope,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<String>, ServerError> {
+    let mut out = Vec::new();
+    match scope {
+        Scope::Internal => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM customers WHERE id > ?1 AND merged_into IS NULL ORDER BY id LIMIT ?2",
+            )?;
+            let mut rows = stmt.query(params![after, limit as i64])?;
+            while let Some(r) = rows.next()? {
+                out.push(r.get(0)?);
+            }
+        }
+        Scope::Org(org) => {
+            let sql = format!(
+                "SELECT DISTINCT customer_id FROM ({PARTNER_TIES}) WHERE org = ?1 AND customer_id > ?2
+                 ORDER BY customer_id LIMIT ?3"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params![org, after, limit as i64])?;
+            while let Some(r) = rows.next()? {
+                out.push(r.get(0)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The customer `id` as `scope` sees it; out of scope, merged away and unknown
+/// all answer the same 404, so an id tells a partner nothing.
+pub fn visible_customer(conn: &Connection, scope: &Scope, id: &str) -> Result<Customer, ServerError> {
+    let full = load_customers(conn, &[id.to_string()])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ServerError::not_found("customer"))?;
+    customer_for_scope(conn, scope, &full)?.ok_or_else(|| ServerError::not_found("customer"))
+}
+
+/// The job `id` if `scope` may see it (its own partner, or retailer staff).
+pub fn visible_job(conn: &Connection, scope: &Scope, id: &str) -> Result<Job, ServerError> {
+    match load_job(conn, id)? {
+        Some(job) if scope.org().is_none_or(|org| org == job.org_id) => Ok(job),
+        _ => Err(ServerError::not_found("job")),
+    }
+}

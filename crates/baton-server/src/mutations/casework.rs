@@ -1,0 +1,604 @@
+//! Notes, tickets, callbacks, commitments and feedback: the work done for a
+//! customer across organisations.
+
+use baton_proto::contact::normalize_phone;
+use baton_proto::validate::{self, MAX_SHORT, MAX_TEXT};
+use baton_proto::{
+    AttemptOutcome, CallbackAttempt, CallbackStatus, CallbackTrigger, CommitmentStatus, Customer, ErrorCode, Intent,
+    Priority, Ticket, TicketStatus, TimelineKind,
+};
+use chrono::Duration;
+use rusqlite::{params, OptionalExtension};
+
+use super::Ctx;
+
+/// How due times read in timeline entries and confirmations.
+const WHEN: &str = "%a %d %b %Y %H:%M UTC";
+use crate::docs::{self, Scope};
+use crate::error::ServerError;
+use crate::wire::{name, to_json, ts};
+
+fn check_job(customer: &Customer, ctx: &Ctx<'_>, job_id: Option<&str>) -> Result<(), ServerError> {
+    if let Some(job_id) = job_id {
+        let job = docs::visible_job(ctx.conn, &ctx.scope, job_id)?;
+        if job.customer_id != customer.id {
+            return Err(ServerError::bad_request("that job belongs to another customer"));
+        }
+    }
+    Ok(())
+}
+
+fn ticket<'c>(customer: &'c Customer, ticket_id: &str) -> Result<&'c Ticket, ServerError> {
+    customer
+        .tickets
+        .iter()
+        .find(|t| t.id == ticket_id)
+        .ok_or_else(|| ServerError::not_found("ticket"))
+}
+
+/// Records the first response on a ticket when the owning side acts on it.
+fn responded(ctx: &Ctx<'_>, t: &Ticket) -> Result<(), ServerError> {
+    if t.sla.first_response_at.is_none() {
+        ctx.conn.execute(
+            "UPDATE tickets SET first_response_at = ?1 WHERE id = ?2",
+            params![ctx.at, t.id],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn add_note(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    note_id: &str,
+    text: &str,
+    job_id: Option<&str>,
+    ticket_id: Option<&str>,
+) -> Result<(), ServerError> {
+    validate::id("note_id", note_id)?;
+    let text = validate::text("note", text, MAX_TEXT)?;
+    let customer = ctx.customer(customer_id)?;
+    check_job(&customer, ctx, job_id)?;
+    if let Some(ticket_id) = ticket_id {
+        responded(ctx, ticket(&customer, ticket_id)?)?;
+    }
+    ctx.require_new("timeline", note_id)?;
+    ctx.timeline_with_id(note_id, customer_id, TimelineKind::Note, &text, job_id, ticket_id)?;
+    ctx.audit("add_note", "timeline", note_id, None, &text)?;
+    ctx.publish_customer(customer_id, &[])
+}
+
+pub fn open_ticket(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    ticket_id: &str,
+    subject: &str,
+    priority: Priority,
+    job_ids: &[String],
+) -> Result<(), ServerError> {
+    validate::id("ticket_id", ticket_id)?;
+    let subject = validate::text("subject", subject, MAX_SHORT)?;
+    let customer = ctx.customer(customer_id)?;
+    for job_id in job_ids {
+        check_job(&customer, ctx, Some(job_id))?;
+    }
+    ctx.require_new("tickets", ticket_id)?;
+    let (first, resolution) = priority.sla_hours();
+    let number: i64 = ctx
+        .conn
+        .query_row("SELECT COUNT(*) + 400001 FROM tickets", [], |r| r.get(0))?;
+    let number = format!("T-{number}");
+    ctx.conn.execute(
+        "INSERT INTO tickets (id, number, customer_id, subject, status, priority, owner_org_id, owner_user_id,
+                              first_response_due, resolution_due, job_ids, created_at, created_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
+        params![
+            ticket_id,
+            number,
+            customer_id,
+            subject,
+            name(&priority),
+            ctx.org(),
+            ctx.caller.user.id,
+            ts(ctx.now + Duration::hours(first)),
+            ts(ctx.now + Duration::hours(resolution)),
+            to_json(&job_ids)?,
+            ctx.at,
+            ctx.by
+        ],
+    )?;
+    ctx.audit("open_ticket", "ticket", ticket_id, None, &subject)?;
+    ctx.timeline(
+        customer_id,
+        TimelineKind::TicketOpened,
+        &format!("{number} opened ({}): {subject}", name(&priority)),
+        None,
+        Some(ticket_id),
+    )?;
+    ctx.publish_customer(customer_id, &[])
+}
+
+pub fn escalate_ticket(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    ticket_id: &str,
+    org_id: &str,
+    reason: &str,
+    pause_reason: Option<&str>,
+) -> Result<(), ServerError> {
+    let reason = validate::text("reason", reason, MAX_TEXT)?;
+    let pause_reason = pause_reason
+        .map(|p| validate::text("pause_reason", p, MAX_SHORT))
+        .transpose()?;
+    let customer = ctx.customer(customer_id)?;
+    let t = ticket(&customer, ticket_id)?;
+    if t.owner_org_id != ctx.org() {
+        return Err(ServerError::forbidden(
+            "only the organisation that owns a ticket can escalate it",
+        ));
+    }
+    if !t.status.is_live() {
+        return Err(ServerError::Api(
+            ErrorCode::Conflict,
+            format!("{} is {} and cannot be escalated", t.number, name(&t.status)),
+        ));
+    }
+    if ctx.org_kind(org_id)? != "partner" {
+        return Err(ServerError::bad_request(format!(
+            "'{org_id}' is not a partner organisation"
+        )));
+    }
+    let before = docs::scopes_of_customer(ctx.conn, customer_id)?;
+    let (paused_since, pause) = match (&t.sla.paused_since, &pause_reason) {
+        (Some(since), _) => (Some(ts(*since)), t.sla.pause_reason.clone()),
+        (None, Some(reason)) => (Some(ctx.at.clone()), Some(reason.clone())),
+        (None, None) => (None, None),
+    };
+    ctx.conn.execute(
+        "UPDATE tickets SET escalated_org_id = ?1, escalated_at = ?2, escalated_by = ?3, escalation_reason = ?4,
+                paused_since = ?5, pause_reason = ?6, updated_at = ?2 WHERE id = ?7",
+        params![org_id, ctx.at, ctx.by, reason, paused_since, pause, ticket_id],
+    )?;
+    responded(ctx, t)?;
+    let org_name: String = ctx
+        .conn
+        .query_row("SELECT name FROM orgs WHERE id = ?1", [org_id], |r| r.get(0))?;
+    ctx.audit(
+        "escalate_ticket",
+        "ticket",
+        ticket_id,
+        t.escalation.as_ref().map(|e| e.org_id.as_str()),
+        org_id,
+    )?;
+    let paused = pause.map(|p| format!(" SLA clock paused: {p}.")).unwrap_or_default();
+    ctx.timeline(
+        customer_id,
+        TimelineKind::TicketEscalated,
+        &format!("{} escalated to {org_name}: {reason}.{paused}", t.number),
+        None,
+        Some(ticket_id),
+    )?;
+    ctx.publish_customer(customer_id, &before)
+}
+
+pub fn set_ticket_status(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    ticket_id: &str,
+    status: TicketStatus,
+    base_status: TicketStatus,
+) -> Result<(), ServerError> {
+    let customer = ctx.customer(customer_id)?;
+    let t = ticket(&customer, ticket_id)?;
+    if t.owner_org_id != ctx.org() {
+        return Err(ServerError::forbidden(
+            "only the organisation that owns a ticket can change its status; add a note instead",
+        ));
+    }
+    if t.status == status {
+        return Ok(());
+    }
+    if !t.status.can_move_to(status) {
+        let seen = if t.status == base_status {
+            String::new()
+        } else {
+            format!(" (you saw {})", name(&base_status))
+        };
+        return Err(ServerError::Api(
+            ErrorCode::Conflict,
+            format!(
+                "{} is {}{seen} and cannot become {}",
+                t.number,
+                name(&t.status),
+                name(&status)
+            ),
+        ));
+    }
+    // Any move by the owner resumes a paused SLA clock; the paused time moves the
+    // due times on, so time spent waiting on a partner is not counted against it.
+    let paused = t
+        .sla
+        .paused_since
+        .map(|since| (ctx.now - since).num_seconds().max(0))
+        .unwrap_or(0);
+    let resolved_at = match status {
+        TicketStatus::Resolved | TicketStatus::Closed => {
+            Some(t.sla.resolved_at.map(ts).unwrap_or_else(|| ctx.at.clone()))
+        }
+        _ => None,
+    };
+    ctx.conn.execute(
+        "UPDATE tickets SET status = ?1, resolved_at = ?2, paused_since = NULL, pause_reason = NULL,
+                paused_seconds = paused_seconds + ?3, first_response_due = ?4, resolution_due = ?5,
+                updated_at = ?6 WHERE id = ?7",
+        params![
+            name(&status),
+            resolved_at,
+            paused,
+            ts(t.sla.first_response_due + Duration::seconds(paused)),
+            ts(t.sla.resolution_due + Duration::seconds(paused)),
+            ctx.at,
+            ticket_id
+        ],
+    )?;
+    responded(ctx, t)?;
+    ctx.audit(
+        "set_ticket_status",
+        "ticket",
+        ticket_id,
+        Some(&name(&t.status)),
+        &name(&status),
+    )?;
+    ctx.timeline(
+        customer_id,
+        TimelineKind::TicketStatus,
+        &format!("{}: {} → {}", t.number, name(&t.status), name(&status)),
+        None,
+        Some(ticket_id),
+    )?;
+    ctx.publish_customer(customer_id, &[])
+}
+
+pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) -> Result<(), ServerError> {
+    let Intent::ScheduleCallback {
+        callback_id,
+        owner_org_id,
+        owner_user_id,
+        person_id,
+        phone,
+        request,
+        due_at,
+        trigger,
+        job_id,
+        ..
+    } = intent
+    else {
+        return Err(ServerError::Internal(
+            "schedule_callback called with another intent".into(),
+        ));
+    };
+    validate::id("callback_id", callback_id)?;
+    let request = validate::text("request", request, MAX_TEXT)?;
+    let phone = normalize_phone(phone)?;
+    let customer = ctx.customer(customer_id)?;
+    check_job(&customer, ctx, job_id.as_deref())?;
+    if let Some(p) = person_id {
+        customer.person(p).ok_or_else(|| ServerError::not_found("person"))?;
+    }
+    ctx.org_kind(owner_org_id)?;
+    if let Some(user) = owner_user_id {
+        let in_org: Option<String> = ctx
+            .conn
+            .query_row("SELECT org_id FROM users WHERE id = ?1", [user], |r| r.get(0))
+            .optional()?;
+        if in_org.as_deref() != Some(owner_org_id.as_str()) {
+            return Err(ServerError::bad_request(format!(
+                "'{user}' is not a user of {owner_org_id}"
+            )));
+        }
+    }
+    // A trigger names a job the caller can see on this customer; if it is already
+    // true the callback is due at once.
+    let status = match (trigger, due_at) {
+        (None, None) => return Err(ServerError::bad_request("a callback needs a due time or a trigger")),
+        (Some(CallbackTrigger::JobStatus { job_id, status }), _) => {
+            check_job(&customer, ctx, Some(job_id))?;
+            let now = docs::load_job(ctx.conn, job_id)?.map(|j| j.status);
+            if now == Some(*status) {
+                CallbackStatus::Queued
+            } else {
+                CallbackStatus::Waiting
+            }
+        }
+        (None, Some(_)) => CallbackStatus::Queued,
+    };
+    let due = match (status, due_at) {
+        (CallbackStatus::Queued, None) => Some(ctx.at.clone()),
+        (_, due) => due.map(ts),
+    };
+    ctx.require_new("callbacks", callback_id)?;
+    let before = docs::scopes_of_customer(ctx.conn, customer_id)?;
+    ctx.conn.execute(
+        "INSERT INTO callbacks (id, customer_id, owner_org_id, owner_user_id, person_id, phone, request, due_at,
+                                trigger, job_id, status, created_at, created_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12)",
+        params![
+            callback_id,
+            customer_id,
+            owner_org_id,
+            owner_user_id,
+            person_id,
+            phone,
+            request,
+            due,
+            trigger.as_ref().map(to_json).transpose()?,
+            job_id,
+            name(&status),
+            ctx.at,
+            ctx.by
+        ],
+    )?;
+    ctx.audit("schedule_callback", "callback", callback_id, None, &request)?;
+    let owner: String = ctx
+        .conn
+        .query_row("SELECT name FROM orgs WHERE id = ?1", [owner_org_id], |r| r.get(0))?;
+    let when = match (status, trigger, due_at) {
+        (CallbackStatus::Waiting, Some(CallbackTrigger::JobStatus { status, .. }), _) => {
+            format!("as soon as the job is {}", status.as_str())
+        }
+        (_, _, Some(d)) => format!("by {}", d.format(WHEN)),
+        _ => "now".into(),
+    };
+    let summary = format!("{owner} will call you back on {phone} ({when}): {request}");
+    ctx.timeline(
+        customer_id,
+        TimelineKind::CallbackScheduled,
+        &summary,
+        job_id.as_deref(),
+        None,
+    )?;
+    ctx.confirm(customer_id, person_id.as_deref(), &summary)?;
+    ctx.publish_customer(customer_id, &before)
+}
+
+pub fn record_attempt(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    callback_id: &str,
+    outcome: AttemptOutcome,
+    note: &str,
+) -> Result<(), ServerError> {
+    let note = if note.trim().is_empty() {
+        String::new()
+    } else {
+        validate::text("note", note, MAX_TEXT)?
+    };
+    let customer = ctx.customer(customer_id)?;
+    let cb = customer
+        .callbacks
+        .iter()
+        .find(|c| c.id == callback_id)
+        .ok_or_else(|| ServerError::not_found("callback"))?;
+    if ctx.scope != Scope::Internal && cb.owner_org_id != ctx.org() {
+        return Err(ServerError::forbidden(
+            "only the organisation that owns a callback can record calls for it",
+        ));
+    }
+    if matches!(cb.status, CallbackStatus::Completed | CallbackStatus::Cancelled) {
+        return Err(ServerError::Api(
+            ErrorCode::Conflict,
+            format!("this callback is already {}", name(&cb.status)),
+        ));
+    }
+    let mut attempts = cb.attempts.clone();
+    attempts.push(CallbackAttempt {
+        at: ctx.now,
+        by: ctx.by.clone(),
+        outcome,
+        note: note.clone(),
+    });
+    let status = if outcome == AttemptOutcome::Reached {
+        CallbackStatus::Completed
+    } else {
+        cb.status
+    };
+    ctx.conn.execute(
+        "UPDATE callbacks SET attempts = ?1, status = ?2, updated_at = ?3 WHERE id = ?4",
+        params![to_json(&attempts)?, name(&status), ctx.at, callback_id],
+    )?;
+    ctx.audit(
+        "record_callback_attempt",
+        "callback",
+        callback_id,
+        Some(&name(&cb.status)),
+        &name(&outcome),
+    )?;
+    let text = if note.is_empty() {
+        format!("Called {}: {}", cb.phone, name(&outcome))
+    } else {
+        format!("Called {}: {} — {note}", cb.phone, name(&outcome))
+    };
+    ctx.timeline(
+        customer_id,
+        TimelineKind::CallbackAttempt,
+        &text,
+        cb.job_id.as_deref(),
+        None,
+    )?;
+    ctx.publish_customer(customer_id, &[])
+}
+
+pub fn record_commitment(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) -> Result<(), ServerError> {
+    let Intent::RecordCommitment {
+        commitment_id,
+        text,
+        due_at,
+        owner_org_id,
+        ticket_id,
+        job_id,
+        ..
+    } = intent
+    else {
+        return Err(ServerError::Internal(
+            "record_commitment called with another intent".into(),
+        ));
+    };
+    validate::id("commitment_id", commitment_id)?;
+    let text = validate::text("text", text, MAX_TEXT)?;
+    let customer = ctx.customer(customer_id)?;
+    check_job(&customer, ctx, job_id.as_deref())?;
+    if let Some(t) = ticket_id {
+        ticket(&customer, t)?;
+    }
+    ctx.org_kind(owner_org_id)?;
+    ctx.require_new("commitments", commitment_id)?;
+    let before = docs::scopes_of_customer(ctx.conn, customer_id)?;
+    ctx.conn.execute(
+        "INSERT INTO commitments (id, customer_id, text, due_at, owner_org_id, owner_user_id, ticket_id, job_id,
+                                  status, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?10)",
+        params![
+            commitment_id,
+            customer_id,
+            text,
+            ts(*due_at),
+            owner_org_id,
+            (owner_org_id == ctx.org()).then_some(&ctx.caller.user.id),
+            ticket_id,
+            job_id,
+            ctx.at,
+            ctx.by
+        ],
+    )?;
+    ctx.audit("record_commitment", "commitment", commitment_id, None, &text)?;
+    let summary = format!("{} promised: {text} (due {})", ctx.by, due_at.format(WHEN));
+    ctx.timeline(
+        customer_id,
+        TimelineKind::CommitmentRecorded,
+        &summary,
+        job_id.as_deref(),
+        ticket_id.as_deref(),
+    )?;
+    ctx.confirm(customer_id, None, &summary)?;
+    ctx.publish_customer(customer_id, &before)
+}
+
+pub fn resolve_commitment(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    commitment_id: &str,
+    status: CommitmentStatus,
+) -> Result<(), ServerError> {
+    if status == CommitmentStatus::Open {
+        return Err(ServerError::bad_request(
+            "a commitment is resolved as kept, broken or cancelled",
+        ));
+    }
+    let customer = ctx.customer(customer_id)?;
+    let c = customer
+        .commitments
+        .iter()
+        .find(|c| c.id == commitment_id)
+        .ok_or_else(|| ServerError::not_found("commitment"))?;
+    if ctx.scope != Scope::Internal && c.owner_org_id != ctx.org() {
+        return Err(ServerError::forbidden(
+            "only the organisation that made a commitment can resolve it",
+        ));
+    }
+    if c.status != CommitmentStatus::Open {
+        return Err(ServerError::Api(
+            ErrorCode::Conflict,
+            format!("this commitment is already {}", name(&c.status)),
+        ));
+    }
+    ctx.conn.execute(
+        "UPDATE commitments SET status = ?1, resolved_at = ?2 WHERE id = ?3",
+        params![name(&status), ctx.at, commitment_id],
+    )?;
+    ctx.audit(
+        "resolve_commitment",
+        "commitment",
+        commitment_id,
+        Some("open"),
+        &name(&status),
+    )?;
+    ctx.timeline(
+        customer_id,
+        TimelineKind::CommitmentResolved,
+        &format!("Commitment {}: {}", name(&status), c.text),
+        c.job_id.as_deref(),
+        c.ticket_id.as_deref(),
+    )?;
+    ctx.publish_customer(customer_id, &[])
+}
+
+pub fn record_feedback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) -> Result<(), ServerError> {
+    let Intent::RecordFeedback {
+        feedback_id,
+        job_id,
+        csat,
+        nps,
+        comment,
+        ..
+    } = intent
+    else {
+        return Err(ServerError::Internal(
+            "record_feedback called with another intent".into(),
+        ));
+    };
+    ctx.require_internal("record customer feedback")?;
+    validate::id("feedback_id", feedback_id)?;
+    if csat.is_none() && nps.is_none() {
+        return Err(ServerError::bad_request(
+            "feedback needs a csat (1-5) or nps (0-10) score",
+        ));
+    }
+    if csat.is_some_and(|c| !(1..=5).contains(&c)) {
+        return Err(ServerError::bad_request("csat must be between 1 and 5"));
+    }
+    if nps.is_some_and(|n| n > 10) {
+        return Err(ServerError::bad_request("nps must be between 0 and 10"));
+    }
+    if comment.chars().count() > MAX_TEXT {
+        return Err(ServerError::bad_request(format!(
+            "comment must be at most {MAX_TEXT} characters"
+        )));
+    }
+    let customer = ctx.customer(customer_id)?;
+    check_job(&customer, ctx, Some(job_id))?;
+    let job = docs::visible_job(ctx.conn, &ctx.scope, job_id)?;
+    ctx.require_new("feedback", feedback_id)?;
+    ctx.conn.execute(
+        "INSERT INTO feedback (id, customer_id, org_id, job_id, csat, nps, comment, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            feedback_id,
+            customer_id,
+            job.org_id,
+            job_id,
+            csat,
+            nps,
+            comment.trim(),
+            ctx.at
+        ],
+    )?;
+    ctx.audit("record_feedback", "feedback", feedback_id, None, comment.trim())?;
+    let scores = [csat.map(|c| format!("CSAT {c}/5")), nps.map(|n| format!("NPS {n}/10"))]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    ctx.timeline(
+        customer_id,
+        TimelineKind::Feedback,
+        &format!(
+            "Feedback on {} by {}: {scores}. {}",
+            job.number,
+            job.org_name,
+            comment.trim()
+        ),
+        Some(job_id),
+        None,
+    )?;
+    ctx.publish_customer(customer_id, &[])
+}

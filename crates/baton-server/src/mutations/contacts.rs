@@ -1,0 +1,198 @@
+//! Contact data: changing, adding and qualifying a person's phones and emails.
+//! Every captured change is confirmed to the customer and put on the timeline.
+
+use baton_proto::contact::{display_phone, normalize_email, normalize_phone};
+use baton_proto::validate::{self, MAX_SHORT};
+use baton_proto::{Conflict, Consent, ContactKind, ContactPurpose, Customer, Person, TimelineKind};
+use rusqlite::params;
+
+use super::Ctx;
+use crate::error::ServerError;
+use crate::wire::{name, to_json};
+
+fn normalize(kind: ContactKind, value: &str) -> Result<String, ServerError> {
+    Ok(match kind {
+        ContactKind::Phone => normalize_phone(value)?,
+        ContactKind::Email => normalize_email(value)?,
+    })
+}
+
+fn shown(kind: ContactKind, value: &str) -> String {
+    match kind {
+        ContactKind::Phone => display_phone(value),
+        ContactKind::Email => value.to_string(),
+    }
+}
+
+fn person<'c>(customer: &'c Customer, person_id: &str) -> Result<&'c Person, ServerError> {
+    customer
+        .person(person_id)
+        .ok_or_else(|| ServerError::not_found("person"))
+}
+
+pub fn set_contact_point(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    person_id: &str,
+    contact_point_id: &str,
+    value: &str,
+    base_value: &str,
+) -> Result<(), ServerError> {
+    // A partner may edit the contacts of the people its jobs name (as far as its
+    // organisation sees them), and gets the same 404 as for a missing id otherwise.
+    let customer = ctx.customer(customer_id)?;
+    let p = person(&customer, person_id)?;
+    let point = customer
+        .contact_point(person_id, contact_point_id)
+        .ok_or_else(|| ServerError::not_found("contact point"))?;
+    let normalized = normalize(point.kind, value)?;
+    if normalized == point.value {
+        return Ok(());
+    }
+    let base = normalize(point.kind, base_value).unwrap_or_else(|_| base_value.trim().to_lowercase());
+    ctx.conflict = (base != point.value).then(|| Conflict {
+        field: format!("person:{person_id}/contact:{contact_point_id}"),
+        base_value: base_value.to_string(),
+        replaced_value: point.value.clone(),
+    });
+    ctx.conn.execute(
+        "UPDATE contact_points SET value = ?1, updated_at = ?2, updated_by = ?3 WHERE id = ?4",
+        params![normalized, ctx.at, ctx.by, contact_point_id],
+    )?;
+    ctx.audit(
+        "set_contact_point",
+        "contact_point",
+        contact_point_id,
+        Some(&point.value),
+        &normalized,
+    )?;
+    let summary = format!(
+        "{}'s {} changed from {} to {}",
+        p.name,
+        point.label,
+        shown(point.kind, &point.value),
+        shown(point.kind, &normalized)
+    );
+    ctx.timeline(customer_id, TimelineKind::ContactChanged, &summary, None, None)?;
+    // Confirmed on the record as it is now, so a changed confirmation address is used.
+    ctx.confirm(customer_id, Some(person_id), &summary)?;
+    ctx.publish_customer(customer_id, &[])
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn add_contact_point(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    person_id: &str,
+    contact_point_id: &str,
+    kind: ContactKind,
+    label: &str,
+    value: &str,
+    purposes: &[ContactPurpose],
+) -> Result<(), ServerError> {
+    validate::id("contact_point_id", contact_point_id)?;
+    let label = validate::text("label", label, MAX_SHORT)?;
+    let customer = ctx.customer(customer_id)?;
+    let p = person(&customer, person_id)?;
+    let normalized = normalize(kind, value)?;
+    if p.contacts.iter().any(|c| c.value == normalized) {
+        return Err(ServerError::Api(
+            baton_proto::ErrorCode::Conflict,
+            format!("{} already has {}", p.name, shown(kind, &normalized)),
+        ));
+    }
+    ctx.require_new("contact_points", contact_point_id)?;
+    ctx.conn.execute(
+        "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                 (SELECT COALESCE(MAX(position), -1) + 1 FROM contact_points WHERE person_id = ?2), ?9)",
+        params![
+            contact_point_id,
+            person_id,
+            name(&kind),
+            label,
+            normalized,
+            !p.contacts.iter().any(|c| c.kind == kind),
+            ctx.at,
+            ctx.by,
+            to_json(&purposes)?
+        ],
+    )?;
+    ctx.audit(
+        "add_contact_point",
+        "contact_point",
+        contact_point_id,
+        None,
+        &normalized,
+    )?;
+    let summary = format!("{} added as {}'s {label}", shown(kind, &normalized), p.name);
+    ctx.timeline(customer_id, TimelineKind::ContactChanged, &summary, None, None)?;
+    ctx.confirm(customer_id, Some(person_id), &summary)?;
+    ctx.publish_customer(customer_id, &[])
+}
+
+pub fn set_preferences(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    person_id: &str,
+    contact_point_id: &str,
+    purposes: &[ContactPurpose],
+    preferred: bool,
+    consent: Consent,
+) -> Result<(), ServerError> {
+    let customer = ctx.customer(customer_id)?;
+    let p = person(&customer, person_id)?;
+    let point = customer
+        .contact_point(person_id, contact_point_id)
+        .ok_or_else(|| ServerError::not_found("contact point"))?;
+    let mut purposes = purposes.to_vec();
+    purposes.sort_by_key(|p| name(p));
+    purposes.dedup();
+    if preferred {
+        // One preferred contact point of each kind per person.
+        ctx.conn.execute(
+            "UPDATE contact_points SET preferred = 0 WHERE person_id = ?1 AND kind = ?2 AND id <> ?3",
+            params![person_id, name(&point.kind), contact_point_id],
+        )?;
+    }
+    ctx.conn.execute(
+        "UPDATE contact_points SET purposes = ?1, preferred = ?2, consent_service = ?3, consent_marketing = ?4,
+                updated_at = ?5, updated_by = ?6 WHERE id = ?7",
+        params![
+            to_json(&purposes)?,
+            preferred,
+            consent.service,
+            consent.marketing,
+            ctx.at,
+            ctx.by,
+            contact_point_id
+        ],
+    )?;
+    let after = format!(
+        "purposes {}; {}; service messages {}; marketing {}",
+        if purposes.is_empty() {
+            "none".to_string()
+        } else {
+            purposes.iter().map(name).collect::<Vec<_>>().join(", ")
+        },
+        if preferred { "preferred" } else { "not preferred" },
+        if consent.service { "allowed" } else { "refused" },
+        if consent.marketing { "allowed" } else { "refused" },
+    );
+    ctx.audit(
+        "set_contact_preferences",
+        "contact_point",
+        contact_point_id,
+        Some(&to_json(&(&point.purposes, point.preferred, point.consent))?),
+        &after,
+    )?;
+    let summary = format!(
+        "{}'s {} ({}): {after}",
+        p.name,
+        point.label,
+        shown(point.kind, &point.value)
+    );
+    ctx.timeline(customer_id, TimelineKind::ContactChanged, &summary, None, None)?;
+    ctx.confirm(customer_id, Some(person_id), &summary)?;
+    ctx.publish_customer(customer_id, &[])
+}

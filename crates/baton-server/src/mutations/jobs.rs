@@ -1,0 +1,165 @@
+//! Partner jobs: their lifecycle, who does them, and who to contact for them.
+
+use baton_proto::{CallbackStatus, ErrorCode, Job, JobStatus, TimelineKind};
+use rusqlite::params;
+
+use super::Ctx;
+use crate::docs;
+use crate::error::ServerError;
+use crate::wire::name;
+
+/// The job, if the caller sees it and it belongs to `customer_id`.
+fn job(ctx: &Ctx<'_>, customer_id: &str, job_id: &str) -> Result<Job, ServerError> {
+    let job = docs::visible_job(ctx.conn, &ctx.scope, job_id)?;
+    if job.customer_id != customer_id {
+        return Err(ServerError::bad_request("that job belongs to another customer"));
+    }
+    Ok(job)
+}
+
+pub fn set_status(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    job_id: &str,
+    status: JobStatus,
+    base_status: JobStatus,
+) -> Result<(), ServerError> {
+    let job = job(ctx, customer_id, job_id)?;
+    if job.status == status {
+        return Ok(());
+    }
+    // Statuses follow the lifecycle from where the job is now, not from where the
+    // user last saw it: a stale edit that no longer makes sense is refused.
+    if !job.status.can_move_to(status) {
+        let message = if job.status == base_status {
+            format!(
+                "a job that is {} cannot become {}",
+                job.status.as_str(),
+                status.as_str()
+            )
+        } else {
+            format!(
+                "the job is now {} (you saw {}), and cannot become {}",
+                job.status.as_str(),
+                base_status.as_str(),
+                status.as_str()
+            )
+        };
+        return Err(ServerError::Api(ErrorCode::Conflict, message));
+    }
+    ctx.conn.execute(
+        "UPDATE jobs SET status = ?1, updated_at = ?2 WHERE id = ?3",
+        params![status.as_str(), ctx.at, job_id],
+    )?;
+    ctx.audit(
+        "set_job_status",
+        "job",
+        job_id,
+        Some(job.status.as_str()),
+        status.as_str(),
+    )?;
+    ctx.timeline(
+        customer_id,
+        TimelineKind::JobStatus,
+        &format!(
+            "{} {}: {} → {}",
+            job.number,
+            job.org_name,
+            job.status.as_str(),
+            status.as_str()
+        ),
+        Some(job_id),
+        None,
+    )?;
+    queue_triggered_callbacks(ctx, customer_id, job_id, status)?;
+    ctx.publish_job(job_id, None)
+}
+
+/// Callbacks waiting for this job to reach `status` enter their owner's queue in
+/// the same transaction that made the condition true: no poller, no gap.
+fn queue_triggered_callbacks(
+    ctx: &Ctx<'_>,
+    customer_id: &str,
+    job_id: &str,
+    status: JobStatus,
+) -> Result<(), ServerError> {
+    let mut stmt = ctx.conn.prepare_cached(
+        "SELECT id, request FROM callbacks
+         WHERE status = 'waiting' AND json_extract(trigger, '$.type') = 'job_status'
+           AND json_extract(trigger, '$.job_id') = ?1 AND json_extract(trigger, '$.status') = ?2",
+    )?;
+    let due: Vec<(String, String)> = stmt
+        .query_map(params![job_id, status.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, request) in due {
+        ctx.conn.execute(
+            "UPDATE callbacks SET status = ?1, due_at = ?2, updated_at = ?2 WHERE id = ?3",
+            params![name(&CallbackStatus::Queued), ctx.at, id],
+        )?;
+        ctx.audit("queue_callback", "callback", &id, Some("waiting"), "queued")?;
+        ctx.timeline(
+            customer_id,
+            TimelineKind::CallbackScheduled,
+            &format!("Callback now due (job reached {}): {request}", status.as_str()),
+            Some(job_id),
+            None,
+        )?;
+    }
+    Ok(())
+}
+
+pub fn reassign(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, org_id: &str) -> Result<(), ServerError> {
+    let job = job(ctx, customer_id, job_id)?;
+    ctx.require_internal("reassign a job")?;
+    if ctx.org_kind(org_id)? != "partner" {
+        return Err(ServerError::bad_request(format!(
+            "'{org_id}' is not a partner organisation"
+        )));
+    }
+    if job.org_id == org_id {
+        return Ok(());
+    }
+    ctx.conn.execute(
+        "UPDATE jobs SET org_id = ?1, updated_at = ?2 WHERE id = ?3",
+        params![org_id, ctx.at, job_id],
+    )?;
+    ctx.audit("reassign_job", "job", job_id, Some(&job.org_id), org_id)?;
+    let new_name: String = ctx
+        .conn
+        .query_row("SELECT name FROM orgs WHERE id = ?1", [org_id], |r| r.get(0))?;
+    ctx.timeline(
+        customer_id,
+        TimelineKind::JobAssigned,
+        &format!("{} moved from {} to {new_name}", job.number, job.org_name),
+        Some(job_id),
+        None,
+    )?;
+    ctx.publish_job(job_id, Some(&job.org_id))
+}
+
+pub fn set_contact(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, person_id: &str) -> Result<(), ServerError> {
+    let job = job(ctx, customer_id, job_id)?;
+    ctx.require_internal("choose a job's contact")?;
+    let customer = ctx.customer(customer_id)?;
+    let person = customer
+        .person(person_id)
+        .ok_or_else(|| ServerError::not_found("person"))?;
+    if job.contact_person_id.as_deref() == Some(person_id) {
+        return Ok(());
+    }
+    ctx.conn.execute(
+        "UPDATE jobs SET contact_person_id = ?1, updated_at = ?2 WHERE id = ?3",
+        params![person_id, ctx.at, job_id],
+    )?;
+    ctx.audit(
+        "set_job_contact",
+        "job",
+        job_id,
+        job.contact_person_id.as_deref(),
+        person_id,
+    )?;
+    let summary = format!("{} will contact {} for {}", job.org_name, person.name, job.number);
+    ctx.timeline(customer_id, TimelineKind::JobContact, &summary, Some(job_id), None)?;
+    ctx.confirm(customer_id, Some(person_id), &summary)?;
+    ctx.publish_job(job_id, None)
+}

@@ -1,0 +1,87 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the
+//! wire types' schemas (utoipa). Served at `/v1/openapi.json`; the committed copy
+//! in `docs/openapi.json` is checked against it by a test.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The token from POST /v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Baton retailer API",
+        description = "The system of record behind the Baton console: customers and the people on them, \
+partner jobs, tickets, callbacks, commitments, confirmations and one timeline across organisations. \
+Every request but login needs `Authorization: Bearer <token>` and may send `x-baton-protocol`. \
+Errors are always `{code, message, details?}` with a matching HTTP status. \
+Partner users see only their organisation's work and the customer fields it needs; \
+anything else answers 404 exactly like an unknown id.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    paths(
+        routes::health,
+        routes::auth::login,
+        routes::auth::logout,
+        routes::auth::me,
+        routes::orgs::orgs,
+        routes::orgs::scorecard,
+        routes::records::search,
+        routes::records::customer,
+        routes::records::timeline,
+        routes::records::customer_duplicates,
+        routes::records::merges,
+        routes::records::audit,
+        routes::records::jobs,
+        routes::records::job,
+        routes::casework::tickets,
+        routes::casework::get_ticket,
+        routes::casework::callbacks,
+        routes::casework::get_callback,
+        routes::casework::commitments,
+        routes::casework::get_commitment,
+        routes::orgs::mutate,
+        routes::sync::snapshot,
+        routes::sync::changes,
+        routes::sync::events,
+        routes::sync::push,
+    ),
+    tags(
+        (name = "auth", description = "Signing in and out"),
+        (name = "customers", description = "The unified customer record"),
+        (name = "jobs", description = "Partner jobs"),
+        (name = "tickets", description = "Cases, including those escalated to partners"),
+        (name = "callbacks", description = "Callbacks owned by the organisation that can act"),
+        (name = "commitments", description = "Promises made to customers"),
+        (name = "orgs", description = "Organisations and partner scorecards"),
+        (name = "mutations", description = "Every edit, as an idempotent intent"),
+        (name = "sync", description = "Snapshot, change feed, live pokes and batched push for consoles"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served and committed (pretty JSON with a trailing newline).
+pub fn document() -> String {
+    let json = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    format!("{json}\n")
+}

@@ -1,0 +1,279 @@
+//! Tickets, callbacks and commitments across customers: the queues. Items come
+//! from their customers' scoped documents (see `list::items`).
+
+use axum::extract::State;
+use baton_proto::{
+    CallbackItem, CallbackStatus, CommitmentItem, CommitmentStatus, Customer, Page, TicketItem, TicketStatus,
+};
+use rusqlite::{Connection, OptionalExtension};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::list::{self, check_id, PageQuery};
+use crate::auth::AuthUser;
+use crate::docs::{self, Scope};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ServerError};
+use crate::wire::name;
+use crate::AppState;
+
+fn ticket(c: &Customer, id: &str) -> Option<TicketItem> {
+    let ticket = c.tickets.iter().find(|t| t.id == id)?.clone();
+    Some(TicketItem {
+        customer_id: c.id.clone(),
+        customer_name: c.display_name.clone(),
+        ticket,
+    })
+}
+
+fn callback(c: &Customer, id: &str) -> Option<CallbackItem> {
+    let callback = c.callbacks.iter().find(|t| t.id == id)?.clone();
+    Some(CallbackItem {
+        customer_id: c.id.clone(),
+        customer_name: c.display_name.clone(),
+        callback,
+    })
+}
+
+fn commitment(c: &Customer, id: &str) -> Option<CommitmentItem> {
+    let commitment = c.commitments.iter().find(|t| t.id == id)?.clone();
+    Some(CommitmentItem {
+        customer_id: c.id.clone(),
+        customer_name: c.display_name.clone(),
+        commitment,
+    })
+}
+
+/// One item: its customer's scoped document, then the item in it; 404 otherwise.
+fn one<T>(
+    conn: &Connection,
+    scope: &Scope,
+    table: &str,
+    id: &str,
+    what: &str,
+    pick: impl Fn(&Customer, &str) -> Option<T>,
+) -> Result<T, ServerError> {
+    let customer: Option<String> = conn
+        .query_row(&format!("SELECT customer_id FROM {table} WHERE id = ?1"), [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let customer = customer.ok_or_else(|| ServerError::not_found(what))?;
+    let doc = docs::visible_customer(conn, scope, &customer).map_err(|_| ServerError::not_found(what))?;
+    pick(&doc, id).ok_or_else(|| ServerError::not_found(what))
+}
+
+/// The caller's organisation for SQL pre-filters ('' for retailer staff, who see all).
+fn org_of(scope: &Scope) -> String {
+    scope.org().unwrap_or_default().to_string()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketsQuery {
+    status: Option<TicketStatus>,
+    /// Only tickets escalated to this partner organisation.
+    escalated_to: Option<String>,
+    cursor: Option<String>,
+    /// 1 to 200 (50 by default).
+    limit: Option<usize>,
+}
+
+/// Tickets the caller may see: a partner sees those it owns or that were escalated to it.
+#[utoipa::path(get, path = "/v1/tickets", tag = "tickets", params(TicketsQuery),
+    responses((status = 200, description = "Tickets in id order", body = Page<TicketItem>),
+              (status = 422, description = "Invalid filter", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn tickets(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<TicketsQuery>,
+) -> Result<ApiJson<Page<TicketItem>>, ServerError> {
+    let (cursor, limit) = PageQuery {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .get()?;
+    if let Some(org) = &q.escalated_to {
+        check_id(org)?;
+    }
+    let scope = caller.scope();
+    let status = q.status.map(|s| name(&s));
+    let page = state
+        .db
+        .read(move |tx| {
+            list::items(
+                tx,
+                &scope,
+                "SELECT id, customer_id FROM tickets
+                 WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR escalated_org_id = ?3)
+                   AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR escalated_org_id = ?5)
+                 ORDER BY id LIMIT ?2",
+                &cursor,
+                limit,
+                &[&org_of(&scope), &status, &q.escalated_to],
+                ticket,
+            )
+        })
+        .await?;
+    Ok(ApiJson(page))
+}
+
+#[utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses((status = 200, description = "The ticket and its customer", body = TicketItem),
+              (status = 404, description = "No such ticket, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<TicketItem>, ServerError> {
+    check_id(&id)?;
+    let scope = caller.scope();
+    let found = state
+        .db
+        .read(move |tx| one(tx, &scope, "tickets", &id, "ticket", ticket))
+        .await?;
+    Ok(ApiJson(found))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbacksQuery {
+    status: Option<CallbackStatus>,
+    /// Only callbacks owned by this organisation.
+    owner_org: Option<String>,
+    cursor: Option<String>,
+    /// 1 to 200 (50 by default).
+    limit: Option<usize>,
+}
+
+/// Callbacks the caller may see: a partner sees those it owns and those about its jobs.
+#[utoipa::path(get, path = "/v1/callbacks", tag = "callbacks", params(CallbacksQuery),
+    responses((status = 200, description = "Callbacks in id order", body = Page<CallbackItem>),
+              (status = 422, description = "Invalid filter", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn callbacks(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<CallbacksQuery>,
+) -> Result<ApiJson<Page<CallbackItem>>, ServerError> {
+    let (cursor, limit) = PageQuery {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .get()?;
+    if let Some(org) = &q.owner_org {
+        check_id(org)?;
+    }
+    let scope = caller.scope();
+    let status = q.status.map(|s| name(&s));
+    let page = state
+        .db
+        .read(move |tx| {
+            list::items(
+                tx,
+                &scope,
+                "SELECT id, customer_id FROM callbacks
+                 WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3))
+                   AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
+                 ORDER BY id LIMIT ?2",
+                &cursor,
+                limit,
+                &[&org_of(&scope), &status, &q.owner_org],
+                callback,
+            )
+        })
+        .await?;
+    Ok(ApiJson(page))
+}
+
+#[utoipa::path(get, path = "/v1/callbacks/{id}", tag = "callbacks",
+    params(("id" = String, Path, description = "Callback id")),
+    responses((status = 200, description = "The callback and its customer", body = CallbackItem),
+              (status = 404, description = "No such callback, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn get_callback(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<CallbackItem>, ServerError> {
+    check_id(&id)?;
+    let scope = caller.scope();
+    let found = state
+        .db
+        .read(move |tx| one(tx, &scope, "callbacks", &id, "callback", callback))
+        .await?;
+    Ok(ApiJson(found))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommitmentsQuery {
+    status: Option<CommitmentStatus>,
+    /// Only commitments owned by this organisation.
+    owner_org: Option<String>,
+    cursor: Option<String>,
+    /// 1 to 200 (50 by default).
+    limit: Option<usize>,
+}
+
+/// Commitments the caller may see: a partner sees its own and those about its jobs and tickets.
+#[utoipa::path(get, path = "/v1/commitments", tag = "commitments", params(CommitmentsQuery),
+    responses((status = 200, description = "Commitments in id order", body = Page<CommitmentItem>),
+              (status = 422, description = "Invalid filter", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn commitments(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<CommitmentsQuery>,
+) -> Result<ApiJson<Page<CommitmentItem>>, ServerError> {
+    let (cursor, limit) = PageQuery {
+        cursor: q.cursor,
+        limit: q.limit,
+    }
+    .get()?;
+    if let Some(org) = &q.owner_org {
+        check_id(org)?;
+    }
+    let scope = caller.scope();
+    let status = q.status.map(|s| name(&s));
+    let page = state
+        .db
+        .read(move |tx| {
+            list::items(
+                tx,
+                &scope,
+                "SELECT id, customer_id FROM commitments
+                 WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3)
+                        OR ticket_id IN (SELECT id FROM tickets WHERE owner_org_id = ?3 OR escalated_org_id = ?3))
+                   AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
+                 ORDER BY id LIMIT ?2",
+                &cursor,
+                limit,
+                &[&org_of(&scope), &status, &q.owner_org],
+                commitment,
+            )
+        })
+        .await?;
+    Ok(ApiJson(page))
+}
+
+#[utoipa::path(get, path = "/v1/commitments/{id}", tag = "commitments",
+    params(("id" = String, Path, description = "Commitment id")),
+    responses((status = 200, description = "The commitment and its customer", body = CommitmentItem),
+              (status = 404, description = "No such commitment, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn get_commitment(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<CommitmentItem>, ServerError> {
+    check_id(&id)?;
+    let scope = caller.scope();
+    let found = state
+        .db
+        .read(move |tx| one(tx, &scope, "commitments", &id, "commitment", commitment))
+        .await?;
+    Ok(ApiJson(found))
+}

@@ -1,0 +1,108 @@
+//! Organisations, partner scorecards, and single intent mutations.
+
+use axum::extract::State;
+use baton_proto::{MutationRequest, MutationResult, Org, OrgKind, OrgProfile, PartnerField, Scorecard};
+use chrono::Utc;
+
+use super::list::check_id;
+use crate::auth::AuthUser;
+use crate::docs::Scope;
+use crate::error::{ApiJson, ApiPath, ServerError};
+use crate::wire::{from_json, parse};
+use crate::{mutations, scorecard, AppState};
+
+/// The organisations on customers' journeys. A partner sees the retailer and itself.
+#[utoipa::path(get, path = "/v1/orgs", tag = "orgs",
+    responses((status = 200, description = "Organisations, with the customer fields each partner's jobs need", body = Vec<OrgProfile>)),
+    security(("bearer" = [])))]
+pub async fn orgs(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<OrgProfile>>, ServerError> {
+    let scope = caller.scope();
+    let found = state
+        .db
+        .read(move |tx| {
+            let mut stmt =
+                tx.prepare_cached("SELECT id, name, kind, visible_fields FROM orgs ORDER BY kind DESC, name")?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let kind: OrgKind = parse("org kind", &r.get::<_, String>(2)?)?;
+                if let Scope::Org(own) = &scope {
+                    if kind == OrgKind::Partner && own != &id {
+                        continue;
+                    }
+                }
+                let visible_fields: Vec<PartnerField> = from_json("visible fields", &r.get::<_, String>(3)?)?;
+                out.push(OrgProfile {
+                    org: Org {
+                        id,
+                        name: r.get(1)?,
+                        kind,
+                    },
+                    visible_fields,
+                });
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(ApiJson(found))
+}
+
+/// A partner's figures: jobs, feedback (CSAT, NPS), callbacks kept on time,
+/// commitments, escalations. The retailer sees every partner's; a partner its own.
+#[utoipa::path(get, path = "/v1/orgs/{id}/scorecard", tag = "orgs",
+    params(("id" = String, Path, description = "Partner organisation id")),
+    responses((status = 200, description = "The partner's scorecard", body = Scorecard),
+              (status = 404, description = "No such partner, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn scorecard(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Scorecard>, ServerError> {
+    check_id(&id)?;
+    if caller.scope().org().is_some_and(|own| own != id) {
+        return Err(ServerError::not_found("organisation"));
+    }
+    let now = crate::wire::ts(Utc::now());
+    let found = state.db.read(move |tx| scorecard::for_org(tx, &id, &now)).await?;
+    found.map(ApiJson).ok_or_else(|| ServerError::not_found("organisation"))
+}
+
+/// Applies one intent mutation. Idempotent by `id`: sending the same id again
+/// returns the recorded result and changes nothing. A refused edit is answered
+/// `200` with `outcome: rejected` and its `{code, message}`, exactly as
+/// `/v1/sync/push` records it.
+#[utoipa::path(post, path = "/v1/mutations", tag = "mutations", request_body = MutationRequest,
+    responses((status = 200, description = "Applied (with the feed seq) or rejected (with code and message)", body = MutationResult),
+              (status = 422, description = "The body is not a mutation", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn mutate(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(req): ApiJson<MutationRequest>,
+) -> Result<ApiJson<MutationResult>, ServerError> {
+    let m = baton_proto::Mutation {
+        id: req.id,
+        client_seq: 0,
+        created_at: Utc::now(),
+        intent: req.intent,
+    };
+    let writer = caller.clone();
+    let out = state
+        .db
+        .write(move |tx| mutations::apply_batch(tx, &writer, uuid::Uuid::nil(), std::slice::from_ref(&m)))
+        .await?;
+    let head = out.results.iter().find_map(|r| match r.outcome {
+        baton_proto::MutationOutcome::Applied { seq, .. } => Some(seq),
+        _ => None,
+    });
+    if let Some(seq) = head {
+        state.poke(seq, out.touched.into_iter().collect());
+    }
+    out.results
+        .into_iter()
+        .next()
+        .map(ApiJson)
+        .ok_or_else(|| ServerError::Internal("a mutation went unanswered".into()))
+}
