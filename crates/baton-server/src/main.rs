@@ -37,7 +37,12 @@ enum Command {
         /// Keep the data in this file; by default a temporary one, gone on exit.
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Load the data, report how long it took, and exit (for measuring large sets).
+        #[arg(long)]
+        load_only: bool,
     },
+    /// Print the OpenAPI document (the committed copy is docs/openapi.json).
+    Openapi,
 }
 
 /// Cancels the server on Ctrl-C or SIGTERM, so live streams end and shutdown completes.
@@ -97,13 +102,34 @@ async fn main() -> anyhow::Result<()> {
             tokio::spawn(shutdown_signal(state.clone()));
             baton_server::serve(listener, state).await?;
         }
-        Command::Demo { addr, customers, db } => {
+        Command::Openapi => print!("{}", baton_server::openapi::document()),
+        Command::Demo {
+            addr,
+            customers,
+            db,
+            load_only,
+        } => {
             let tmp = tempfile::tempdir().context("creating a temporary directory")?;
             let path = db.unwrap_or_else(|| tmp.path().join("baton-demo.sqlite"));
             let state = AppState::open(&path).with_context(|| format!("opening {}", path.display()))?;
+            let started = std::time::Instant::now();
             match demo::seed(&state, customers).await? {
-                Some(s) => tracing::info!(customers = s.customers, jobs = s.jobs, "demo data loaded"),
+                Some(s) => {
+                    let secs = started.elapsed().as_secs_f64();
+                    tracing::info!(customers = s.customers, jobs = s.jobs, secs, "demo data loaded");
+                    if load_only {
+                        println!(
+                            "loaded {} customers ({} jobs) in {secs:.1} s: {:.0} customers/s",
+                            s.customers,
+                            s.jobs,
+                            s.customers as f64 / secs
+                        );
+                    }
+                }
                 None => tracing::info!("database already holds data; demo data not loaded again"),
+            }
+            if load_only {
+                return Ok(());
             }
             let listener = TcpListener::bind(addr)
                 .await

@@ -2,81 +2,14 @@
 
 use std::time::Duration;
 
-use baton_proto::{ChangeOp, ChangesPage, Customer, Job, Record, SnapshotPage, PROTOCOL_HEADER};
-use baton_server::demo::{carrier_only, story1, DEMO_PASSWORD};
-use baton_server::RunningServer;
+use baton_proto::{ChangeOp, Customer, Job, Record, SnapshotPage, PROTOCOL_HEADER};
+use baton_server::demo::{carrier_only, story1};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-struct Api {
-    dir: tempfile::TempDir,
-    server: RunningServer,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn start() -> Api {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let server = RunningServer::demo("127.0.0.1:0".parse().expect("addr"), &dir.path().join("s.sqlite"), 40)
-            .await
-            .expect("server");
-        Api {
-            dir,
-            server,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/v1{path}", self.server.url())
-    }
-
-    async fn login(&self, user: &str) -> String {
-        let res = self
-            .http
-            .post(self.url("/auth/login"))
-            .json(&json!({"username": user, "password": DEMO_PASSWORD}))
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json::<Value>().await.expect("json")["token"]
-            .as_str()
-            .expect("token")
-            .to_string()
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let res = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("get");
-        (res.status(), res.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn push(&self, token: &str, mutations: Value) -> (StatusCode, Value) {
-        let body = json!({"client_id": "11111111-1111-4111-8111-111111111111", "mutations": mutations});
-        let res = self
-            .http
-            .post(self.url("/sync/push"))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("push");
-        (res.status(), res.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn changes(&self, token: &str, after: i64) -> ChangesPage {
-        let (status, body) = self.get(token, &format!("/sync/changes?after={after}")).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        serde_json::from_value(body).expect("changes page")
-    }
-}
+mod common;
+use common::{code, Api};
 
 fn set_mobile(id: &str, value: &str, base: &str) -> Value {
     json!({
@@ -86,10 +19,6 @@ fn set_mobile(id: &str, value: &str, base: &str) -> Value {
             "contact_point_id": story1::MOTHER_MOBILE_ID, "value": value, "base_value": base
         }
     })
-}
-
-fn code(body: &Value) -> &str {
-    body["code"].as_str().unwrap_or("<no code>")
 }
 
 #[tokio::test]

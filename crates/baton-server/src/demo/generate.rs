@@ -205,7 +205,7 @@ pub fn customers(r: &mut Rows<'_>, first: usize, last: usize) -> Result<(), Serv
         if status == "completed" && rng.random_bool(0.5) {
             let csat = rng.random_range(1..=5u8);
             let nps = (csat * 2).saturating_sub(rng.random_range(0..=1));
-            r.feedback(&format!("fb_{n:06}_1"), &id, org.0, &job, csat, nps, "")?;
+            r.feedback(&format!("fb_{n:06}_1"), &id, org.0, &job, csat, nps)?;
         }
     }
     Ok(())

@@ -189,6 +189,7 @@ impl<'a> Rows<'a> {
         Ok(())
     }
 
+    /// A survey score without a comment, as imported from a survey tool.
     pub fn feedback(
         &self,
         id: &str,
@@ -197,14 +198,13 @@ impl<'a> Rows<'a> {
         job_id: &str,
         csat: u8,
         nps: u8,
-        comment: &str,
     ) -> Result<(), ServerError> {
         self.tx
             .prepare_cached(
                 "INSERT INTO feedback (id, customer_id, org_id, job_id, csat, nps, comment, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7)",
             )?
-            .execute(params![id, customer_id, org, job_id, csat, nps, comment, self.at])?;
+            .execute(params![id, customer_id, org, job_id, csat, nps, self.at])?;
         Ok(())
     }
 }

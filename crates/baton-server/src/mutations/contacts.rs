@@ -146,7 +146,7 @@ pub fn set_preferences(
         .contact_point(person_id, contact_point_id)
         .ok_or_else(|| ServerError::not_found("contact point"))?;
     let mut purposes = purposes.to_vec();
-    purposes.sort_by_key(|p| name(p));
+    purposes.sort_by_key(name);
     purposes.dedup();
     if preferred {
         // One preferred contact point of each kind per person.

@@ -1,0 +1,118 @@
+//! The test harness shared by the API tests: a real server on a free port with
+//! the demo data, driven over real HTTP.
+#![allow(dead_code)] // each test file uses its own part of the harness
+
+use baton_proto::ChangesPage;
+use baton_server::demo::DEMO_PASSWORD;
+use baton_server::RunningServer;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+pub struct Api {
+    pub dir: tempfile::TempDir,
+    pub server: RunningServer,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub async fn start() -> Api {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let server = RunningServer::demo("127.0.0.1:0".parse().expect("addr"), &dir.path().join("s.sqlite"), 40)
+            .await
+            .expect("server");
+        Api {
+            dir,
+            server,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/v1{path}", self.server.url())
+    }
+
+    pub async fn login(&self, user: &str) -> String {
+        let res = self
+            .http
+            .post(self.url("/auth/login"))
+            .json(&json!({"username": user, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get");
+        (res.status(), res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn push(&self, token: &str, mutations: Value) -> (StatusCode, Value) {
+        let body = json!({"client_id": "11111111-1111-4111-8111-111111111111", "mutations": mutations});
+        let res = self
+            .http
+            .post(self.url("/sync/push"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("push");
+        (res.status(), res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn changes(&self, token: &str, after: i64) -> ChangesPage {
+        let (status, body) = self.get(token, &format!("/sync/changes?after={after}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        serde_json::from_value(body).expect("changes page")
+    }
+}
+
+pub fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or("<no code>")
+}
+
+impl Api {
+    /// Sends one intent through `POST /v1/mutations` with a fresh id; returns the HTTP
+    /// status and the result body (`outcome` is `applied` or `rejected`).
+    pub async fn mutate(&self, token: &str, intent: Value) -> (StatusCode, Value) {
+        self.mutate_as(token, &uuid::Uuid::new_v4().to_string(), intent).await
+    }
+
+    pub async fn mutate_as(&self, token: &str, id: &str, intent: Value) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .post(self.url("/mutations"))
+            .bearer_auth(token)
+            .json(&json!({"id": id, "intent": intent}))
+            .send()
+            .await
+            .expect("mutate");
+        (res.status(), res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Applies `intent` and fails the test unless the server applied it.
+    pub async fn apply(&self, token: &str, intent: Value) -> Value {
+        let (status, body) = self.mutate(token, intent.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["outcome"], "applied", "{intent} was not applied: {body}");
+        body
+    }
+
+    /// Sends `intent` and returns the code of its rejection (fails if it applied).
+    pub async fn refused(&self, token: &str, intent: Value) -> String {
+        let (status, body) = self.mutate(token, intent.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["outcome"], "rejected", "{intent} should have been refused: {body}");
+        body["code"].as_str().unwrap_or_default().to_string()
+    }
+}
