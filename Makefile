@@ -37,11 +37,12 @@ lint: deps-test ui ## Format check, clippy -D warnings, UI type check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	npm run check --workspace ui
 
-unit: deps-test ui ## Rust unit and integration tests (real server, real SQLite), UI unit tests, bindings drift
+unit: deps-test ui ## Rust unit and integration tests (real server, real SQLite), UI unit tests, bindings and OpenAPI drift
 	$(CARGO) test --workspace --exclude baton
 	$(CARGO) test -p baton --lib
 	npm test --workspace ui
 	@scripts/check-bindings.sh
+	@scripts/check-openapi.sh
 
 e2e: deps-test ui ## End-to-end: the release app under Xvfb driven over WebDriver
 	$(CARGO) build --release -p baton --test e2e
@@ -53,7 +54,8 @@ soak: deps ## Soak: kill -9 a console at thousands of seeded points, hundreds of
 	BATON_CRASH_RUNS=$(or $(SOAK_RUNS),2000) BATON_FAULT_RUNS=$(or $(FAULT_RUNS),200) \
 		$(CARGO) test --release -p baton-soak -- --nocapture
 
-bench: deps ## Sync benchmarks: initial sync rows/s, server mutations/s, propagation p50/p99
+bench: deps ## Benchmarks: demo load of 1M customers, initial sync rows/s, server mutations/s, propagation p50/p99
+	$(CARGO) run --release -p baton-server -- demo --load-only --customers $(or $(DEMO_CUSTOMERS),1000000)
 	$(CARGO) run --release -p baton-bench -- $(BENCH_ARGS)
 
 clean: ## Remove build outputs
