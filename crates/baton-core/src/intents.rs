@@ -57,6 +57,7 @@ pub fn target(intent: &Intent) -> String {
             format!("contact:{contact_point_id}")
         }
         Intent::AddNote { note_id, .. } => format!("note:{note_id}"),
+        Intent::LogInteraction { interaction_id, .. } => format!("note:{interaction_id}"),
         Intent::OpenTicket { ticket_id, .. }
         | Intent::EscalateTicket { ticket_id, .. }
         | Intent::SetTicketStatus { ticket_id, .. } => format!("ticket:{ticket_id}"),

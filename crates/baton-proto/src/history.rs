@@ -49,6 +49,18 @@ pub struct TimelineEntry {
     pub ticket_id: Option<String>,
 }
 
+/// How a conversation with the customer happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum InteractionChannel {
+    Phone,
+    Chat,
+    Email,
+    Sms,
+    Visit,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]

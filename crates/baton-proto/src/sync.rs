@@ -9,8 +9,8 @@ use uuid::Uuid;
 use utoipa::ToSchema;
 
 use crate::{
-    AttemptOutcome, CallbackTrigger, CommitmentStatus, Consent, ContactKind, ContactPurpose, Customer, ErrorCode, Job,
-    JobStatus, Priority, TicketStatus,
+    AttemptOutcome, CallbackTrigger, CommitmentStatus, Consent, ContactKind, ContactPurpose, Customer, ErrorCode,
+    InteractionChannel, Job, JobStatus, Priority, TicketStatus,
 };
 
 /// Which kind of document a change or snapshot item carries.
@@ -171,6 +171,16 @@ pub enum Intent {
         job_id: Option<String>,
         ticket_id: Option<String>,
     },
+    /// Record a conversation with the customer (a call, chat, email or visit) on
+    /// the timeline, optionally about a job or ticket.
+    LogInteraction {
+        customer_id: String,
+        interaction_id: String,
+        channel: InteractionChannel,
+        summary: String,
+        job_id: Option<String>,
+        ticket_id: Option<String>,
+    },
     /// Open a case owned by the caller's organisation.
     OpenTicket {
         customer_id: String,
@@ -261,6 +271,7 @@ impl Intent {
             Intent::SetJobStatus { .. } => "set_job_status",
             Intent::SetJobContact { .. } => "set_job_contact",
             Intent::AddNote { .. } => "add_note",
+            Intent::LogInteraction { .. } => "log_interaction",
             Intent::OpenTicket { .. } => "open_ticket",
             Intent::EscalateTicket { .. } => "escalate_ticket",
             Intent::SetTicketStatus { .. } => "set_ticket_status",
@@ -282,6 +293,7 @@ impl Intent {
             Intent::SetJobStatus { status, .. } => status.as_str().to_string(),
             Intent::SetJobContact { person_id, .. } => person_id.clone(),
             Intent::AddNote { text, .. } => text.clone(),
+            Intent::LogInteraction { summary, .. } => summary.clone(),
             Intent::RecordCommitment { text, .. } => text.clone(),
             Intent::ScheduleCallback { request, .. } => request.clone(),
             Intent::MergeCustomers { merged_id, .. } => merged_id.clone(),
@@ -299,6 +311,7 @@ impl Intent {
             | Intent::SetJobStatus { customer_id, .. }
             | Intent::SetJobContact { customer_id, .. }
             | Intent::AddNote { customer_id, .. }
+            | Intent::LogInteraction { customer_id, .. }
             | Intent::OpenTicket { customer_id, .. }
             | Intent::EscalateTicket { customer_id, .. }
             | Intent::SetTicketStatus { customer_id, .. }

@@ -178,6 +178,8 @@ async fn no_intent_lets_a_partner_touch_another_partners_customer() {
                "base_status": "en_route"}),
         json!({"type": "set_job_contact", "customer_id": c, "job_id": "job_000002_1", "person_id": "per_000002_1"}),
         json!({"type": "add_note", "customer_id": c, "note_id": "n1", "text": "hello"}),
+        json!({"type": "log_interaction", "customer_id": c, "interaction_id": "i1", "channel": "phone",
+               "summary": "hello"}),
         json!({"type": "open_ticket", "customer_id": c, "ticket_id": "t1", "subject": "x", "priority": "low",
                "job_ids": []}),
         json!({"type": "escalate_ticket", "customer_id": c, "ticket_id": "t1", "org_id": "brightline",
@@ -202,7 +204,7 @@ async fn no_intent_lets_a_partner_touch_another_partners_customer() {
         let refused = api.refused(&dan, intent.clone()).await;
         assert!(refused == "not_found" || refused == "forbidden", "{intent}: {refused}");
     }
-    assert_eq!(names.len(), 17, "every intent is in the matrix");
+    assert_eq!(names.len(), 18, "every intent is in the matrix");
     let alice = api.login("alice").await;
     let after = api.get(&alice, &format!("/customers/{c}")).await.1;
     assert_eq!(after["people"][0]["contacts"][0]["value"], carrier_only::MOBILE);

@@ -73,9 +73,34 @@ async fn story1_a_contact_change_reaches_the_installer_and_is_confirmed_to_the_c
     // ... and the partner does not receive the retailer's confirmations.
     assert!(after.confirmations.is_empty());
 
+    // A call about the installer's job is on the installer's timeline; one that
+    // is not about its work stays with the retailer.
+    api.apply(
+        &alice,
+        json!({"type": "log_interaction", "customer_id": story1::CUSTOMER_ID, "interaction_id": "call_1",
+               "channel": "phone", "summary": "Margaret asked for a morning slot.", "job_id": story1::JOB_ID}),
+    )
+    .await;
+    api.apply(
+        &alice,
+        json!({"type": "log_interaction", "customer_id": story1::CUSTOMER_ID, "interaction_id": "chat_1",
+               "channel": "chat", "summary": "Arthur asked about his invoice."}),
+    )
+    .await;
+    let seen: Customer = get(&api, &dan, &path).await;
+    let call = seen.timeline.iter().find(|e| e.id == "call_1").expect("the call");
+    assert_eq!(call.kind, TimelineKind::Interaction);
+    assert_eq!(call.text, "Call with the customer: Margaret asked for a morning slot.");
+    assert!(seen.timeline.iter().all(|e| e.id != "chat_1"));
+
     // The audit trail has who, which organisation, before and after.
     let (_, audit) = api.get(&alice, &format!("{path}/audit")).await;
-    let entry = &audit["items"][0];
+    let entry = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["action"] == "set_contact_point")
+        .expect("the contact change is audited");
     assert_eq!(entry["action"], "set_contact_point");
     assert_eq!(entry["user_id"], "usr_alice");
     assert_eq!(entry["org_id"], "northwind");

@@ -5,7 +5,7 @@ use baton_proto::contact::normalize_phone;
 use baton_proto::validate::{self, MAX_SHORT, MAX_TEXT};
 use baton_proto::{
     AttemptOutcome, CallbackAttempt, CallbackStatus, CallbackTrigger, CommitmentStatus, Customer, ErrorCode, Intent,
-    Priority, Ticket, TicketStatus, TimelineKind,
+    InteractionChannel, Priority, Ticket, TicketStatus, TimelineKind,
 };
 use chrono::Duration;
 use rusqlite::{params, OptionalExtension};
@@ -47,6 +47,7 @@ fn responded(ctx: &Ctx<'_>, t: &Ticket) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// A note, or a logged interaction (`channel`), on the customer's timeline.
 pub fn add_note(
     ctx: &mut Ctx<'_>,
     customer_id: &str,
@@ -54,18 +55,37 @@ pub fn add_note(
     text: &str,
     job_id: Option<&str>,
     ticket_id: Option<&str>,
+    channel: Option<InteractionChannel>,
 ) -> Result<(), ServerError> {
-    validate::id("note_id", note_id)?;
-    let text = validate::text("note", text, MAX_TEXT)?;
+    validate::id(if channel.is_some() { "interaction_id" } else { "note_id" }, note_id)?;
+    let text = validate::text(if channel.is_some() { "summary" } else { "note" }, text, MAX_TEXT)?;
     let customer = ctx.customer(customer_id)?;
     check_job(&customer, ctx, job_id)?;
     if let Some(ticket_id) = ticket_id {
         responded(ctx, ticket(&customer, ticket_id)?)?;
     }
     ctx.require_new("timeline", note_id)?;
-    ctx.timeline_with_id(note_id, customer_id, TimelineKind::Note, &text, job_id, ticket_id)?;
-    ctx.audit("add_note", "timeline", note_id, None, &text)?;
+    let (kind, action, text) = match channel {
+        None => (TimelineKind::Note, "add_note", text),
+        Some(ch) => (
+            TimelineKind::Interaction,
+            "log_interaction",
+            format!("{} with the customer: {text}", channel_name(ch)),
+        ),
+    };
+    ctx.timeline_with_id(note_id, customer_id, kind, &text, job_id, ticket_id)?;
+    ctx.audit(action, "timeline", note_id, None, &text)?;
     ctx.publish_customer(customer_id, &[])
+}
+
+fn channel_name(ch: InteractionChannel) -> &'static str {
+    match ch {
+        InteractionChannel::Phone => "Call",
+        InteractionChannel::Chat => "Chat",
+        InteractionChannel::Email => "Email",
+        InteractionChannel::Sms => "Text messages",
+        InteractionChannel::Visit => "Visit",
+    }
 }
 
 pub fn open_ticket(
