@@ -112,6 +112,17 @@ pub struct Ticket {
     pub updated_at: DateTime<Utc>,
 }
 
+/// How long the owning organisation has to make a condition-triggered callback
+/// once its condition becomes true.
+pub const TRIGGERED_CALLBACK_SLA_MINUTES: i64 = 120;
+
+/// How long to wait before calling again after the first and the second
+/// unanswered call.
+pub const CALLBACK_RETRY_MINUTES: [i64; 2] = [30, 120];
+
+/// Unanswered calls after which a callback goes to the owner's supervisors.
+pub const MAX_UNANSWERED_CALLS: usize = 3;
+
 /// What makes a condition-triggered callback due.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -153,6 +164,43 @@ pub struct CallbackAttempt {
     pub note: String,
 }
 
+/// Who an overdue item was escalated to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum EscalationLevel {
+    /// The owning organisation's supervisors.
+    OwnerSupervisor,
+    /// The retailer's supervisors: a partner's item overdue beyond the threshold.
+    RetailerSupervisor,
+}
+
+impl EscalationLevel {
+    pub fn from_level(level: i64) -> Option<EscalationLevel> {
+        match level {
+            1 => Some(EscalationLevel::OwnerSupervisor),
+            2 => Some(EscalationLevel::RetailerSupervisor),
+            _ => None,
+        }
+    }
+
+    pub fn level(self) -> i64 {
+        match self {
+            EscalationLevel::OwnerSupervisor => 1,
+            EscalationLevel::RetailerSupervisor => 2,
+        }
+    }
+}
+
+/// An overdue callback or commitment in a supervisor queue, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct QueueEscalation {
+    pub level: EscalationLevel,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
 /// "Call the customer back": owned by the organisation that can act on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
@@ -167,10 +215,18 @@ pub struct Callback {
     pub phone: String,
     /// What the customer asked for, in their words.
     pub request: String,
+    /// When to call. With `due_until`, the start of the window the customer asked for.
     pub due_at: Option<DateTime<Utc>>,
+    /// The end of the callback window; the callback is overdue after it (or after
+    /// `due_at` when there is no window).
+    #[serde(default)]
+    pub due_until: Option<DateTime<Utc>>,
     pub trigger: Option<CallbackTrigger>,
     pub job_id: Option<String>,
     pub status: CallbackStatus,
+    /// Set when the callback went overdue (or could not be done) and moved to a supervisor queue.
+    #[serde(default)]
+    pub escalation: Option<QueueEscalation>,
     pub attempts: Vec<CallbackAttempt>,
     pub created_at: DateTime<Utc>,
     /// Who asked for it, as "name (organisation)".
@@ -205,6 +261,9 @@ pub struct Commitment {
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Set when the commitment went overdue and moved to a supervisor queue.
+    #[serde(default)]
+    pub escalation: Option<QueueEscalation>,
 }
 
 /// Customer feedback on a partner's work (story 5).

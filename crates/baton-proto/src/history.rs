@@ -26,6 +26,8 @@ pub enum TimelineKind {
     CallbackAttempt,
     CommitmentRecorded,
     CommitmentResolved,
+    /// An overdue callback or commitment moved to a supervisor queue.
+    Escalated,
     /// A confirmation sent (or queued) to the customer.
     Confirmation,
     Feedback,
@@ -99,6 +101,14 @@ pub struct Confirmation {
     pub at: DateTime<Utc>,
     pub status: DeliveryStatus,
     pub attempts: u32,
+    /// Why the last attempt failed, while it is being retried.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When the next attempt is due (pending or failed).
+    #[serde(default)]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// One row of the audit log: every write, who, which organisation, before/after.

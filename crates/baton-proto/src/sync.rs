@@ -215,6 +215,9 @@ pub enum Intent {
         phone: String,
         request: String,
         due_at: Option<DateTime<Utc>>,
+        /// The end of the window the customer asked for ("between 2 and 4 pm").
+        #[serde(default)]
+        due_until: Option<DateTime<Utc>>,
         trigger: Option<CallbackTrigger>,
         job_id: Option<String>,
     },

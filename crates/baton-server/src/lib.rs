@@ -5,6 +5,7 @@
 //! same two functions, so tests exercise the real server over real HTTP.
 
 pub mod auth;
+pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod docs;
@@ -14,6 +15,7 @@ pub mod feed;
 pub mod mutations;
 pub mod openapi;
 pub mod routes;
+pub mod scheduler;
 pub mod scorecard;
 pub mod wire;
 
@@ -44,6 +46,13 @@ pub struct AppState {
     pub heartbeat: Duration,
     /// Cancelled to stop the server: ends live streams so shutdown can complete.
     pub shutdown: CancellationToken,
+    /// The time every write and every sweep reads.
+    pub clock: std::sync::Arc<dyn clock::Clock>,
+    /// When overdue callbacks and commitments escalate.
+    pub escalation: scheduler::EscalationPolicy,
+    /// How often the escalation sweep runs while the server serves (the first
+    /// at start, catching up on any downtime); `None` leaves sweeping to the caller.
+    pub sweep_every: Option<Duration>,
 }
 
 impl AppState {
@@ -54,7 +63,20 @@ impl AppState {
             commits,
             heartbeat: Duration::from_secs(15),
             shutdown: CancellationToken::new(),
+            clock: std::sync::Arc::new(clock::SystemClock),
+            escalation: scheduler::EscalationPolicy::default(),
+            sweep_every: Some(Duration::from_secs(30)),
         }
+    }
+
+    /// The same state reading time from `clock`.
+    pub fn with_clock(mut self, clock: impl clock::Clock) -> AppState {
+        self.clock = std::sync::Arc::new(clock);
+        self
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Opens the database at `path`, migrating it.
@@ -84,6 +106,9 @@ pub fn router(state: AppState) -> axum::Router {
 /// Serves the API on `listener` until `state.shutdown` is cancelled.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let stop = state.shutdown.clone();
+    if let Some(every) = state.sweep_every {
+        tokio::spawn(scheduler::run(state.clone(), every));
+    }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
@@ -108,7 +133,11 @@ impl RunningServer {
     /// Opens (or creates) the database at `db`, loads the demo data into it when it
     /// is empty, and serves it on `addr`.
     pub async fn demo(addr: SocketAddr, db: &Path, customers: usize) -> Result<RunningServer, ServerError> {
-        let state = AppState::open(db)?;
+        RunningServer::demo_on(addr, AppState::open(db)?, customers).await
+    }
+
+    /// Like [`RunningServer::demo`] on a state of the caller's (e.g. with a manual clock).
+    pub async fn demo_on(addr: SocketAddr, state: AppState, customers: usize) -> Result<RunningServer, ServerError> {
         demo::seed(&state, customers).await?;
         RunningServer::start(addr, state)
             .await

@@ -6,6 +6,7 @@ mod generate;
 mod rows;
 mod stories;
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Transaction};
 
 use crate::auth::hash_password;
@@ -107,7 +108,12 @@ pub struct DemoSummary {
     pub jobs: usize,
 }
 
-fn seed_tx(tx: &mut Transaction<'_>, customers: usize, hashes: &[String]) -> Result<DemoSummary, ServerError> {
+fn seed_tx(
+    tx: &mut Transaction<'_>,
+    customers: usize,
+    hashes: &[String],
+    now: DateTime<Utc>,
+) -> Result<DemoSummary, ServerError> {
     for (id, name, kind, fields) in ORGS {
         tx.execute(
             "INSERT INTO orgs (id, name, kind, visible_fields) VALUES (?1, ?2, ?3, ?4)",
@@ -121,13 +127,13 @@ fn seed_tx(tx: &mut Transaction<'_>, customers: usize, hashes: &[String]) -> Res
         )?;
     }
     let story_jobs = {
-        let mut r = rows::Rows::new(tx);
+        let mut r = rows::Rows::new(tx, now);
         stories::base_rows(&mut r)?;
         r.jobs
     };
     // The stories' edits go through the real mutations, which query by index:
     // they run before the bulk load takes the indexes away.
-    stories::actions(tx)?;
+    stories::actions(tx, now)?;
 
     // A large set inserts into indexes in random order (phone numbers, names).
     // Building each index once at the end, by sorting, is far cheaper; the
@@ -136,7 +142,7 @@ fn seed_tx(tx: &mut Transaction<'_>, customers: usize, hashes: &[String]) -> Res
     tx.pragma_update(None, "cache_size", -1_048_576)?;
     let indexes = drop_secondary_indexes(tx)?;
     let generated = {
-        let mut r = rows::Rows::new(tx);
+        let mut r = rows::Rows::new(tx, now);
         generate::customers(&mut r, STORY_CUSTOMERS + 1, customers)?;
         r.jobs
     };
@@ -177,6 +183,8 @@ pub async fn seed(state: &AppState, customers: usize) -> Result<Option<DemoSumma
     })
     .await
     .map_err(|e| ServerError::Internal(format!("hashing demo passwords: {e}")))??;
+    // Story due times follow the server's clock, so tests can move time on.
+    let now = state.now();
     state
         .db
         .write(move |tx| {
@@ -184,7 +192,7 @@ pub async fn seed(state: &AppState, customers: usize) -> Result<Option<DemoSumma
             if existing > 0 {
                 return Ok(None);
             }
-            seed_tx(tx, customers, &hashes).map(Some)
+            seed_tx(tx, customers, &hashes, now).map(Some)
         })
         .await
 }

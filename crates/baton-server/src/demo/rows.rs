@@ -40,8 +40,7 @@ pub struct NewJob<'a> {
 }
 
 impl<'a> Rows<'a> {
-    pub fn new(tx: &'a Transaction<'a>) -> Rows<'a> {
-        let now = Utc::now();
+    pub fn new(tx: &'a Transaction<'a>, now: DateTime<Utc>) -> Rows<'a> {
         Rows {
             tx,
             now,

@@ -4,7 +4,7 @@
 //! confirmations, audit rows and feed entries are exactly what the product makes.
 
 use baton_proto::{AttemptOutcome, CallbackTrigger, Intent, JobStatus, Mutation, MutationOutcome, Priority};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::Transaction;
 use uuid::Uuid;
 
@@ -38,7 +38,7 @@ fn email<'a>(value: &'a str, purposes: &'a str) -> NewContact<'a> {
 
 /// Applies `intent` as `username`, failing the seed if the server refuses it: the
 /// stories must always be representable.
-fn act(tx: &mut Transaction<'_>, username: &str, intent: Intent) -> Result<(), ServerError> {
+fn act(tx: &mut Transaction<'_>, now: DateTime<Utc>, username: &str, intent: Intent) -> Result<(), ServerError> {
     let user = auth::user_by_username(tx, username)?
         .ok_or_else(|| ServerError::Internal(format!("demo user {username} is missing")))?;
     let caller = AuthUser {
@@ -48,10 +48,10 @@ fn act(tx: &mut Transaction<'_>, username: &str, intent: Intent) -> Result<(), S
     let m = Mutation {
         id: Uuid::new_v4(),
         client_seq: 0,
-        created_at: Utc::now(),
+        created_at: now,
         intent,
     };
-    let out = mutations::apply_batch(tx, &caller, Uuid::nil(), std::slice::from_ref(&m))?;
+    let out = mutations::apply_batch(tx, &caller, Uuid::nil(), std::slice::from_ref(&m), now)?;
     match out.results.into_iter().next().map(|r| r.outcome) {
         Some(MutationOutcome::Applied { .. }) => Ok(()),
         other => Err(ServerError::Internal(format!(
@@ -321,12 +321,12 @@ pub fn base_rows(r: &mut Rows<'_>) -> Result<(), ServerError> {
 }
 
 /// What agents did in the stories, through the real mutations.
-pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
-    let now = Utc::now();
+pub fn actions(tx: &mut Transaction<'_>, now: DateTime<Utc>) -> Result<(), ServerError> {
     // Story 2: the retailer's chat agent logs the request against the carrier's job,
     // owned by the carrier, due the moment the parcel reaches the depot.
     act(
         tx,
+        now,
         "alice",
         Intent::ScheduleCallback {
             customer_id: story2::CUSTOMER_ID.into(),
@@ -337,6 +337,7 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
             phone: carrier_only::MOBILE.into(),
             request: "Delivery address has a typo: it is 27 Mill Lane, not 72. Please correct it and confirm the delivery day.".into(),
             due_at: None,
+            due_until: None,
             trigger: Some(CallbackTrigger::JobStatus {
                 job_id: story2::JOB_ID.into(),
                 status: JobStatus::AtDepot,
@@ -348,6 +349,7 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
     // Story 3: PageTurn's agent promises the login email within 24 hours.
     act(
         tx,
+        now,
         "lena",
         Intent::RecordCommitment {
             customer_id: story3::CUSTOMER_ID.into(),
@@ -365,6 +367,7 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
     // the same timeline and commits to a revisit.
     act(
         tx,
+        now,
         "alice",
         Intent::OpenTicket {
             customer_id: story4::CUSTOMER_ID.into(),
@@ -376,6 +379,7 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
     )?;
     act(
         tx,
+        now,
         "alice",
         Intent::EscalateTicket {
             customer_id: story4::CUSTOMER_ID.into(),
@@ -387,6 +391,7 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
     )?;
     act(
         tx,
+        now,
         "dan",
         Intent::AddNote {
             customer_id: story4::CUSTOMER_ID.into(),
@@ -398,6 +403,7 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
     )?;
     act(
         tx,
+        now,
         "dan",
         Intent::RecordCommitment {
             customer_id: story4::CUSTOMER_ID.into(),
@@ -413,6 +419,7 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
     // Story 5: customer feedback on partners' work, and a callback kept on time.
     act(
         tx,
+        now,
         "sam",
         Intent::RecordFeedback {
             customer_id: story4::CUSTOMER_ID.into(),
@@ -425,6 +432,7 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
     )?;
     act(
         tx,
+        now,
         "alice",
         Intent::ScheduleCallback {
             customer_id: story1::CUSTOMER_ID.into(),
@@ -435,12 +443,14 @@ pub fn actions(tx: &mut Transaction<'_>) -> Result<(), ServerError> {
             phone: story1::MOTHER_MOBILE.into(),
             request: "Confirm the installation time with Margaret.".into(),
             due_at: Some(now + Duration::hours(4)),
+            due_until: None,
             trigger: None,
             job_id: Some(story1::JOB_ID.into()),
         },
     )?;
     act(
         tx,
+        now,
         "dan",
         Intent::RecordCallbackAttempt {
             customer_id: story1::CUSTOMER_ID.into(),

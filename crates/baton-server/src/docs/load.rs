@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use baton_proto::{
     Address, Callback, CallbackAttempt, CallbackTrigger, Commitment, Confirmation, Consent, ContactPoint, Customer,
-    Escalation, Job, Order, Person, PersonRole, Sla, Ticket, TimelineEntry,
+    Escalation, EscalationLevel, Job, Order, Person, PersonRole, QueueEscalation, Sla, Ticket, TimelineEntry,
 };
 use rusqlite::{params, Connection, Row};
 
@@ -147,7 +147,7 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
         &format!(
             "SELECT c.customer_id, c.id, c.owner_org_id, o.name, c.owner_user_id, u.display_name, c.person_id,
                     c.phone, c.request, c.due_at, c.trigger, c.job_id, c.status, c.attempts, c.created_at,
-                    c.created_by, c.updated_at
+                    c.created_by, c.updated_at, c.due_until, c.escalation_level, c.escalated_at, c.escalation_reason
              FROM callbacks c JOIN orgs o ON o.id = c.owner_org_id LEFT JOIN users u ON u.id = c.owner_user_id
              WHERE c.customer_id {IN} ORDER BY c.customer_id, c.created_at, c.id"
         ),
@@ -175,6 +175,8 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
                 created_at: parse_ts(&r.get::<_, String>(14)?)?,
                 created_by: r.get(15)?,
                 updated_at: parse_ts(&r.get::<_, String>(16)?)?,
+                due_until: parse_opt_ts(r.get(17)?)?,
+                escalation: escalation(r, 18)?,
             })
         },
     )?;
@@ -182,7 +184,8 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
         conn,
         &format!(
             "SELECT c.customer_id, c.id, c.text, c.due_at, c.owner_org_id, o.name, c.owner_user_id, u.display_name,
-                    c.ticket_id, c.job_id, c.status, c.created_at, c.created_by, c.resolved_at
+                    c.ticket_id, c.job_id, c.status, c.created_at, c.created_by, c.resolved_at,
+                    c.escalation_level, c.escalated_at, c.escalation_reason
              FROM commitments c JOIN orgs o ON o.id = c.owner_org_id LEFT JOIN users u ON u.id = c.owner_user_id
              WHERE c.customer_id {IN} ORDER BY c.customer_id, c.due_at, c.id"
         ),
@@ -202,13 +205,15 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
                 created_at: parse_ts(&r.get::<_, String>(11)?)?,
                 created_by: r.get(12)?,
                 resolved_at: parse_opt_ts(r.get(13)?)?,
+                escalation: escalation(r, 14)?,
             })
         },
     )?;
     let mut confirmations = by_customer(
         conn,
         &format!(
-            "SELECT customer_id, id, person_id, channel, recipient, summary, changed_by, org_id, at, status, attempts
+            "SELECT customer_id, id, person_id, channel, recipient, summary, changed_by, org_id, at, status, attempts,
+                    last_error, next_attempt_at, sent_at
              FROM confirmations WHERE customer_id {IN} ORDER BY customer_id, at, id"
         ),
         &list,
@@ -225,6 +230,9 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
                 at: parse_ts(&r.get::<_, String>(8)?)?,
                 status: parse("delivery status", &r.get::<_, String>(9)?)?,
                 attempts: r.get(10)?,
+                last_error: r.get(11)?,
+                next_attempt_at: parse_opt_ts(r.get(12)?)?,
+                sent_at: parse_opt_ts(r.get(13)?)?,
             })
         },
     )?;
@@ -276,6 +284,18 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
         by_id.insert(id, customer);
     }
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// The escalation columns (level, at, reason) starting at column `i`.
+fn escalation(r: &Row<'_>, i: usize) -> Result<Option<QueueEscalation>, ServerError> {
+    let Some(level) = EscalationLevel::from_level(r.get(i)?) else {
+        return Ok(None);
+    };
+    Ok(Some(QueueEscalation {
+        level,
+        at: parse_ts(&r.get::<_, Option<String>>(i + 1)?.unwrap_or_default())?,
+        reason: r.get::<_, Option<String>>(i + 2)?.unwrap_or_default(),
+    }))
 }
 
 fn ticket_from_row(r: &Row<'_>) -> Result<Ticket, ServerError> {

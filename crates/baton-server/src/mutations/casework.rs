@@ -5,7 +5,8 @@ use baton_proto::contact::normalize_phone;
 use baton_proto::validate::{self, MAX_SHORT, MAX_TEXT};
 use baton_proto::{
     AttemptOutcome, CallbackAttempt, CallbackStatus, CallbackTrigger, CommitmentStatus, Customer, ErrorCode, Intent,
-    InteractionChannel, Priority, Ticket, TicketStatus, TimelineKind,
+    InteractionChannel, Priority, Ticket, TicketStatus, TimelineKind, CALLBACK_RETRY_MINUTES, MAX_UNANSWERED_CALLS,
+    TRIGGERED_CALLBACK_SLA_MINUTES,
 };
 use chrono::Duration;
 use rusqlite::{params, OptionalExtension};
@@ -288,6 +289,7 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         phone,
         request,
         due_at,
+        due_until,
         trigger,
         job_id,
         ..
@@ -297,6 +299,13 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
             "schedule_callback called with another intent".into(),
         ));
     };
+    match (due_at, due_until) {
+        (None, Some(_)) => return Err(ServerError::bad_request("a callback window needs a start (due_at)")),
+        (Some(from), Some(until)) if until <= from => {
+            return Err(ServerError::bad_request("a callback window must end after it starts"))
+        }
+        _ => {}
+    }
     validate::id("callback_id", callback_id)?;
     let request = validate::text("request", request, MAX_TEXT)?;
     let phone = normalize_phone(phone)?;
@@ -332,16 +341,17 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         }
         (None, Some(_)) => CallbackStatus::Queued,
     };
+    // Due at once when its condition already holds: within the triggered-callback SLA.
     let due = match (status, due_at) {
-        (CallbackStatus::Queued, None) => Some(ctx.at.clone()),
+        (CallbackStatus::Queued, None) => Some(ts(ctx.now + Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES))),
         (_, due) => due.map(ts),
     };
     ctx.require_new("callbacks", callback_id)?;
     let before = docs::scopes_of_customer(ctx.conn, customer_id)?;
     ctx.conn.execute(
         "INSERT INTO callbacks (id, customer_id, owner_org_id, owner_user_id, person_id, phone, request, due_at,
-                                trigger, job_id, status, created_at, created_by, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12)",
+                                trigger, job_id, status, created_at, created_by, updated_at, due_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?14)",
         params![
             callback_id,
             customer_id,
@@ -355,7 +365,8 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
             job_id,
             name(&status),
             ctx.at,
-            ctx.by
+            ctx.by,
+            due_until.map(ts)
         ],
     )?;
     ctx.audit("schedule_callback", "callback", callback_id, None, &request)?;
@@ -366,7 +377,10 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         (CallbackStatus::Waiting, Some(CallbackTrigger::JobStatus { status, .. }), _) => {
             format!("as soon as the job is {}", status.as_str())
         }
-        (_, _, Some(d)) => format!("by {}", d.format(WHEN)),
+        (_, _, Some(d)) => match due_until {
+            Some(u) => format!("between {} and {}", d.format(WHEN), u.format("%H:%M UTC")),
+            None => format!("by {}", d.format(WHEN)),
+        },
         _ => "now".into(),
     };
     let summary = format!("{owner} will call you back on {phone} ({when}): {request}");
@@ -417,14 +431,41 @@ pub fn record_attempt(
         outcome,
         note: note.clone(),
     });
-    let status = if outcome == AttemptOutcome::Reached {
-        CallbackStatus::Completed
-    } else {
-        cb.status
+    // The retry policy: an unanswered call is tried again later, a third one (or a
+    // wrong number) goes to the owning organisation's supervisors.
+    let unanswered = attempts
+        .iter()
+        .filter(|a| matches!(a.outcome, AttemptOutcome::NoAnswer | AttemptOutcome::LeftMessage))
+        .count();
+    let (status, retry_at, escalate) = match outcome {
+        AttemptOutcome::Reached => (CallbackStatus::Completed, None, None),
+        AttemptOutcome::WrongNumber => (
+            cb.status,
+            None,
+            Some("wrong number: the customer must be reached another way".to_string()),
+        ),
+        _ if unanswered >= MAX_UNANSWERED_CALLS => (cb.status, None, Some(format!("{unanswered} calls unanswered"))),
+        _ => {
+            let wait = CALLBACK_RETRY_MINUTES[(unanswered - 1).min(CALLBACK_RETRY_MINUTES.len() - 1)];
+            (cb.status, Some(ctx.now + Duration::minutes(wait)), None)
+        }
     };
     ctx.conn.execute(
-        "UPDATE callbacks SET attempts = ?1, status = ?2, updated_at = ?3 WHERE id = ?4",
-        params![to_json(&attempts)?, name(&status), ctx.at, callback_id],
+        "UPDATE callbacks SET attempts = ?1, status = ?2, updated_at = ?3,
+                due_at = COALESCE(?5, due_at),
+                due_until = CASE WHEN ?5 IS NULL THEN due_until ELSE NULL END,
+                escalation_level = CASE WHEN ?6 IS NULL THEN escalation_level ELSE MAX(escalation_level, 1) END,
+                escalated_at = CASE WHEN ?6 IS NULL THEN escalated_at ELSE ?3 END,
+                escalation_reason = COALESCE(?6, escalation_reason)
+         WHERE id = ?4",
+        params![
+            to_json(&attempts)?,
+            name(&status),
+            ctx.at,
+            callback_id,
+            retry_at.map(ts),
+            escalate
+        ],
     )?;
     ctx.audit(
         "record_callback_attempt",
@@ -433,11 +474,16 @@ pub fn record_attempt(
         Some(&name(&cb.status)),
         &name(&outcome),
     )?;
-    let text = if note.is_empty() {
-        format!("Called {}: {}", cb.phone, name(&outcome))
-    } else {
-        format!("Called {}: {} — {note}", cb.phone, name(&outcome))
-    };
+    let mut text = format!("Called {}: {}", cb.phone, name(&outcome).replace('_', " "));
+    if !note.is_empty() {
+        text.push_str(&format!(" — {note}"));
+    }
+    if let Some(at) = retry_at {
+        text.push_str(&format!(". Next try by {}", at.format(WHEN)));
+    }
+    if let Some(reason) = &escalate {
+        text.push_str(&format!(". Moved to {}'s supervisors: {reason}", cb.owner_org_name));
+    }
     ctx.timeline(
         customer_id,
         TimelineKind::CallbackAttempt,

@@ -39,8 +39,7 @@ impl From<ContactError> for ServerError {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(conn: &'a Connection, caller: &'a AuthUser, customer_id: &str) -> Ctx<'a> {
-        let now = Utc::now();
+    pub fn new(conn: &'a Connection, caller: &'a AuthUser, customer_id: &str, now: DateTime<Utc>) -> Ctx<'a> {
         Ctx {
             conn,
             caller,

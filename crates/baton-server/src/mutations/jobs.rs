@@ -1,12 +1,12 @@
 //! Partner jobs: their lifecycle, who does them, and who to contact for them.
 
-use baton_proto::{CallbackStatus, ErrorCode, Job, JobStatus, TimelineKind};
+use baton_proto::{CallbackStatus, ErrorCode, Job, JobStatus, TimelineKind, TRIGGERED_CALLBACK_SLA_MINUTES};
 use rusqlite::params;
 
 use super::Ctx;
 use crate::docs;
 use crate::error::ServerError;
-use crate::wire::name;
+use crate::wire::{name, ts};
 
 /// The job, if the caller sees it and it belongs to `customer_id`.
 fn job(ctx: &Ctx<'_>, customer_id: &str, job_id: &str) -> Result<Job, ServerError> {
@@ -92,9 +92,10 @@ fn queue_triggered_callbacks(
         .query_map(params![job_id, status.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (id, request) in due {
+        let due = ctx.now + chrono::Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES);
         ctx.conn.execute(
-            "UPDATE callbacks SET status = ?1, due_at = ?2, updated_at = ?2 WHERE id = ?3",
-            params![name(&CallbackStatus::Queued), ctx.at, id],
+            "UPDATE callbacks SET status = ?1, due_at = ?2, updated_at = ?3 WHERE id = ?4",
+            params![name(&CallbackStatus::Queued), ts(due), ctx.at, id],
         )?;
         ctx.audit("queue_callback", "callback", &id, Some("waiting"), "queued")?;
         ctx.timeline(

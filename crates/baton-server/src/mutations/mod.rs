@@ -15,7 +15,7 @@ mod merge;
 use std::collections::BTreeSet;
 
 use baton_proto::{ErrorCode, Intent, Mutation, MutationOutcome, MutationResult};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
@@ -39,6 +39,7 @@ pub fn apply_batch(
     caller: &AuthUser,
     client_id: Uuid,
     batch: &[Mutation],
+    now: DateTime<Utc>,
 ) -> Result<PushOutcome, ServerError> {
     let mut results = Vec::with_capacity(batch.len());
     let mut touched = BTreeSet::new();
@@ -51,7 +52,7 @@ pub fn apply_batch(
             continue;
         }
         let sp = tx.savepoint()?;
-        let mut ctx = Ctx::new(&sp, caller, m.intent.customer_id());
+        let mut ctx = Ctx::new(&sp, caller, m.intent.customer_id(), now);
         let applied = apply_one(&mut ctx, &m.intent);
         let (scopes, conflict) = (std::mem::take(&mut ctx.touched), ctx.conflict.take());
         drop(ctx);

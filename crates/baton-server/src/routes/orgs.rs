@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use baton_proto::{MutationRequest, MutationResult, Org, OrgKind, OrgProfile, PartnerField, Scorecard};
-use chrono::Utc;
 
 use super::list::check_id;
 use crate::auth::AuthUser;
@@ -64,7 +63,7 @@ pub async fn scorecard(
     if caller.scope().org().is_some_and(|own| own != id) {
         return Err(ServerError::not_found("organisation"));
     }
-    let now = crate::wire::ts(Utc::now());
+    let now = crate::wire::ts(state.now());
     let found = state.db.read(move |tx| scorecard::for_org(tx, &id, &now)).await?;
     found.map(ApiJson).ok_or_else(|| ServerError::not_found("organisation"))
 }
@@ -85,13 +84,14 @@ pub async fn mutate(
     let m = baton_proto::Mutation {
         id: req.id,
         client_seq: 0,
-        created_at: Utc::now(),
+        created_at: state.now(),
         intent: req.intent,
     };
     let writer = caller.clone();
+    let now = state.now();
     let out = state
         .db
-        .write(move |tx| mutations::apply_batch(tx, &writer, uuid::Uuid::nil(), std::slice::from_ref(&m)))
+        .write(move |tx| mutations::apply_batch(tx, &writer, uuid::Uuid::nil(), std::slice::from_ref(&m), now))
         .await?;
     let head = out.results.iter().find_map(|r| match r.outcome {
         baton_proto::MutationOutcome::Applied { seq, .. } => Some(seq),

@@ -181,10 +181,11 @@ pub async fn push(
         )));
     }
     let writer = caller.clone();
+    let now = state.now();
     let outcome = state
         .db
         .write(move |tx| {
-            let out = mutations::apply_batch(tx, &writer, req.client_id, &req.mutations)?;
+            let out = mutations::apply_batch(tx, &writer, req.client_id, &req.mutations, now)?;
             let head = feed::head(tx)?;
             Ok((out, head))
         })

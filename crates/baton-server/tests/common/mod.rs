@@ -27,6 +27,39 @@ impl Api {
         }
     }
 
+    /// A demo server whose time is `clock`, with no background sweep: the test
+    /// runs every sweep itself.
+    pub async fn start_at(clock: baton_server::clock::ManualClock) -> Api {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let server = RunningServer::demo_on("127.0.0.1:0".parse().expect("addr"), Api::state(&dir, clock), 40)
+            .await
+            .expect("server");
+        Api {
+            dir,
+            server,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The state of a server on `dir`'s database, reading time from `clock`.
+    pub fn state(dir: &tempfile::TempDir, clock: baton_server::clock::ManualClock) -> baton_server::AppState {
+        let mut state = baton_server::AppState::open(&dir.path().join("s.sqlite"))
+            .expect("open")
+            .with_clock(clock);
+        state.sweep_every = None;
+        state
+    }
+
+    /// Stops this server and starts another on the same database: a restart.
+    pub async fn restart(self, clock: baton_server::clock::ManualClock) -> Api {
+        let Api { dir, server, http } = self;
+        server.stop().await.expect("stop");
+        let server = RunningServer::start("127.0.0.1:0".parse().expect("addr"), Api::state(&dir, clock))
+            .await
+            .expect("restart");
+        Api { dir, server, http }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}/v1{path}", self.server.url())
     }

@@ -2,6 +2,7 @@
 import type { CallbackAttempt } from "./CallbackAttempt";
 import type { CallbackStatus } from "./CallbackStatus";
 import type { CallbackTrigger } from "./CallbackTrigger";
+import type { QueueEscalation } from "./QueueEscalation";
 
 /**
  * "Call the customer back": owned by the organisation that can act on it.
@@ -14,7 +15,20 @@ person_id: string | null, phone: string,
 /**
  * What the customer asked for, in their words.
  */
-request: string, due_at: string | null, trigger: CallbackTrigger | null, job_id: string | null, status: CallbackStatus, attempts: Array<CallbackAttempt>, created_at: string, 
+request: string, 
+/**
+ * When to call. With `due_until`, the start of the window the customer asked for.
+ */
+due_at: string | null, 
+/**
+ * The end of the callback window; the callback is overdue after it (or after
+ * `due_at` when there is no window).
+ */
+due_until: string | null, trigger: CallbackTrigger | null, job_id: string | null, status: CallbackStatus, 
+/**
+ * Set when the callback went overdue (or could not be done) and moved to a supervisor queue.
+ */
+escalation: QueueEscalation | null, attempts: Array<CallbackAttempt>, created_at: string, 
 /**
  * Who asked for it, as "name (organisation)".
  */

@@ -17,4 +17,12 @@ summary: string,
 /**
  * Who recorded it, as "name (organisation)".
  */
-changed_by: string, org_id: string, at: string, status: DeliveryStatus, attempts: number, };
+changed_by: string, org_id: string, at: string, status: DeliveryStatus, attempts: number, 
+/**
+ * Why the last attempt failed, while it is being retried.
+ */
+last_error: string | null, 
+/**
+ * When the next attempt is due (pending or failed).
+ */
+next_attempt_at: string | null, sent_at: string | null, };

@@ -1,0 +1,243 @@
+//! The escalation sweep. Overdue callbacks and commitments move to the owning
+//! organisation's supervisor queue; a partner's item overdue beyond the
+//! threshold moves on to the retailer's supervisors.
+//!
+//! Why it is reliable across restarts: the level an item reached is stored on the
+//! item, and a sweep is one write transaction that raises levels, writes the
+//! timeline and audit entries and appends the feed together. A sweep that dies
+//! leaves nothing behind, and the next one (whenever it runs) picks up every item
+//! that is overdue *by then* — the condition is "overdue", never "became overdue
+//! since the last run" — and an item already at its level is not touched again.
+
+use std::collections::BTreeSet;
+
+use baton_proto::{EscalationLevel, Org, OrgKind, Role, TimelineKind, UserInfo};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection};
+
+use crate::auth::AuthUser;
+use crate::error::ServerError;
+use crate::mutations::Ctx;
+use crate::wire::{parse_ts, ts};
+use crate::AppState;
+
+/// When overdue items escalate.
+#[derive(Debug, Clone)]
+pub struct EscalationPolicy {
+    /// How long a partner's item may stay overdue in its own supervisors' queue
+    /// before the retailer's supervisors get it.
+    pub partner_grace: Duration,
+}
+
+impl Default for EscalationPolicy {
+    fn default() -> Self {
+        EscalationPolicy {
+            partner_grace: Duration::hours(4),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Items moved up a level.
+    pub escalated: usize,
+    /// Scopes with new changes, for pokes.
+    pub touched: BTreeSet<String>,
+}
+
+/// An overdue item and the level it should be at.
+struct Due {
+    table: &'static str,
+    id: String,
+    customer_id: String,
+    text: String,
+    owner_name: String,
+    due: DateTime<Utc>,
+    target: EscalationLevel,
+    job_id: Option<String>,
+    ticket_id: Option<String>,
+}
+
+/// The scheduler acts as the retailer's system, not as any person.
+fn system_caller(conn: &Connection) -> Result<AuthUser, ServerError> {
+    let (id, name): (String, String) = conn.query_row(
+        "SELECT id, name FROM orgs WHERE kind = 'retailer' ORDER BY id LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(AuthUser {
+        user: UserInfo {
+            id: "system".into(),
+            username: "system".into(),
+            display_name: "Baton".into(),
+            role: Role::Supervisor,
+            org: Org {
+                id,
+                name,
+                kind: OrgKind::Retailer,
+            },
+        },
+        token: String::new(),
+    })
+}
+
+fn overdue(conn: &Connection, now: DateTime<Utc>, policy: &EscalationPolicy) -> Result<Vec<Due>, ServerError> {
+    let partner_cutoff = ts(now - policy.partner_grace);
+    let mut out = Vec::new();
+    // (table, the item's text, the time it is overdue after, the open status)
+    for (table, text, due, open) in [
+        ("callbacks", "i.request", "COALESCE(i.due_until, i.due_at)", "queued"),
+        ("commitments", "i.text", "i.due_at", "open"),
+    ] {
+        let ticket = if table == "commitments" { "i.ticket_id" } else { "NULL" };
+        let sql = format!(
+            "SELECT i.id, i.customer_id, {text}, o.name, {due}, i.escalation_level, o.kind, i.job_id, {ticket}
+             FROM {table} i JOIN orgs o ON o.id = i.owner_org_id
+             WHERE i.status = ?1 AND i.escalation_level < 2 AND {due} <= ?2
+             ORDER BY {due}, i.id"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![open, ts(now)])?;
+        while let Some(r) = rows.next()? {
+            let due_text: String = r.get(4)?;
+            let level: i64 = r.get(5)?;
+            let partner = r.get::<_, String>(6)? == "partner";
+            let target = if partner && due_text <= partner_cutoff {
+                EscalationLevel::RetailerSupervisor
+            } else {
+                EscalationLevel::OwnerSupervisor
+            };
+            if target.level() <= level {
+                continue;
+            }
+            out.push(Due {
+                table,
+                id: r.get(0)?,
+                customer_id: r.get(1)?,
+                text: r.get(2)?,
+                owner_name: r.get(3)?,
+                due: parse_ts(&due_text)?,
+                target,
+                job_id: r.get(7)?,
+                ticket_id: r.get(8)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One sweep, in the caller's write transaction. `fail_after` stops it with an
+/// error after that many escalations (the transaction then rolls back): the
+/// crash point of the restart test.
+pub fn sweep(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    policy: &EscalationPolicy,
+    fail_after: Option<usize>,
+) -> Result<SweepReport, ServerError> {
+    let items = overdue(conn, now, policy)?;
+    if items.is_empty() {
+        return Ok(SweepReport::default());
+    }
+    let caller = system_caller(conn)?;
+    let mut report = SweepReport::default();
+    let mut customers = BTreeSet::new();
+    for item in items {
+        if fail_after.is_some_and(|n| report.escalated >= n) {
+            return Err(ServerError::Internal("the sweep was interrupted".into()));
+        }
+        let mut ctx = Ctx::new(conn, &caller, &item.customer_id, now);
+        ctx.by = "Baton (automatic escalation)".into();
+        let late = now - item.due;
+        let reason = format!(
+            "overdue since {} ({} h {} min late)",
+            item.due.format("%a %d %b %H:%M UTC"),
+            late.num_hours(),
+            late.num_minutes() % 60
+        );
+        // The level only ever goes up, so a repeated sweep cannot escalate twice.
+        let changed = conn.execute(
+            &format!(
+                "UPDATE {} SET escalation_level = ?1, escalated_at = ?2, escalation_reason = ?3
+                 WHERE id = ?4 AND escalation_level < ?1",
+                item.table
+            ),
+            params![item.target.level(), ctx.at, reason, item.id],
+        )?;
+        if changed == 0 {
+            continue;
+        }
+        let (what, queue) = match (item.table, item.target) {
+            ("callbacks", EscalationLevel::OwnerSupervisor) => {
+                ("Callback", format!("{}'s supervisors", item.owner_name))
+            }
+            ("callbacks", EscalationLevel::RetailerSupervisor) => {
+                ("Callback", format!("{}'s supervisors", caller.user.org.name))
+            }
+            (_, EscalationLevel::OwnerSupervisor) => ("Commitment", format!("{}'s supervisors", item.owner_name)),
+            (_, EscalationLevel::RetailerSupervisor) => {
+                ("Commitment", format!("{}'s supervisors", caller.user.org.name))
+            }
+        };
+        ctx.audit(
+            "escalate_overdue",
+            item.table.trim_end_matches('s'),
+            &item.id,
+            None,
+            &format!("{:?}", item.target),
+        )?;
+        ctx.timeline(
+            &item.customer_id,
+            TimelineKind::Escalated,
+            &format!("{what} {reason}, moved to {queue}: {}", item.text),
+            item.job_id.as_deref(),
+            item.ticket_id.as_deref(),
+        )?;
+        customers.insert(item.customer_id.clone());
+        report.escalated += 1;
+    }
+    for customer in customers {
+        let mut ctx = Ctx::new(conn, &caller, &customer, now);
+        ctx.publish_customer(&customer, &[])?;
+        report.touched.extend(ctx.touched);
+    }
+    Ok(report)
+}
+
+impl AppState {
+    /// Runs one escalation sweep now and pokes the consoles it concerns.
+    pub async fn sweep(&self, fail_after: Option<usize>) -> Result<SweepReport, ServerError> {
+        let now = self.now();
+        let policy = self.escalation.clone();
+        let report = self
+            .db
+            .write(move |tx| {
+                let report = sweep(tx, now, &policy, fail_after)?;
+                Ok((report, crate::feed::head(tx)?))
+            })
+            .await?;
+        let (report, head) = report;
+        if report.escalated > 0 {
+            tracing::info!(escalated = report.escalated, "overdue items escalated");
+            self.poke(head, report.touched.iter().cloned().collect());
+        }
+        Ok(report)
+    }
+}
+
+/// Sweeps every `every` until the server stops. A failed sweep is logged and tried
+/// again on the next tick; nothing of it was kept.
+pub async fn run(state: AppState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                if let Err(e) = state.sweep(None).await {
+                    tracing::error!(error = %e, "escalation sweep failed; will retry");
+                }
+            }
+        }
+    }
+}
