@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod delivery;
 pub mod demo;
 pub mod docs;
 pub mod duplicates;
@@ -53,6 +54,16 @@ pub struct AppState {
     /// How often the escalation sweep runs while the server serves (the first
     /// at start, catching up on any downtime); `None` leaves sweeping to the caller.
     pub sweep_every: Option<Duration>,
+    /// How confirmations are sent, and how often due ones are looked for (besides
+    /// after every edit); `None` leaves sending to the caller.
+    pub delivery: delivery::DeliveryConfig,
+    pub deliver_every: Option<Duration>,
+    /// Wakes the delivery worker after a commit.
+    pub deliveries: std::sync::Arc<tokio::sync::Notify>,
+    /// One delivery run at a time.
+    pub delivering: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// For the SMS gateway.
+    pub http: reqwest::Client,
 }
 
 impl AppState {
@@ -65,7 +76,12 @@ impl AppState {
             shutdown: CancellationToken::new(),
             clock: std::sync::Arc::new(clock::SystemClock),
             escalation: scheduler::EscalationPolicy::default(),
-            sweep_every: Some(Duration::from_secs(30)),
+            sweep_every: None,
+            delivery: delivery::DeliveryConfig::default(),
+            deliver_every: None,
+            deliveries: std::sync::Arc::new(tokio::sync::Notify::new()),
+            delivering: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            http: reqwest::Client::new(),
         }
     }
 
@@ -92,6 +108,8 @@ impl AppState {
 
     /// Tells live subscribers of `scopes` that the feed reached `seq`.
     pub fn poke(&self, seq: i64, scopes: Vec<String>) {
+        // Any commit may have recorded confirmations to send.
+        self.deliveries.notify_one();
         if !scopes.is_empty() {
             // No subscribers is not an error: consoles will pull when they reconnect.
             let _ = self.commits.send(Committed { seq, scopes });
@@ -108,6 +126,9 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     let stop = state.shutdown.clone();
     if let Some(every) = state.sweep_every {
         tokio::spawn(scheduler::run(state.clone(), every));
+    }
+    if let Some(every) = state.deliver_every {
+        tokio::spawn(delivery::run(state.clone(), every));
     }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { stop.cancelled().await })

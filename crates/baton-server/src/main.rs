@@ -15,6 +15,41 @@ struct Cli {
     command: Command,
 }
 
+/// How the server follows up: escalation sweeps and sending confirmations.
+#[derive(clap::Args)]
+struct EngineArgs {
+    /// SMTP server for confirmation emails: smtp://host:port, smtp://host:port?tls=required
+    /// or smtps://user:password@host. Without it, email confirmations stay pending.
+    #[arg(long, env = "BATON_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of confirmation emails.
+    #[arg(long, env = "BATON_EMAIL_FROM", default_value = "Customer care <care@localhost>")]
+    email_from: String,
+    /// HTTP SMS gateway taking POST {"to", "body"}. Without it, SMS confirmations stay pending.
+    #[arg(long, env = "BATON_SMS_URL")]
+    sms_url: Option<String>,
+    /// Bearer token for the SMS gateway.
+    #[arg(long, env = "BATON_SMS_TOKEN")]
+    sms_token: Option<String>,
+    /// Seconds between escalation sweeps of overdue callbacks and commitments.
+    #[arg(long, env = "BATON_SWEEP_SECONDS", default_value_t = 30)]
+    sweep_seconds: u64,
+}
+
+impl EngineArgs {
+    fn apply(self, mut state: AppState) -> AppState {
+        state.sweep_every = Some(std::time::Duration::from_secs(self.sweep_seconds.max(1)));
+        state.deliver_every = Some(std::time::Duration::from_secs(15));
+        state.delivery = baton_server::delivery::DeliveryConfig {
+            smtp_url: self.smtp_url,
+            email_from: Some(self.email_from),
+            sms_url: self.sms_url,
+            sms_token: self.sms_token,
+        };
+        state
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API from a database file (created and migrated if needed).
@@ -26,6 +61,8 @@ enum Command {
         /// Keep this many days of the change feed; consoles offline for longer re-snapshot.
         #[arg(long, env = "BATON_RETAIN_DAYS", default_value_t = 30)]
         retain_days: i64,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Serve the API with demo data: the product stories plus generated customers.
     Demo {
@@ -40,6 +77,8 @@ enum Command {
         /// Load the data, report how long it took, and exit (for measuring large sets).
         #[arg(long)]
         load_only: bool,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Print the OpenAPI document (the committed copy is docs/openapi.json).
     Openapi,
@@ -92,8 +131,13 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { db, addr, retain_days } => {
-            let state = AppState::open(&db).with_context(|| format!("opening {}", db.display()))?;
+        Command::Serve {
+            db,
+            addr,
+            retain_days,
+            engine,
+        } => {
+            let state = engine.apply(AppState::open(&db).with_context(|| format!("opening {}", db.display()))?);
             tokio::spawn(compact_daily(state.clone(), chrono::Duration::days(retain_days.max(1))));
             let listener = TcpListener::bind(addr)
                 .await
@@ -108,10 +152,11 @@ async fn main() -> anyhow::Result<()> {
             customers,
             db,
             load_only,
+            engine,
         } => {
             let tmp = tempfile::tempdir().context("creating a temporary directory")?;
             let path = db.unwrap_or_else(|| tmp.path().join("baton-demo.sqlite"));
-            let state = AppState::open(&path).with_context(|| format!("opening {}", path.display()))?;
+            let state = engine.apply(AppState::open(&path).with_context(|| format!("opening {}", path.display()))?);
             let started = std::time::Instant::now();
             match demo::seed(&state, customers).await? {
                 Some(s) => {

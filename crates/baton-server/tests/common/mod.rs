@@ -30,8 +30,18 @@ impl Api {
     /// A demo server whose time is `clock`, with no background sweep: the test
     /// runs every sweep itself.
     pub async fn start_at(clock: baton_server::clock::ManualClock) -> Api {
+        Api::start_configured(clock, |_| {}).await
+    }
+
+    /// Like [`Api::start_at`], with the state adjusted by `configure` first.
+    pub async fn start_configured(
+        clock: baton_server::clock::ManualClock,
+        configure: impl FnOnce(&mut baton_server::AppState),
+    ) -> Api {
         let dir = tempfile::tempdir().expect("tempdir");
-        let server = RunningServer::demo_on("127.0.0.1:0".parse().expect("addr"), Api::state(&dir, clock), 40)
+        let mut state = Api::state(&dir, clock);
+        configure(&mut state);
+        let server = RunningServer::demo_on("127.0.0.1:0".parse().expect("addr"), state, 40)
             .await
             .expect("server");
         Api {

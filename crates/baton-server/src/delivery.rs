@@ -1,0 +1,295 @@
+//! Sending customer confirmations: email over SMTP, SMS through an HTTP gateway.
+//!
+//! Confirmations are written as `pending` rows in the same transaction as the
+//! change they confirm, so none is ever lost. This worker sends the due ones
+//! outside any transaction, then records each outcome: `sent`, or `failed` with
+//! the error and the time of the next attempt (backing off from 1 minute to
+//! 6 hours). A failed send stays visible on the record and is retried until it
+//! goes out. Delivery is at-least-once: a crash between the send and its record
+//! can send a confirmation twice, never zero times.
+
+use baton_proto::{Channel, TimelineKind};
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rusqlite::{params, Connection};
+
+use crate::error::ServerError;
+use crate::wire::{parse, ts};
+use crate::AppState;
+
+/// Minutes to wait after the 1st, 2nd, … failed attempt (the last repeats).
+pub const RETRY_MINUTES: [i64; 5] = [1, 5, 30, 120, 360];
+
+/// How a server sends confirmations. A channel that is not configured is not
+/// attempted: its confirmations stay `pending` on the record, and go out once
+/// it is configured.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryConfig {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host` (TLS).
+    pub smtp_url: Option<String>,
+    /// The sender of confirmation emails, e.g. `Northwind Electricals <care@example.com>`.
+    pub email_from: Option<String>,
+    /// An HTTP endpoint that takes `POST {"to": "+44…", "body": "…"}`.
+    pub sms_url: Option<String>,
+    /// Sent as `Authorization: Bearer <token>` to the SMS gateway.
+    pub sms_token: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// A confirmation due to be sent.
+struct Due {
+    id: String,
+    customer_id: String,
+    customer_name: String,
+    channel: Channel,
+    recipient: String,
+    summary: String,
+    changed_by: String,
+    at: DateTime<Utc>,
+    attempts: u32,
+    retailer: String,
+}
+
+/// Confirmations due now on the channels this server can send.
+fn due(conn: &Connection, now: DateTime<Utc>, limit: usize, cfg: &DeliveryConfig) -> Result<Vec<Due>, ServerError> {
+    let retailer: String = conn
+        .query_row(
+            "SELECT name FROM orgs WHERE kind = 'retailer' ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|_| "Customer care".to_string());
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.id, f.customer_id, c.display_name, f.channel, f.recipient, f.summary, f.changed_by, f.at, f.attempts
+         FROM confirmations f JOIN customers c ON c.id = f.customer_id
+         WHERE f.status IN ('pending', 'failed') AND f.channel IS NOT NULL AND f.recipient IS NOT NULL
+           AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= ?1)
+           AND ((f.channel = 'email' AND ?3) OR (f.channel = 'sms' AND ?4))
+         ORDER BY f.at, f.id LIMIT ?2",
+    )?;
+    let mut rows = stmt.query(params![
+        ts(now),
+        limit as i64,
+        cfg.smtp_url.is_some(),
+        cfg.sms_url.is_some()
+    ])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(Due {
+            id: r.get(0)?,
+            customer_id: r.get(1)?,
+            customer_name: r.get(2)?,
+            channel: parse("channel", &r.get::<_, String>(3)?)?,
+            recipient: r.get(4)?,
+            summary: r.get(5)?,
+            changed_by: r.get(6)?,
+            at: crate::wire::parse_ts(&r.get::<_, String>(7)?)?,
+            attempts: r.get(8)?,
+            retailer: retailer.clone(),
+        });
+    }
+    Ok(out)
+}
+
+fn text_of(d: &Due) -> String {
+    format!(
+        "Hello {},\n\nThis confirms what we recorded for you:\n\n  {}\n\nRecorded by {} on {}.\n\nIf this is not right, reply or call us and quote it.\n\n{}\n",
+        d.customer_name,
+        d.summary,
+        d.changed_by,
+        d.at.format("%A %d %B %Y at %H:%M UTC"),
+        d.retailer
+    )
+}
+
+async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
+    let url = cfg.smtp_url.as_deref().ok_or("no email server is configured")?;
+    let from: Mailbox = cfg
+        .email_from
+        .as_deref()
+        .unwrap_or("Customer care <care@localhost>")
+        .parse()
+        .map_err(|e| format!("the sender address is invalid: {e}"))?;
+    let to: Mailbox = d
+        .recipient
+        .parse()
+        .map_err(|e| format!("'{}' cannot receive email: {e}", d.recipient))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(format!("{}: confirmation of what we recorded", d.retailer))
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(text_of(d))
+        .map_err(|e| format!("building the email: {e}"))?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| format!("the email server address is invalid: {e}"))?
+        .timeout(Some(std::time::Duration::from_secs(20)))
+        .build();
+    transport
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("the email server refused or could not be reached: {e}"))
+}
+
+async fn send_sms(http: &reqwest::Client, cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
+    let url = cfg.sms_url.as_deref().ok_or("no SMS gateway is configured")?;
+    let body = format!(
+        "{}: we recorded \"{}\" ({}, {}).",
+        d.retailer,
+        d.summary,
+        d.changed_by,
+        d.at.format("%d %b %H:%M UTC")
+    );
+    let mut req = http
+        .post(url)
+        .json(&serde_json::json!({"to": d.recipient, "body": body}))
+        .timeout(std::time::Duration::from_secs(20));
+    if let Some(token) = &cfg.sms_token {
+        req = req.bearer_auth(token);
+    }
+    let res = req
+        .send()
+        .await
+        .map_err(|e| format!("the SMS gateway could not be reached: {e}"))?;
+    if res.status().is_success() {
+        return Ok(());
+    }
+    let status = res.status();
+    let text: String = res.text().await.unwrap_or_default().chars().take(200).collect();
+    Err(format!("the SMS gateway answered {status}: {text}"))
+}
+
+/// Records outcomes: the row, a timeline entry for a send and for a first failure,
+/// and the customer's document for every console that sees it.
+fn record(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    outcomes: &[(Due, Result<(), String>)],
+) -> Result<std::collections::BTreeSet<String>, ServerError> {
+    let at = ts(now);
+    let mut customers = std::collections::BTreeSet::new();
+    for (d, outcome) in outcomes {
+        let channel = match d.channel {
+            Channel::Email => "email",
+            Channel::Sms => "SMS",
+        };
+        let attempts = d.attempts + 1;
+        let text = match outcome {
+            Ok(()) => {
+                conn.execute(
+                    "UPDATE confirmations SET status = 'sent', attempts = ?1, sent_at = ?2, last_error = NULL,
+                            next_attempt_at = NULL WHERE id = ?3",
+                    params![attempts, at, d.id],
+                )?;
+                Some(format!(
+                    "Confirmation sent by {channel} to {}: {}",
+                    d.recipient, d.summary
+                ))
+            }
+            Err(error) => {
+                let wait = RETRY_MINUTES[(d.attempts as usize).min(RETRY_MINUTES.len() - 1)];
+                let next = now + Duration::minutes(wait);
+                conn.execute(
+                    "UPDATE confirmations SET status = 'failed', attempts = ?1, last_error = ?2, next_attempt_at = ?3
+                     WHERE id = ?4",
+                    params![attempts, error, ts(next), d.id],
+                )?;
+                tracing::warn!(confirmation = %d.id, attempts, %error, "confirmation not sent; will retry");
+                (d.attempts == 0).then(|| {
+                    format!(
+                        "Confirmation by {channel} to {} not sent yet ({error}); retrying, next by {}",
+                        d.recipient,
+                        next.format("%H:%M UTC")
+                    )
+                })
+            }
+        };
+        if let Some(text) = text {
+            conn.execute(
+                "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text)
+                 VALUES (?1, ?2, ?3, ?4, (SELECT id FROM orgs WHERE kind = 'retailer' ORDER BY id LIMIT 1),
+                         'Baton (confirmations)', ?5)",
+                params![
+                    uuid::Uuid::new_v4().to_string(),
+                    d.customer_id,
+                    at,
+                    crate::wire::name(&TimelineKind::Confirmation),
+                    text
+                ],
+            )?;
+        }
+        customers.insert(d.customer_id.clone());
+    }
+    let mut touched = std::collections::BTreeSet::new();
+    for customer in customers {
+        conn.execute(
+            "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
+            params![at, customer],
+        )?;
+        touched.extend(crate::feed::append_customer(conn, &customer)?);
+    }
+    Ok(touched)
+}
+
+impl AppState {
+    /// Sends every confirmation that is due now (in batches of 50) and records
+    /// each outcome. Runs one at a time per server.
+    pub async fn deliver_due(&self) -> Result<DeliveryReport, ServerError> {
+        let _one_at_a_time = self.delivering.lock().await;
+        let mut report = DeliveryReport::default();
+        loop {
+            let now = self.now();
+            let cfg = self.delivery.clone();
+            let batch = self.db.read(move |tx| due(tx, now, 50, &cfg)).await?;
+            if batch.is_empty() {
+                return Ok(report);
+            }
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for d in batch {
+                let sent = match d.channel {
+                    Channel::Email => send_email(&self.delivery, &d).await,
+                    Channel::Sms => send_sms(&self.http, &self.delivery, &d).await,
+                };
+                match &sent {
+                    Ok(()) => report.sent += 1,
+                    Err(_) => report.failed += 1,
+                }
+                outcomes.push((d, sent));
+            }
+            let done = self.now();
+            let (touched, head) = self
+                .db
+                .write(move |tx| {
+                    let touched = record(tx, done, &outcomes)?;
+                    Ok((touched, crate::feed::head(tx)?))
+                })
+                .await?;
+            self.poke(head, touched.into_iter().collect());
+        }
+    }
+}
+
+/// Sends due confirmations when woken (after every edit) and every `every`, until
+/// the server stops.
+pub async fn run(state: AppState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+            _ = state.deliveries.notified() => {}
+        }
+        if let Err(e) = state.deliver_due().await {
+            tracing::error!(error = %e, "sending confirmations failed; will retry");
+        }
+    }
+}
