@@ -68,6 +68,12 @@ pub fn target(intent: &Intent) -> String {
             format!("commitment:{commitment_id}")
         }
         Intent::RecordFeedback { feedback_id, .. } => format!("feedback:{feedback_id}"),
+        Intent::ReassignFollowUp { item, .. }
+        | Intent::RescheduleFollowUp { item, .. }
+        | Intent::EscalateFollowUp { item, .. } => match item.kind {
+            baton_proto::FollowUpKind::Callback => format!("callback:{}", item.id),
+            baton_proto::FollowUpKind::Commitment => format!("commitment:{}", item.id),
+        },
         Intent::MergeCustomers { merge_id, .. } | Intent::UndoMerge { merge_id, .. } => format!("merge:{merge_id}"),
     }
 }

@@ -266,6 +266,36 @@ pub struct Commitment {
     pub escalation: Option<QueueEscalation>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FollowUpKind {
+    Callback,
+    Commitment,
+}
+
+/// A callback or a commitment: what supervisors reassign, reschedule and escalate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct FollowUp {
+    pub kind: FollowUpKind,
+    pub id: String,
+}
+
+/// Open follow-ups of one organisation, for the supervisor queue's counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct QueueCounts {
+    pub org_id: String,
+    pub org_name: String,
+    pub callbacks_open: i64,
+    pub callbacks_overdue: i64,
+    pub callbacks_escalated: i64,
+    pub commitments_open: i64,
+    pub commitments_overdue: i64,
+    pub commitments_escalated: i64,
+}
+
 /// Customer feedback on a partner's work (story 5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::{
     AttemptOutcome, CallbackTrigger, CommitmentStatus, Consent, ContactKind, ContactPurpose, Customer, ErrorCode,
-    InteractionChannel, Job, JobStatus, Priority, TicketStatus,
+    FollowUp, InteractionChannel, Job, JobStatus, Priority, TicketStatus,
 };
 
 /// Which kind of document a change or snapshot item carries.
@@ -244,6 +244,28 @@ pub enum Intent {
         commitment_id: String,
         status: CommitmentStatus,
     },
+    /// Give an open callback or commitment to another owner (supervisors: a
+    /// partner's within its organisation, the retailer's to any organisation).
+    ReassignFollowUp {
+        customer_id: String,
+        item: FollowUp,
+        owner_org_id: String,
+        owner_user_id: Option<String>,
+    },
+    /// Set a new due time (and, for a callback, window) on an open follow-up
+    /// (supervisors). It leaves the supervisor queue and is confirmed to the customer.
+    RescheduleFollowUp {
+        customer_id: String,
+        item: FollowUp,
+        due_at: DateTime<Utc>,
+        due_until: Option<DateTime<Utc>>,
+    },
+    /// Send an open follow-up to the retailer's supervisors now (supervisors).
+    EscalateFollowUp {
+        customer_id: String,
+        item: FollowUp,
+        reason: String,
+    },
     /// Record customer feedback on a partner's job.
     RecordFeedback {
         customer_id: String,
@@ -282,6 +304,9 @@ impl Intent {
             Intent::RecordCallbackAttempt { .. } => "record_callback_attempt",
             Intent::RecordCommitment { .. } => "record_commitment",
             Intent::ResolveCommitment { .. } => "resolve_commitment",
+            Intent::ReassignFollowUp { .. } => "reassign_follow_up",
+            Intent::RescheduleFollowUp { .. } => "reschedule_follow_up",
+            Intent::EscalateFollowUp { .. } => "escalate_follow_up",
             Intent::RecordFeedback { .. } => "record_feedback",
             Intent::MergeCustomers { .. } => "merge_customers",
             Intent::UndoMerge { .. } => "undo_merge",
@@ -322,6 +347,9 @@ impl Intent {
             | Intent::RecordCallbackAttempt { customer_id, .. }
             | Intent::RecordCommitment { customer_id, .. }
             | Intent::ResolveCommitment { customer_id, .. }
+            | Intent::ReassignFollowUp { customer_id, .. }
+            | Intent::RescheduleFollowUp { customer_id, .. }
+            | Intent::EscalateFollowUp { customer_id, .. }
             | Intent::RecordFeedback { customer_id, .. }
             | Intent::MergeCustomers { customer_id, .. }
             | Intent::UndoMerge { customer_id, .. } => customer_id,

@@ -193,6 +193,12 @@ async fn no_intent_lets_a_partner_touch_another_partners_customer() {
         json!({"type": "record_commitment", "customer_id": c, "commitment_id": "co1", "text": "x",
                "due_at": "2030-01-01T10:00:00Z", "owner_org_id": "brightline"}),
         json!({"type": "resolve_commitment", "customer_id": c, "commitment_id": "co1", "status": "kept"}),
+        json!({"type": "reassign_follow_up", "customer_id": c, "item": {"kind": "callback", "id": "cb_story2_address"},
+               "owner_org_id": "brightline"}),
+        json!({"type": "reschedule_follow_up", "customer_id": c, "item": {"kind": "callback", "id": "cb_story2_address"},
+               "due_at": "2030-01-01T10:00:00Z"}),
+        json!({"type": "escalate_follow_up", "customer_id": c, "item": {"kind": "callback", "id": "cb_story2_address"},
+               "reason": "x"}),
         json!({"type": "record_feedback", "customer_id": c, "feedback_id": "f1", "job_id": "job_000002_1",
                "csat": 1, "comment": ""}),
         json!({"type": "merge_customers", "customer_id": c, "merged_id": story1::CUSTOMER_ID, "merge_id": "m1"}),
@@ -204,7 +210,7 @@ async fn no_intent_lets_a_partner_touch_another_partners_customer() {
         let refused = api.refused(&dan, intent.clone()).await;
         assert!(refused == "not_found" || refused == "forbidden", "{intent}: {refused}");
     }
-    assert_eq!(names.len(), 18, "every intent is in the matrix");
+    assert_eq!(names.len(), 21, "every intent is in the matrix");
     let alice = api.login("alice").await;
     let after = api.get(&alice, &format!("/customers/{c}")).await.1;
     assert_eq!(after["people"][0]["contacts"][0]["value"], carrier_only::MOBILE);

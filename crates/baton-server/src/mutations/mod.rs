@@ -9,6 +9,7 @@
 mod casework;
 mod contacts;
 mod context;
+mod followups;
 mod jobs;
 mod merge;
 
@@ -263,6 +264,23 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             status,
         } => casework::resolve_commitment(ctx, customer_id, commitment_id, *status),
         Intent::RecordFeedback { customer_id, .. } => casework::record_feedback(ctx, customer_id, intent),
+        Intent::ReassignFollowUp {
+            customer_id,
+            item,
+            owner_org_id,
+            owner_user_id,
+        } => followups::reassign(ctx, customer_id, item, owner_org_id, owner_user_id.as_deref()),
+        Intent::RescheduleFollowUp {
+            customer_id,
+            item,
+            due_at,
+            due_until,
+        } => followups::reschedule(ctx, customer_id, item, *due_at, *due_until),
+        Intent::EscalateFollowUp {
+            customer_id,
+            item,
+            reason,
+        } => followups::escalate(ctx, customer_id, item, reason),
         Intent::MergeCustomers {
             customer_id,
             merged_id,

@@ -3,8 +3,10 @@
 
 use axum::extract::State;
 use baton_proto::{
-    CallbackItem, CallbackStatus, CommitmentItem, CommitmentStatus, Customer, Page, TicketItem, TicketStatus,
+    CallbackItem, CallbackStatus, CommitmentItem, CommitmentStatus, Customer, Page, QueueCounts, TicketItem,
+    TicketStatus,
 };
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -13,8 +15,50 @@ use super::list::{self, check_id, PageQuery};
 use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ServerError};
-use crate::wire::name;
+use crate::wire::{name, ts};
 use crate::AppState;
+
+/// Open follow-ups per organisation: the counts at the top of the supervisor
+/// queue. The retailer sees every organisation; a partner its own.
+#[utoipa::path(get, path = "/v1/queues", tag = "callbacks",
+    responses((status = 200, description = "Counts per organisation", body = Vec<QueueCounts>)),
+    security(("bearer" = [])))]
+pub async fn queues(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<QueueCounts>>, ServerError> {
+    let org = org_of(&caller.scope());
+    let now = ts(state.now());
+    let found = state
+        .db
+        .read(move |tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT o.id, o.name,
+                   (SELECT COUNT(*) FROM callbacks c WHERE c.owner_org_id = o.id AND c.status IN ('waiting', 'queued')),
+                   (SELECT COUNT(*) FROM callbacks c WHERE c.owner_org_id = o.id AND c.status = 'queued'
+                        AND COALESCE(c.due_until, c.due_at) <= ?2),
+                   (SELECT COUNT(*) FROM callbacks c WHERE c.owner_org_id = o.id AND c.status IN ('waiting', 'queued')
+                        AND c.escalation_level > 0),
+                   (SELECT COUNT(*) FROM commitments c WHERE c.owner_org_id = o.id AND c.status = 'open'),
+                   (SELECT COUNT(*) FROM commitments c WHERE c.owner_org_id = o.id AND c.status = 'open' AND c.due_at <= ?2),
+                   (SELECT COUNT(*) FROM commitments c WHERE c.owner_org_id = o.id AND c.status = 'open'
+                        AND c.escalation_level > 0)
+                 FROM orgs o WHERE ?1 = '' OR o.id = ?1 ORDER BY o.kind DESC, o.name",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![org, now], |r| {
+                Ok(QueueCounts {
+                    org_id: r.get(0)?,
+                    org_name: r.get(1)?,
+                    callbacks_open: r.get(2)?,
+                    callbacks_overdue: r.get(3)?,
+                    callbacks_escalated: r.get(4)?,
+                    commitments_open: r.get(5)?,
+                    commitments_overdue: r.get(6)?,
+                    commitments_escalated: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(ApiJson(found))
+}
 
 fn ticket(c: &Customer, id: &str) -> Option<TicketItem> {
     let ticket = c.tickets.iter().find(|t| t.id == id)?.clone();
@@ -143,6 +187,14 @@ pub struct CallbacksQuery {
     status: Option<CallbackStatus>,
     /// Only callbacks owned by this organisation.
     owner_org: Option<String>,
+    /// Only items owned by this user (an agent's own queue).
+    owner_user: Option<String>,
+    /// Only open items past their due time (a callback: past its window).
+    overdue: Option<bool>,
+    /// Only items due at or before this time (e.g. the end of today).
+    due_before: Option<DateTime<Utc>>,
+    /// Only items in a supervisor queue.
+    escalated: Option<bool>,
     cursor: Option<String>,
     /// 1 to 200 (50 by default).
     limit: Option<usize>,
@@ -166,6 +218,10 @@ pub async fn callbacks(
     if let Some(org) = &q.owner_org {
         check_id(org)?;
     }
+    if let Some(user) = &q.owner_user {
+        check_id(user)?;
+    }
+    let now = ts(state.now());
     let scope = caller.scope();
     let status = q.status.map(|s| name(&s));
     let page = state
@@ -177,10 +233,22 @@ pub async fn callbacks(
                 "SELECT id, customer_id FROM callbacks
                  WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3))
                    AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
+                   AND (?6 IS NULL OR owner_user_id = ?6)
+                   AND (?7 = 0 OR (status = 'queued' AND COALESCE(due_until, due_at) <= ?10))
+                   AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
                  ORDER BY id LIMIT ?2",
                 &cursor,
                 limit,
-                &[&org_of(&scope), &status, &q.owner_org],
+                &[
+                    &org_of(&scope),
+                    &status,
+                    &q.owner_org,
+                    &q.owner_user,
+                    &q.overdue.unwrap_or(false),
+                    &q.due_before.map(ts),
+                    &q.escalated.unwrap_or(false),
+                    &now,
+                ],
                 callback,
             )
         })
@@ -213,6 +281,14 @@ pub struct CommitmentsQuery {
     status: Option<CommitmentStatus>,
     /// Only commitments owned by this organisation.
     owner_org: Option<String>,
+    /// Only items owned by this user (an agent's own queue).
+    owner_user: Option<String>,
+    /// Only open items past their due time (a callback: past its window).
+    overdue: Option<bool>,
+    /// Only items due at or before this time (e.g. the end of today).
+    due_before: Option<DateTime<Utc>>,
+    /// Only items in a supervisor queue.
+    escalated: Option<bool>,
     cursor: Option<String>,
     /// 1 to 200 (50 by default).
     limit: Option<usize>,
@@ -236,6 +312,10 @@ pub async fn commitments(
     if let Some(org) = &q.owner_org {
         check_id(org)?;
     }
+    if let Some(user) = &q.owner_user {
+        check_id(user)?;
+    }
+    let now = ts(state.now());
     let scope = caller.scope();
     let status = q.status.map(|s| name(&s));
     let page = state
@@ -248,10 +328,22 @@ pub async fn commitments(
                  WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3)
                         OR ticket_id IN (SELECT id FROM tickets WHERE owner_org_id = ?3 OR escalated_org_id = ?3))
                    AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
+                   AND (?6 IS NULL OR owner_user_id = ?6)
+                   AND (?7 = 0 OR (status = 'open' AND due_at <= ?10))
+                   AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
                  ORDER BY id LIMIT ?2",
                 &cursor,
                 limit,
-                &[&org_of(&scope), &status, &q.owner_org],
+                &[
+                    &org_of(&scope),
+                    &status,
+                    &q.owner_org,
+                    &q.owner_user,
+                    &q.overdue.unwrap_or(false),
+                    &q.due_before.map(ts),
+                    &q.escalated.unwrap_or(false),
+                    &now,
+                ],
                 commitment,
             )
         })

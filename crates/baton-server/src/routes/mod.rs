@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tickets/{id}", get(casework::get_ticket))
         .route("/callbacks", get(casework::callbacks))
         .route("/callbacks/{id}", get(casework::get_callback))
+        .route("/queues", get(casework::queues))
         .route("/commitments", get(casework::commitments))
         .route("/commitments/{id}", get(casework::get_commitment))
         .route("/mutations", post(orgs::mutate))

@@ -1,0 +1,258 @@
+//! Supervisor queue actions on callbacks and commitments: reassign, reschedule,
+//! escalate. Each is one intent per item, so a bulk action is a push of many —
+//! each applied, audited and answered on its own.
+
+use baton_proto::validate::{self, MAX_TEXT};
+use baton_proto::{
+    CallbackStatus, CommitmentStatus, ErrorCode, EscalationLevel, FollowUp, FollowUpKind, Role, TimelineKind,
+};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use super::Ctx;
+use crate::docs::Scope;
+use crate::error::ServerError;
+use crate::wire::ts;
+
+/// What the actions need to know of an open follow-up the caller can see.
+struct Open {
+    table: &'static str,
+    owner_org_id: String,
+    owner_org_name: String,
+    text: String,
+    job_id: Option<String>,
+    ticket_id: Option<String>,
+    person_id: Option<String>,
+}
+
+/// The item, if the caller is a supervisor who may act on it and it is still open.
+fn open_item(ctx: &Ctx<'_>, customer_id: &str, item: &FollowUp) -> Result<Open, ServerError> {
+    let customer = ctx.customer(customer_id)?;
+    let open = match item.kind {
+        FollowUpKind::Callback => {
+            let c = customer
+                .callbacks
+                .iter()
+                .find(|c| c.id == item.id)
+                .ok_or_else(|| ServerError::not_found("callback"))?;
+            if !matches!(c.status, CallbackStatus::Waiting | CallbackStatus::Queued) {
+                return Err(ServerError::Api(
+                    ErrorCode::Conflict,
+                    "this callback is already closed".into(),
+                ));
+            }
+            Open {
+                table: "callbacks",
+                owner_org_id: c.owner_org_id.clone(),
+                owner_org_name: c.owner_org_name.clone(),
+                text: c.request.clone(),
+                job_id: c.job_id.clone(),
+                ticket_id: None,
+                person_id: c.person_id.clone(),
+            }
+        }
+        FollowUpKind::Commitment => {
+            let c = customer
+                .commitments
+                .iter()
+                .find(|c| c.id == item.id)
+                .ok_or_else(|| ServerError::not_found("commitment"))?;
+            if c.status != CommitmentStatus::Open {
+                return Err(ServerError::Api(
+                    ErrorCode::Conflict,
+                    "this commitment is already resolved".into(),
+                ));
+            }
+            Open {
+                table: "commitments",
+                owner_org_id: c.owner_org_id.clone(),
+                owner_org_name: c.owner_org_name.clone(),
+                text: c.text.clone(),
+                job_id: c.job_id.clone(),
+                ticket_id: c.ticket_id.clone(),
+                person_id: None,
+            }
+        }
+    };
+    if ctx.caller.user.role != Role::Supervisor {
+        return Err(ServerError::forbidden("only supervisors can change a queue"));
+    }
+    if ctx.scope != Scope::Internal && open.owner_org_id != ctx.org() {
+        return Err(ServerError::forbidden(
+            "a partner's supervisors act on their own organisation's queue",
+        ));
+    }
+    Ok(open)
+}
+
+fn what(kind: FollowUpKind) -> &'static str {
+    match kind {
+        FollowUpKind::Callback => "Callback",
+        FollowUpKind::Commitment => "Commitment",
+    }
+}
+
+pub fn reassign(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    item: &FollowUp,
+    owner_org_id: &str,
+    owner_user_id: Option<&str>,
+) -> Result<(), ServerError> {
+    let open = open_item(ctx, customer_id, item)?;
+    if ctx.scope != Scope::Internal && owner_org_id != ctx.org() {
+        return Err(ServerError::forbidden(
+            "a partner's supervisors reassign within their organisation",
+        ));
+    }
+    ctx.org_kind(owner_org_id)?;
+    let user_name = match owner_user_id {
+        Some(user) => {
+            let found: Option<(String, String)> = ctx
+                .conn
+                .query_row("SELECT org_id, display_name FROM users WHERE id = ?1", [user], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            match found {
+                Some((org, name)) if org == owner_org_id => Some(name),
+                _ => {
+                    return Err(ServerError::bad_request(format!(
+                        "'{user}' is not a user of {owner_org_id}"
+                    )))
+                }
+            }
+        }
+        None => None,
+    };
+    let org_name: String = ctx
+        .conn
+        .query_row("SELECT name FROM orgs WHERE id = ?1", [owner_org_id], |r| r.get(0))?;
+    let before = crate::docs::scopes_of_customer(ctx.conn, customer_id)?;
+    ctx.conn.execute(
+        &format!(
+            "UPDATE {} SET owner_org_id = ?1, owner_user_id = ?2 WHERE id = ?3",
+            open.table
+        ),
+        params![owner_org_id, owner_user_id, item.id],
+    )?;
+    let to = match &user_name {
+        Some(name) => format!("{name} ({org_name})"),
+        None => org_name,
+    };
+    ctx.audit(
+        "reassign_follow_up",
+        open.table.trim_end_matches('s'),
+        &item.id,
+        Some(&open.owner_org_id),
+        &to,
+    )?;
+    ctx.timeline(
+        customer_id,
+        TimelineKind::Escalated,
+        &format!(
+            "{} reassigned from {} to {to}: {}",
+            what(item.kind),
+            open.owner_org_name,
+            open.text
+        ),
+        open.job_id.as_deref(),
+        open.ticket_id.as_deref(),
+    )?;
+    ctx.publish_customer(customer_id, &before)
+}
+
+pub fn reschedule(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    item: &FollowUp,
+    due_at: DateTime<Utc>,
+    due_until: Option<DateTime<Utc>>,
+) -> Result<(), ServerError> {
+    let open = open_item(ctx, customer_id, item)?;
+    if due_until.is_some_and(|u| u <= due_at) {
+        return Err(ServerError::bad_request("a callback window must end after it starts"));
+    }
+    if due_until.is_some() && item.kind == FollowUpKind::Commitment {
+        return Err(ServerError::bad_request("a commitment has a due time, not a window"));
+    }
+    // A new promise: out of the supervisor queue until it is overdue again.
+    match item.kind {
+        FollowUpKind::Callback => ctx.conn.execute(
+            "UPDATE callbacks SET due_at = ?1, due_until = ?2, status = CASE WHEN status = 'waiting' THEN 'queued' ELSE status END,
+                    trigger = NULL, escalation_level = 0, escalated_at = NULL, escalation_reason = NULL, updated_at = ?3
+             WHERE id = ?4",
+            params![ts(due_at), due_until.map(ts), ctx.at, item.id],
+        )?,
+        FollowUpKind::Commitment => ctx.conn.execute(
+            "UPDATE commitments SET due_at = ?1, escalation_level = 0, escalated_at = NULL, escalation_reason = NULL
+             WHERE id = ?2",
+            params![ts(due_at), item.id],
+        )?,
+    };
+    let when = match due_until {
+        Some(u) => format!(
+            "between {} and {}",
+            due_at.format("%a %d %b %H:%M UTC"),
+            u.format("%H:%M UTC")
+        ),
+        None => format!("by {}", due_at.format("%a %d %b %Y %H:%M UTC")),
+    };
+    ctx.audit(
+        "reschedule_follow_up",
+        open.table.trim_end_matches('s'),
+        &item.id,
+        None,
+        &when,
+    )?;
+    let summary = format!("{} rescheduled, now {when}: {}", what(item.kind), open.text);
+    ctx.timeline(
+        customer_id,
+        TimelineKind::Escalated,
+        &summary,
+        open.job_id.as_deref(),
+        open.ticket_id.as_deref(),
+    )?;
+    // The customer is told the new time: nobody has to call to find out.
+    ctx.confirm(customer_id, open.person_id.as_deref(), &summary)?;
+    ctx.publish_customer(customer_id, &[])
+}
+
+pub fn escalate(ctx: &mut Ctx<'_>, customer_id: &str, item: &FollowUp, reason: &str) -> Result<(), ServerError> {
+    let reason = validate::text("reason", reason, MAX_TEXT)?;
+    let open = open_item(ctx, customer_id, item)?;
+    let level = EscalationLevel::RetailerSupervisor;
+    let changed = ctx.conn.execute(
+        &format!(
+            "UPDATE {} SET escalation_level = ?1, escalated_at = ?2, escalation_reason = ?3
+             WHERE id = ?4 AND escalation_level < ?1",
+            open.table
+        ),
+        params![level.level(), ctx.at, reason, item.id],
+    )?;
+    if changed == 0 {
+        return Err(ServerError::Api(
+            ErrorCode::Conflict,
+            "this item is already with the retailer's supervisors".into(),
+        ));
+    }
+    ctx.audit(
+        "escalate_follow_up",
+        open.table.trim_end_matches('s'),
+        &item.id,
+        None,
+        &reason,
+    )?;
+    ctx.timeline(
+        customer_id,
+        TimelineKind::Escalated,
+        &format!(
+            "{} sent to the retailer's supervisors by {}: {reason}",
+            what(item.kind),
+            ctx.by
+        ),
+        open.job_id.as_deref(),
+        open.ticket_id.as_deref(),
+    )?;
+    ctx.publish_customer(customer_id, &[])
+}
