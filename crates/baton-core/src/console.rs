@@ -279,6 +279,17 @@ impl Console {
         Ok(())
     }
 
+    /// Queues any edit (a note, a callback, a commitment, a queue action…): saved
+    /// locally with its outbox entry in one transaction, then pushed. The server
+    /// validates and authorises it again; a refusal comes back on the record.
+    /// Returns the mutation id.
+    pub fn submit(&self, intent: Intent) -> Result<uuid::Uuid> {
+        let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
+        let id = self.cache.enqueue(intent, &by)?;
+        self.sync.nudge();
+        Ok(id)
+    }
+
     /// Deals with a rejected or conflicting edit: keep what the record shows, or
     /// (for a conflict) put back the value the edit replaced. Returns the record.
     pub fn resolve_edit(&self, mutation_id: &str, resolution: Resolution) -> Result<CustomerView> {

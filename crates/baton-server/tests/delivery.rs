@@ -2,127 +2,16 @@
 //! (aiosmtpd, run locally) and SMS to a local HTTP gateway. Delivery status is on
 //! the record and the timeline; failed sends are retried, never dropped or doubled.
 
-use std::net::TcpListener as StdListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration as StdDuration, Instant};
-
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode as AxStatus};
-use axum::routing::post;
-use axum::Json;
 use baton_proto::{Channel, Confirmation, Customer, DeliveryStatus};
 use baton_server::clock::ManualClock;
 use baton_server::delivery::DeliveryConfig;
 use baton_server::demo::{carrier_only, story1};
+use baton_testkit::{free_port, start_gateway, Smtp};
 use chrono::{Duration, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 
 mod common;
 use common::Api;
-
-/// The tests' Python tools, set up once per test binary.
-fn venv() -> &'static Path {
-    static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-venv.sh");
-        let out = Command::new(script).output().expect("run scripts/test-venv.sh");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A real SMTP server storing what it receives in a Maildir.
-struct Smtp {
-    child: Child,
-    maildir: tempfile::TempDir,
-}
-
-impl Smtp {
-    fn start(port: u16) -> Smtp {
-        let maildir = tempfile::tempdir().expect("maildir");
-        let child = Command::new(venv().join("bin/python"))
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(maildir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start aiosmtpd");
-        // Ready when it accepts connections.
-        let deadline = Instant::now() + StdDuration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "aiosmtpd did not start on port {port}");
-            std::thread::sleep(StdDuration::from_millis(50));
-        }
-        Smtp { child, maildir }
-    }
-
-    /// Every message received, as raw text.
-    fn messages(&self) -> Vec<String> {
-        let new = self.maildir.path().join("mail/new");
-        let Ok(entries) = std::fs::read_dir(new) else {
-            return Vec::new();
-        };
-        entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .collect()
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An SMS the gateway received: its Authorization header and JSON body.
-type Sms = (Option<String>, Value);
-
-/// A local SMS gateway: records requests; answers 503 while `down`.
-#[derive(Clone, Default)]
-struct Gateway {
-    received: Arc<Mutex<Vec<Sms>>>,
-    down: Arc<Mutex<bool>>,
-}
-
-async fn receive(State(g): State<Gateway>, headers: HeaderMap, Json(body): Json<Value>) -> AxStatus {
-    if *g.down.lock().expect("lock") {
-        return AxStatus::SERVICE_UNAVAILABLE;
-    }
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    g.received.lock().expect("lock").push((auth, body));
-    AxStatus::ACCEPTED
-}
-
-async fn start_gateway() -> (Gateway, String) {
-    let g = Gateway::default();
-    let app = axum::Router::new().route("/sms", post(receive)).with_state(g.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}/sms", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (g, url)
-}
 
 fn config(smtp_port: u16, sms_url: &str) -> DeliveryConfig {
     DeliveryConfig {

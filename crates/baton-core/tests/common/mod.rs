@@ -1,4 +1,5 @@
 //! Test harness: a real server on a real port, and real consoles with real cache files.
+#![allow(dead_code)] // each test file uses its own part of the harness
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,23 @@ impl Harness {
         )
         .await
         .expect("server starts");
+        let addr = server.addr;
+        Harness {
+            dir,
+            server: Some(server),
+            addr,
+            customers,
+        }
+    }
+
+    /// A server whose state `configure` adjusts first (clock, delivery, sweeps).
+    pub async fn start_with(customers: usize, configure: impl FnOnce(&mut baton_server::AppState)) -> Harness {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut state = baton_server::AppState::open(&dir.path().join("server.sqlite")).expect("open");
+        configure(&mut state);
+        let server = RunningServer::demo_on("127.0.0.1:0".parse().expect("addr"), state, customers)
+            .await
+            .expect("server starts");
         let addr = server.addr;
         Harness {
             dir,

@@ -5,6 +5,7 @@ import type { CommitmentStatus } from "./CommitmentStatus";
 import type { Consent } from "./Consent";
 import type { ContactKind } from "./ContactKind";
 import type { ContactPurpose } from "./ContactPurpose";
+import type { FollowUp } from "./FollowUp";
 import type { InteractionChannel } from "./InteractionChannel";
 import type { JobStatus } from "./JobStatus";
 import type { Priority } from "./Priority";
@@ -23,4 +24,4 @@ base_value: string, } | { "type": "add_contact_point", customer_id: string, pers
 /**
  * The end of the window the customer asked for ("between 2 and 4 pm").
  */
-due_until: string | null, trigger: CallbackTrigger | null, job_id: string | null, } | { "type": "record_callback_attempt", customer_id: string, callback_id: string, outcome: AttemptOutcome, note: string, } | { "type": "record_commitment", customer_id: string, commitment_id: string, text: string, due_at: string, owner_org_id: string, ticket_id: string | null, job_id: string | null, } | { "type": "resolve_commitment", customer_id: string, commitment_id: string, status: CommitmentStatus, } | { "type": "record_feedback", customer_id: string, feedback_id: string, job_id: string, csat: number | null, nps: number | null, comment: string, } | { "type": "merge_customers", customer_id: string, merged_id: string, merge_id: string, } | { "type": "undo_merge", customer_id: string, merge_id: string, };
+due_until: string | null, trigger: CallbackTrigger | null, job_id: string | null, } | { "type": "record_callback_attempt", customer_id: string, callback_id: string, outcome: AttemptOutcome, note: string, } | { "type": "record_commitment", customer_id: string, commitment_id: string, text: string, due_at: string, owner_org_id: string, ticket_id: string | null, job_id: string | null, } | { "type": "resolve_commitment", customer_id: string, commitment_id: string, status: CommitmentStatus, } | { "type": "reassign_follow_up", customer_id: string, item: FollowUp, owner_org_id: string, owner_user_id: string | null, } | { "type": "reschedule_follow_up", customer_id: string, item: FollowUp, due_at: string, due_until: string | null, } | { "type": "escalate_follow_up", customer_id: string, item: FollowUp, reason: string, } | { "type": "record_feedback", customer_id: string, feedback_id: string, job_id: string, csat: number | null, nps: number | null, comment: string, } | { "type": "merge_customers", customer_id: string, merged_id: string, merge_id: string, } | { "type": "undo_merge", customer_id: string, merge_id: string, };

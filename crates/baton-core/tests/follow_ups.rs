@@ -1,0 +1,177 @@
+//! Stories 2 and 3 end to end: real consoles (baton-core, real cache files) on a
+//! real server that sends confirmations to a real SMTP server, with the server's
+//! clock injected so due times pass without waiting.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use baton_core::Console;
+use baton_proto::{CallbackStatus, CallbackTrigger, Customer, DeliveryStatus, EscalationLevel, Intent, JobStatus};
+use baton_server::clock::ManualClock;
+use baton_server::delivery::DeliveryConfig;
+use baton_server::demo::{carrier_only, story2, story3};
+use baton_testkit::{free_port, Smtp};
+use common::{synced, until, Harness};
+
+fn customer(c: &Console, id: &str) -> Option<Customer> {
+    c.customer(id).ok().map(|v| v.customer)
+}
+
+/// Waits for an email containing `text` (the server sends when woken by the edit).
+fn email_with(smtp: &Smtp, text: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(m) = smtp.messages().into_iter().find(|m| m.contains(text)) {
+            return m;
+        }
+        assert!(Instant::now() < deadline, "no email containing {text:?} arrived");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn start(clock: &ManualClock, smtp_port: u16) -> Harness {
+    let clock = clock.clone();
+    Harness::start_with(60, move |s| {
+        s.clock = std::sync::Arc::new(clock);
+        s.delivery = DeliveryConfig {
+            smtp_url: Some(format!("smtp://127.0.0.1:{smtp_port}")),
+            email_from: Some("Northwind Electricals <care@northwind.example>".into()),
+            sms_url: None,
+            sms_token: None,
+        };
+        s.deliver_every = Some(Duration::from_secs(3600)); // woken by every edit
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story2_the_carrier_console_gets_the_callback_the_moment_the_parcel_is_at_the_depot() {
+    let smtp_port = free_port();
+    let smtp = Smtp::start(smtp_port);
+    let clock = ManualClock::new(chrono::Utc::now());
+    let h = start(&clock, smtp_port).await;
+    let agent = h.console("agent", "alice").await;
+    let carrier = h.console("carrier", "priya").await;
+    synced(&agent).await;
+    synced(&carrier).await;
+
+    // The retailer's chat agent logs the customer's request against the carrier's job.
+    agent
+        .submit(Intent::ScheduleCallback {
+            customer_id: story2::CUSTOMER_ID.into(),
+            callback_id: "cb_e2e".into(),
+            owner_org_id: "swiftparcel".into(),
+            owner_user_id: None,
+            person_id: Some("per_000002_1".into()),
+            phone: carrier_only::MOBILE.into(),
+            request: "Leave the parcel with the neighbour at 29".into(),
+            due_at: None,
+            due_until: None,
+            trigger: Some(CallbackTrigger::JobStatus {
+                job_id: story2::JOB_ID.into(),
+                status: JobStatus::AtDepot,
+            }),
+            job_id: Some(story2::JOB_ID.into()),
+        })
+        .expect("queued");
+    let status_of = |c: &Console| {
+        customer(c, story2::CUSTOMER_ID)?
+            .callbacks
+            .into_iter()
+            .find(|cb| cb.id == "cb_e2e")
+            .map(|cb| cb.status)
+    };
+    until(
+        &carrier,
+        Duration::from_secs(10),
+        "the carrier to see the waiting callback",
+        |c| (status_of(c) == Some(CallbackStatus::Waiting)).then_some(()),
+    )
+    .await;
+
+    // The customer is told, by email, what was recorded and by whom.
+    let mail = email_with(&smtp, "Leave the parcel with the neighbour at 29");
+    assert!(mail.contains("To: bethany.cole@example.com"), "{mail}");
+    assert!(mail.contains("Alice Carter (Northwind Electricals)"), "{mail}");
+
+    // The parcel reaches the depot: the callback is in the carrier's queue at once.
+    carrier
+        .set_job_status(story2::JOB_ID, JobStatus::AtDepot)
+        .expect("queued");
+    until(
+        &carrier,
+        Duration::from_secs(10),
+        "the callback to enter the carrier's queue",
+        |c| (status_of(c) == Some(CallbackStatus::Queued)).then_some(()),
+    )
+    .await;
+    // And the agent's console shows the confirmation as sent.
+    until(
+        &agent,
+        Duration::from_secs(10),
+        "the confirmation to show as sent",
+        |c| {
+            customer(c, story2::CUSTOMER_ID)?
+                .confirmations
+                .iter()
+                .any(|f| f.summary.contains("neighbour at 29") && f.status == DeliveryStatus::Sent)
+                .then_some(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story3_an_unkept_promise_reaches_the_partners_supervisors_live() {
+    let smtp_port = free_port();
+    let smtp = Smtp::start(smtp_port);
+    let clock = ManualClock::new(chrono::Utc::now());
+    let h = start(&clock, smtp_port).await;
+    let partner = h.console("partner", "lena").await;
+    synced(&partner).await;
+
+    // The partner promises an email within 24 hours; the customer is told.
+    partner
+        .submit(Intent::RecordCommitment {
+            customer_id: story3::CUSTOMER_ID.into(),
+            commitment_id: "com_e2e".into(),
+            text: "Send the back issues as PDFs".into(),
+            due_at: baton_server::clock::Clock::now(&clock) + chrono::Duration::hours(24),
+            owner_org_id: "pageturn".into(),
+            ticket_id: None,
+            job_id: Some(story3::JOB_ID.into()),
+        })
+        .expect("queued");
+    let mail = email_with(&smtp, "Send the back issues as PDFs");
+    assert!(mail.contains(&format!("To: {}", story3::EMAIL)), "{mail}");
+
+    // A day passes and the promise is not kept: the sweep escalates it, and the
+    // partner's console hears of it through its feed.
+    until(&partner, Duration::from_secs(10), "the commitment in the cache", |c| {
+        customer(c, story3::CUSTOMER_ID)?
+            .commitments
+            .iter()
+            .any(|x| x.id == "com_e2e")
+            .then_some(())
+    })
+    .await;
+    clock.advance(chrono::Duration::hours(25));
+    let server = h.server.as_ref().expect("server");
+    assert!(server.state.sweep(None).await.expect("sweep").escalated >= 1);
+    let level = until(
+        &partner,
+        Duration::from_secs(10),
+        "the escalation to reach the console",
+        |c| {
+            customer(c, story3::CUSTOMER_ID)?
+                .commitments
+                .into_iter()
+                .find(|x| x.id == "com_e2e")?
+                .escalation
+                .map(|e| e.level)
+        },
+    )
+    .await;
+    assert_eq!(level, EscalationLevel::OwnerSupervisor);
+}
