@@ -290,6 +290,76 @@ impl Console {
         Ok(id)
     }
 
+    /// Open callbacks and commitments for a queue view, overdue first.
+    pub fn follow_ups(&self, filter: &crate::view::FollowUpFilter) -> Result<Vec<crate::view::FollowUpRow>> {
+        self.cache.follow_ups(filter, chrono::Utc::now())
+    }
+
+    /// Open, overdue and escalated follow-ups per owning organisation.
+    pub fn queue_counts(&self) -> Result<Vec<baton_proto::QueueCounts>> {
+        self.cache.queue_counts(chrono::Utc::now())
+    }
+
+    /// Reassigns, reschedules or escalates each selected follow-up (supervisors):
+    /// one queued edit per item, all saved before this returns, so a bulk action
+    /// survives going offline or closing the app. Returns how many were queued.
+    pub fn act_on_follow_ups(
+        &self,
+        items: &[crate::view::FollowUpRef],
+        action: &crate::view::QueueAction,
+    ) -> Result<usize> {
+        use crate::view::QueueAction;
+        if self.info.user.role != baton_proto::Role::Supervisor {
+            return Err(CoreError::invalid(
+                ErrorCode::Forbidden,
+                "only supervisors can reassign, reschedule or escalate",
+            ));
+        }
+        if items.is_empty() {
+            return Err(CoreError::invalid(ErrorCode::BadRequest, "select at least one item"));
+        }
+        match action {
+            QueueAction::Reassign { owner_org_id, .. } => require("organisation", owner_org_id, 100)?,
+            QueueAction::Reschedule { due_at, due_until } => {
+                if due_until.is_some_and(|u| u <= *due_at) {
+                    return Err(CoreError::invalid(
+                        ErrorCode::BadRequest,
+                        "the window must end after it starts",
+                    ));
+                }
+            }
+            QueueAction::Escalate { reason } => require("reason", reason, 4000)?,
+        }
+        for r in items {
+            let intent = match action.clone() {
+                QueueAction::Reassign {
+                    owner_org_id,
+                    owner_user_id,
+                } => Intent::ReassignFollowUp {
+                    customer_id: r.customer_id.clone(),
+                    item: r.item.clone(),
+                    owner_org_id,
+                    owner_user_id,
+                },
+                QueueAction::Reschedule { due_at, due_until } => Intent::RescheduleFollowUp {
+                    customer_id: r.customer_id.clone(),
+                    item: r.item.clone(),
+                    due_at,
+                    due_until: due_until.filter(|_| r.item.kind == baton_proto::FollowUpKind::Callback),
+                },
+                QueueAction::Escalate { reason } => Intent::EscalateFollowUp {
+                    customer_id: r.customer_id.clone(),
+                    item: r.item.clone(),
+                    reason: reason.trim().to_string(),
+                },
+            };
+            let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
+            self.cache.enqueue(intent, &by)?;
+        }
+        self.sync.nudge();
+        Ok(items.len())
+    }
+
     /// Deals with a rejected or conflicting edit: keep what the record shows, or
     /// (for a conflict) put back the value the edit replaced. Returns the record.
     pub fn resolve_edit(&self, mutation_id: &str, resolution: Resolution) -> Result<CustomerView> {

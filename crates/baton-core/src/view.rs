@@ -131,3 +131,67 @@ pub struct SessionInfo {
     pub server_url: String,
     pub user: UserInfo,
 }
+
+/// An open callback or commitment in a queue, with its customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FollowUpRow {
+    pub kind: baton_proto::FollowUpKind,
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub owner_org_id: String,
+    pub owner_org_name: String,
+    pub owner_user_id: Option<String>,
+    pub owner_name: Option<String>,
+    /// The customer's request, or the promise made.
+    pub text: String,
+    /// The number to call (callbacks).
+    pub phone: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub due_until: Option<DateTime<Utc>>,
+    /// A callback still waiting for its condition (never overdue).
+    pub waiting: bool,
+    pub overdue: bool,
+    pub escalation: Option<baton_proto::QueueEscalation>,
+}
+
+/// Which follow-ups a queue shows. Everything unset: all open ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FollowUpFilter {
+    pub owner_org_id: Option<String>,
+    pub owner_user_id: Option<String>,
+    #[serde(default)]
+    pub overdue_only: bool,
+    #[serde(default)]
+    pub escalated_only: bool,
+    /// Only those due at or before this time ("due today": the end of the user's day).
+    pub due_before: Option<DateTime<Utc>>,
+}
+
+/// What a supervisor does to the selected follow-ups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "action", rename_all = "snake_case")]
+#[ts(export)]
+pub enum QueueAction {
+    Reassign {
+        owner_org_id: String,
+        owner_user_id: Option<String>,
+    },
+    Reschedule {
+        due_at: DateTime<Utc>,
+        due_until: Option<DateTime<Utc>>,
+    },
+    Escalate {
+        reason: String,
+    },
+}
+
+/// One selected follow-up: which item, on which customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FollowUpRef {
+    pub customer_id: String,
+    pub item: baton_proto::FollowUp,
+}

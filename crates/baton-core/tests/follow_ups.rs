@@ -175,3 +175,107 @@ async fn story3_an_unkept_promise_reaches_the_partners_supervisors_live() {
     .await;
     assert_eq!(level, EscalationLevel::OwnerSupervisor);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_console_reviews_overdue_callbacks_and_reschedules_them_in_bulk() {
+    use baton_core::view::{FollowUpFilter, FollowUpRef, QueueAction};
+    use baton_proto::{ErrorCode, FollowUp, FollowUpKind};
+    let smtp_port = free_port();
+    let _smtp = Smtp::start(smtp_port);
+    let clock = ManualClock::new(chrono::Utc::now());
+    let h = start(&clock, smtp_port).await;
+    let agent = h.console("agent", "alice").await;
+    let supervisor = h.console("supervisor", "sam").await;
+    synced(&agent).await;
+    synced(&supervisor).await;
+
+    let t0 = baton_server::clock::Clock::now(&clock);
+    for i in 0..3 {
+        agent
+            .submit(Intent::ScheduleCallback {
+                customer_id: baton_server::demo::story1::CUSTOMER_ID.into(),
+                callback_id: format!("cb_sup{i}"),
+                owner_org_id: "brightline".into(),
+                owner_user_id: None,
+                person_id: None,
+                phone: baton_server::demo::story1::MOTHER_MOBILE.into(),
+                request: format!("Question {i}"),
+                due_at: Some(t0 - chrono::Duration::hours(1)),
+                due_until: None,
+                trigger: None,
+                job_id: None,
+            })
+            .expect("queued");
+    }
+    let ours = |rows: &[baton_core::view::FollowUpRow]| rows.iter().filter(|r| r.id.starts_with("cb_sup")).count();
+    until(&agent, Duration::from_secs(10), "the callbacks to sync", |c| {
+        (c.status().pending == 0).then_some(())
+    })
+    .await;
+    let server = h.server.as_ref().expect("server");
+    assert!(server.state.sweep(None).await.expect("sweep").escalated >= 3);
+
+    let overdue = FollowUpFilter {
+        overdue_only: true,
+        owner_org_id: Some("brightline".into()),
+        ..Default::default()
+    };
+    let rows = until(
+        &supervisor,
+        Duration::from_secs(10),
+        "the escalated callbacks in the queue",
+        |c| {
+            let rows = c.follow_ups(&overdue).ok()?;
+            (ours(&rows) == 3
+                && rows
+                    .iter()
+                    .filter(|r| r.id.starts_with("cb_sup"))
+                    .all(|r| r.escalation.is_some()))
+            .then_some(rows)
+        },
+    )
+    .await;
+    assert!(rows[0].overdue, "overdue first");
+    let counts = supervisor.queue_counts().expect("counts");
+    let brightline = counts.iter().find(|c| c.org_id == "brightline").expect("brightline");
+    assert!(
+        brightline.callbacks_overdue >= 3 && brightline.callbacks_escalated >= 3,
+        "{brightline:?}"
+    );
+
+    let refs: Vec<FollowUpRef> = rows
+        .iter()
+        .filter(|r| r.id.starts_with("cb_sup"))
+        .map(|r| FollowUpRef {
+            customer_id: r.customer_id.clone(),
+            item: FollowUp {
+                kind: FollowUpKind::Callback,
+                id: r.id.clone(),
+            },
+        })
+        .collect();
+    let later = QueueAction::Reschedule {
+        due_at: chrono::Utc::now() + chrono::Duration::hours(2),
+        due_until: None,
+    };
+    // Agents cannot; supervisors can, for all of them at once.
+    let err = agent.act_on_follow_ups(&refs, &later).expect_err("agents cannot");
+    assert_eq!(err.code(), ErrorCode::Forbidden);
+    assert_eq!(supervisor.act_on_follow_ups(&refs, &later).expect("queued"), 3);
+    until(
+        &supervisor,
+        Duration::from_secs(10),
+        "the rescheduled callbacks to leave the overdue queue",
+        |c| {
+            let all = c.follow_ups(&FollowUpFilter::default()).ok()?;
+            let left = c.follow_ups(&overdue).ok()?;
+            (ours(&left) == 0
+                && all
+                    .iter()
+                    .filter(|r| r.id.starts_with("cb_sup"))
+                    .all(|r| r.escalation.is_none() && !r.overdue))
+            .then_some(())
+        },
+    )
+    .await;
+}

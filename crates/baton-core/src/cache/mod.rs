@@ -1,6 +1,7 @@
 //! The local cache: one SQLite file per (server, user), holding only what the
 //! user may see, plus the outbox of their edits.
 
+mod follow_ups;
 mod outbox;
 mod records;
 mod search;

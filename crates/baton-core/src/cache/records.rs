@@ -164,7 +164,7 @@ fn index_customer(conn: &Connection, c: &Customer, names_live: bool) -> Result<(
             contacts.execute(params![c.id, p.id, p.name, kind, cp.label, cp.value])?;
         }
     }
-    Ok(())
+    super::follow_ups::index(conn, c)
 }
 
 fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String>> {
@@ -189,6 +189,7 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
         EntityKind::Customer => {
             conn.execute("DELETE FROM customers WHERE id = ?1", [id])?;
             conn.execute("DELETE FROM contact_index WHERE customer_id = ?1", [id])?;
+            super::follow_ups::forget(conn, id)?;
             if w.names_live {
                 conn.execute(
                     "INSERT INTO name_index (name_index, rowid, name) SELECT 'delete', id, name FROM name_rows WHERE customer_id = ?1",
@@ -212,7 +213,7 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
 
 fn clear(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
-        "DELETE FROM customers; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM name_rows;
+        "DELETE FROM customers; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM name_rows; DELETE FROM follow_ups;
          INSERT INTO name_index (name_index) VALUES ('delete-all');",
     )?;
     Ok(())
