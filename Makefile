@@ -44,9 +44,10 @@ unit: deps-test ui ## Rust unit and integration tests (real server, real SQLite)
 	@scripts/check-bindings.sh
 	@scripts/check-openapi.sh
 
+# One app at a time: the end-to-end tests share the virtual display and the keyring.
 e2e: deps-test ui ## End-to-end: the release app under Xvfb driven over WebDriver
 	$(CARGO) build --release -p baton --test e2e
-	scripts/headless.sh $(CARGO) test --release -p baton --test e2e -- --nocapture
+	scripts/headless.sh $(CARGO) test --release -p baton --test e2e -- --nocapture --test-threads=1
 
 test: lint unit e2e ## Everything CI runs
 

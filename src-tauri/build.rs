@@ -7,6 +7,9 @@ const COMMANDS: &[&str] = &[
     "customer_get",
     "contact_update",
     "edit_resolve",
+    "follow_ups_list",
+    "queue_counts",
+    "follow_ups_act",
     "sync_status",
     "sync_now",
 ];

@@ -47,6 +47,9 @@ pub fn run() {
             commands::customers::customer_get,
             commands::customers::contact_update,
             commands::customers::edit_resolve,
+            commands::queues::follow_ups_list,
+            commands::queues::queue_counts,
+            commands::queues::follow_ups_act,
             commands::sync::sync_status,
             commands::sync::sync_now,
         ])

@@ -2,5 +2,6 @@
 //! baton-core, map the error.
 
 pub mod customers;
+pub mod queues;
 pub mod session;
 pub mod sync;

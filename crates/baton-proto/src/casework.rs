@@ -72,6 +72,7 @@ pub struct Sla {
     pub paused_since: Option<DateTime<Utc>>,
     pub pause_reason: Option<String>,
     /// Paused time already added to the due times.
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub paused_seconds: i64,
 }
 
@@ -288,11 +289,17 @@ pub struct FollowUp {
 pub struct QueueCounts {
     pub org_id: String,
     pub org_name: String,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub callbacks_open: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub callbacks_overdue: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub callbacks_escalated: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub commitments_open: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub commitments_overdue: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub commitments_escalated: i64,
 }
 

@@ -115,6 +115,7 @@ pub struct Confirmation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct AuditEntry {
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub id: i64,
     pub at: DateTime<Utc>,
     pub user_id: String,
@@ -165,19 +166,28 @@ pub struct MergeRecord {
 pub struct Scorecard {
     pub org_id: String,
     pub org_name: String,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub jobs_open: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub jobs_completed: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub jobs_failed: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub feedback_count: i64,
     /// Mean satisfaction, 1 to 5.
     pub csat: Option<f64>,
     /// Net promoter score, -100 to 100.
     pub nps: Option<f64>,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub callbacks_due: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub callbacks_completed: i64,
     /// Share of completed callbacks done by their due time.
     pub callbacks_on_time: Option<f64>,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub commitments_kept: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub commitments_broken: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub tickets_escalated_open: i64,
 }

@@ -167,17 +167,14 @@ pub fn sweep(
         if changed == 0 {
             continue;
         }
-        let (what, queue) = match (item.table, item.target) {
-            ("callbacks", EscalationLevel::OwnerSupervisor) => {
-                ("Callback", format!("{}'s supervisors", item.owner_name))
-            }
-            ("callbacks", EscalationLevel::RetailerSupervisor) => {
-                ("Callback", format!("{}'s supervisors", caller.user.org.name))
-            }
-            (_, EscalationLevel::OwnerSupervisor) => ("Commitment", format!("{}'s supervisors", item.owner_name)),
-            (_, EscalationLevel::RetailerSupervisor) => {
-                ("Commitment", format!("{}'s supervisors", caller.user.org.name))
-            }
+        let what = if item.table == "callbacks" {
+            "Callback"
+        } else {
+            "Commitment"
+        };
+        let queue = match item.target {
+            EscalationLevel::OwnerSupervisor => format!("the supervisors at {}", item.owner_name),
+            EscalationLevel::RetailerSupervisor => format!("the supervisors at {}", caller.user.org.name),
         };
         ctx.audit(
             "escalate_overdue",

@@ -482,7 +482,10 @@ pub fn record_attempt(
         text.push_str(&format!(". Next try by {}", at.format(WHEN)));
     }
     if let Some(reason) = &escalate {
-        text.push_str(&format!(". Moved to {}'s supervisors: {reason}", cb.owner_org_name));
+        text.push_str(&format!(
+            ". Moved to the supervisors at {}: {reason}",
+            cb.owner_org_name
+        ));
     }
     ctx.timeline(
         customer_id,

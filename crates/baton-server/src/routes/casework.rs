@@ -210,50 +210,19 @@ pub async fn callbacks(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<CallbacksQuery>,
 ) -> Result<ApiJson<Page<CallbackItem>>, ServerError> {
-    let (cursor, limit) = PageQuery {
-        cursor: q.cursor,
-        limit: q.limit,
-    }
-    .get()?;
-    if let Some(org) = &q.owner_org {
-        check_id(org)?;
-    }
-    if let Some(user) = &q.owner_user {
-        check_id(user)?;
-    }
-    let now = ts(state.now());
-    let scope = caller.scope();
-    let status = q.status.map(|s| name(&s));
-    let page = state
-        .db
-        .read(move |tx| {
-            list::items(
-                tx,
-                &scope,
-                "SELECT id, customer_id FROM callbacks
-                 WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3))
-                   AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
-                   AND (?6 IS NULL OR owner_user_id = ?6)
-                   AND (?7 = 0 OR (status = 'queued' AND COALESCE(due_until, due_at) <= ?10))
-                   AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
-                 ORDER BY id LIMIT ?2",
-                &cursor,
-                limit,
-                &[
-                    &org_of(&scope),
-                    &status,
-                    &q.owner_org,
-                    &q.owner_user,
-                    &q.overdue.unwrap_or(false),
-                    &q.due_before.map(ts),
-                    &q.escalated.unwrap_or(false),
-                    &now,
-                ],
-                callback,
-            )
-        })
-        .await?;
-    Ok(ApiJson(page))
+    let filters = QueueFilters {
+        status: q.status.map(|s| name(&s)),
+        owner_org: q.owner_org,
+        owner_user: q.owner_user,
+        overdue: q.overdue.unwrap_or(false),
+        due_before: q.due_before,
+        escalated: q.escalated.unwrap_or(false),
+        page: PageQuery {
+            cursor: q.cursor,
+            limit: q.limit,
+        },
+    };
+    follow_up_page(&state, &caller, filters, CALLBACKS_SQL, callback).await
 }
 
 #[utoipa::path(get, path = "/v1/callbacks/{id}", tag = "callbacks",
@@ -304,51 +273,19 @@ pub async fn commitments(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<CommitmentsQuery>,
 ) -> Result<ApiJson<Page<CommitmentItem>>, ServerError> {
-    let (cursor, limit) = PageQuery {
-        cursor: q.cursor,
-        limit: q.limit,
-    }
-    .get()?;
-    if let Some(org) = &q.owner_org {
-        check_id(org)?;
-    }
-    if let Some(user) = &q.owner_user {
-        check_id(user)?;
-    }
-    let now = ts(state.now());
-    let scope = caller.scope();
-    let status = q.status.map(|s| name(&s));
-    let page = state
-        .db
-        .read(move |tx| {
-            list::items(
-                tx,
-                &scope,
-                "SELECT id, customer_id FROM commitments
-                 WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3)
-                        OR ticket_id IN (SELECT id FROM tickets WHERE owner_org_id = ?3 OR escalated_org_id = ?3))
-                   AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
-                   AND (?6 IS NULL OR owner_user_id = ?6)
-                   AND (?7 = 0 OR (status = 'open' AND due_at <= ?10))
-                   AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
-                 ORDER BY id LIMIT ?2",
-                &cursor,
-                limit,
-                &[
-                    &org_of(&scope),
-                    &status,
-                    &q.owner_org,
-                    &q.owner_user,
-                    &q.overdue.unwrap_or(false),
-                    &q.due_before.map(ts),
-                    &q.escalated.unwrap_or(false),
-                    &now,
-                ],
-                commitment,
-            )
-        })
-        .await?;
-    Ok(ApiJson(page))
+    let filters = QueueFilters {
+        status: q.status.map(|s| name(&s)),
+        owner_org: q.owner_org,
+        owner_user: q.owner_user,
+        overdue: q.overdue.unwrap_or(false),
+        due_before: q.due_before,
+        escalated: q.escalated.unwrap_or(false),
+        page: PageQuery {
+            cursor: q.cursor,
+            limit: q.limit,
+        },
+    };
+    follow_up_page(&state, &caller, filters, COMMITMENTS_SQL, commitment).await
 }
 
 #[utoipa::path(get, path = "/v1/commitments/{id}", tag = "commitments",
@@ -368,4 +305,76 @@ pub async fn get_commitment(
         .read(move |tx| one(tx, &scope, "commitments", &id, "commitment", commitment))
         .await?;
     Ok(ApiJson(found))
+}
+
+/// Callback rows a scope may see (`?3`: the caller's organisation, '' for the
+/// retailer), with the queue filters; see [`follow_up_page`] for the parameters.
+const CALLBACKS_SQL: &str = "SELECT id, customer_id FROM callbacks
+     WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3))
+       AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
+       AND (?6 IS NULL OR owner_user_id = ?6)
+       AND (?7 = 0 OR (status = 'queued' AND COALESCE(due_until, due_at) <= ?10))
+       AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
+     ORDER BY id LIMIT ?2";
+
+const COMMITMENTS_SQL: &str = "SELECT id, customer_id FROM commitments
+     WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3)
+            OR ticket_id IN (SELECT id FROM tickets WHERE owner_org_id = ?3 OR escalated_org_id = ?3))
+       AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
+       AND (?6 IS NULL OR owner_user_id = ?6)
+       AND (?7 = 0 OR (status = 'open' AND due_at <= ?10))
+       AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
+     ORDER BY id LIMIT ?2";
+
+/// The queue filters of the callback and commitment lists, validated below.
+struct QueueFilters {
+    status: Option<String>,
+    owner_org: Option<String>,
+    owner_user: Option<String>,
+    overdue: bool,
+    due_before: Option<DateTime<Utc>>,
+    escalated: bool,
+    page: PageQuery,
+}
+
+/// One page of a follow-up list: `sql` binds cursor (?1), row limit (?2), the
+/// caller's organisation (?3), status, owner org, owner user, overdue, due before,
+/// escalated (?4–?9) and now (?10).
+async fn follow_up_page<T: Send + 'static>(
+    state: &AppState,
+    caller: &AuthUser,
+    f: QueueFilters,
+    sql: &'static str,
+    pick: fn(&Customer, &str) -> Option<T>,
+) -> Result<ApiJson<Page<T>>, ServerError> {
+    let (cursor, limit) = f.page.get()?;
+    for id in [&f.owner_org, &f.owner_user].into_iter().flatten() {
+        check_id(id)?;
+    }
+    let now = ts(state.now());
+    let scope = caller.scope();
+    let page = state
+        .db
+        .read(move |tx| {
+            list::items(
+                tx,
+                &scope,
+                sql,
+                &cursor,
+                limit,
+                &[
+                    &org_of(&scope),
+                    &f.status,
+                    &f.owner_org,
+                    &f.owner_user,
+                    &f.overdue,
+                    &f.due_before.map(ts),
+                    &f.escalated,
+                    &now,
+                ],
+                pick,
+            )
+        })
+        .await?;
+    Ok(ApiJson(page))
 }

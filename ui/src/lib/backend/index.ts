@@ -6,6 +6,11 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ApiError } from "../bindings/ApiError";
 import type { CustomerView } from "../bindings/CustomerView";
 import type { ErrorCode } from "../bindings/ErrorCode";
+import type { FollowUpFilter } from "../bindings/FollowUpFilter";
+import type { FollowUpRef } from "../bindings/FollowUpRef";
+import type { FollowUpRow } from "../bindings/FollowUpRow";
+import type { QueueAction } from "../bindings/QueueAction";
+import type { QueueCounts } from "../bindings/QueueCounts";
 import type { Resolution } from "../bindings/Resolution";
 import type { SearchHit } from "../bindings/SearchHit";
 import type { SessionInfo } from "../bindings/SessionInfo";
@@ -50,6 +55,9 @@ export const backend = {
     call<CustomerView>("contact_update", { customerId, personId, contactPointId, value }),
   editResolve: (mutationId: string, resolution: Resolution) =>
     call<CustomerView>("edit_resolve", { mutationId, resolution }),
+  followUps: (filter: FollowUpFilter) => call<FollowUpRow[]>("follow_ups_list", { filter }),
+  queueCounts: () => call<QueueCounts[]>("queue_counts"),
+  followUpsAct: (items: FollowUpRef[], action: QueueAction) => call<number>("follow_ups_act", { items, action }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   syncNow: () => call<null>("sync_now"),
 };

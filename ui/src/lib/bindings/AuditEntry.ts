@@ -3,4 +3,4 @@
 /**
  * One row of the audit log: every write, who, which organisation, before/after.
  */
-export type AuditEntry = { id: bigint, at: string, user_id: string, org_id: string, action: string, entity: string, entity_id: string, before: string | null, after: string | null, };
+export type AuditEntry = { id: number, at: string, user_id: string, org_id: string, action: string, entity: string, entity_id: string, before: string | null, after: string | null, };

@@ -3,4 +3,4 @@
 /**
  * Open follow-ups of one organisation, for the supervisor queue's counts.
  */
-export type QueueCounts = { org_id: string, org_name: string, callbacks_open: bigint, callbacks_overdue: bigint, callbacks_escalated: bigint, commitments_open: bigint, commitments_overdue: bigint, commitments_escalated: bigint, };
+export type QueueCounts = { org_id: string, org_name: string, callbacks_open: number, callbacks_overdue: number, callbacks_escalated: number, commitments_open: number, commitments_overdue: number, commitments_escalated: number, };

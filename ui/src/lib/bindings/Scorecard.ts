@@ -3,7 +3,7 @@
 /**
  * A partner's figures, the same for the retailer and for the partner (story 5).
  */
-export type Scorecard = { org_id: string, org_name: string, jobs_open: bigint, jobs_completed: bigint, jobs_failed: bigint, feedback_count: bigint, 
+export type Scorecard = { org_id: string, org_name: string, jobs_open: number, jobs_completed: number, jobs_failed: number, feedback_count: number, 
 /**
  * Mean satisfaction, 1 to 5.
  */
@@ -11,8 +11,8 @@ csat: number | null,
 /**
  * Net promoter score, -100 to 100.
  */
-nps: number | null, callbacks_due: bigint, callbacks_completed: bigint, 
+nps: number | null, callbacks_due: number, callbacks_completed: number, 
 /**
  * Share of completed callbacks done by their due time.
  */
-callbacks_on_time: number | null, commitments_kept: bigint, commitments_broken: bigint, tickets_escalated_open: bigint, };
+callbacks_on_time: number | null, commitments_kept: number, commitments_broken: number, tickets_escalated_open: number, };

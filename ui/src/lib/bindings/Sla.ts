@@ -12,4 +12,4 @@ paused_since: string | null, pause_reason: string | null,
 /**
  * Paused time already added to the due times.
  */
-paused_seconds: bigint, };
+paused_seconds: number, };

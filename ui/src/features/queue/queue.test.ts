@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { FollowUpRow } from "../../lib/bindings/FollowUpRow";
+import { dueLabel, endOfToday, fromLocalInput, keepVisible, keyOf, selectedRefs, totals } from "./queue";
+
+function row(over: Partial<FollowUpRow>): FollowUpRow {
+  return {
+    kind: "callback",
+    id: "cb1",
+    customer_id: "cus_1",
+    customer_name: "Ann",
+    owner_org_id: "brightline",
+    owner_org_name: "Brightline",
+    owner_user_id: null,
+    owner_name: null,
+    text: "Call back",
+    phone: "+447946000202",
+    due_at: null,
+    due_until: null,
+    waiting: false,
+    overdue: false,
+    escalation: null,
+    ...over,
+  };
+}
+
+const now = new Date("2026-11-23T12:00:00Z");
+
+describe("the supervisor queue", () => {
+  it("keys rows by kind and id, so a callback and a commitment never collide", () => {
+    expect(keyOf(row({}))).not.toBe(keyOf(row({ kind: "commitment" })));
+  });
+
+  it("turns the selection into references in the order shown", () => {
+    const rows = [row({ id: "a" }), row({ id: "b", kind: "commitment", customer_id: "cus_2" }), row({ id: "c" })];
+    const refs = selectedRefs(rows, new Set(["commitment:b", "callback:c"]));
+    expect(refs).toEqual([
+      { customer_id: "cus_2", item: { kind: "commitment", id: "b" } },
+      { customer_id: "cus_1", item: { kind: "callback", id: "c" } },
+    ]);
+  });
+
+  it("forgets selected rows that a refresh or filter no longer shows", () => {
+    const kept = keepVisible(new Set(["callback:a", "callback:gone"]), [row({ id: "a" })]);
+    expect([...kept]).toEqual(["callback:a"]);
+  });
+
+  it("says how late or how soon, and that a waiting callback has no due time", () => {
+    expect(dueLabel(row({ waiting: true }), now)).toBe("waiting for its condition");
+    expect(dueLabel(row({ due_at: "2026-11-23T10:00:00Z" }), now)).toBe("overdue 2 h");
+    expect(dueLabel(row({ due_at: "2026-11-23T12:35:00Z" }), now)).toBe("due in 35 min");
+    // A window is overdue only once it has closed.
+    expect(dueLabel(row({ due_at: "2026-11-23T11:00:00Z", due_until: "2026-11-23T13:00:00Z" }), now)).toBe(
+      "due in 1 h",
+    );
+  });
+
+  it("adds up the counts across organisations", () => {
+    const c = (n: number) => ({
+      org_id: "o",
+      org_name: "O",
+      callbacks_open: n,
+      callbacks_overdue: 1,
+      callbacks_escalated: 0,
+      commitments_open: 2,
+      commitments_overdue: 0,
+      commitments_escalated: 1,
+    });
+    expect(totals([c(3), c(4)])).toEqual({ open: 11, overdue: 2, escalated: 2 });
+  });
+
+  it("ends today at the last millisecond of the user's day", () => {
+    const end = endOfToday(new Date(2026, 10, 23, 9, 30));
+    expect([end.getDate(), end.getHours(), end.getMinutes()]).toEqual([23, 23, 59]);
+  });
+
+  it("reads the date-time picker's value, refusing an empty one", () => {
+    expect(fromLocalInput("")).toBeNull();
+    expect(fromLocalInput("nonsense")).toBeNull();
+    expect(fromLocalInput("2026-11-24T09:00")?.getHours()).toBe(9);
+  });
+});
