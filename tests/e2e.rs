@@ -234,6 +234,22 @@ async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Durati
         bail!("the record shows {shown:?}");
     }
     css(client, "#sync-summary[data-pending='0']").await?;
+    // The change is on the timeline, and the customer's confirmation is on the
+    // record with its delivery state (no SMS gateway here: it waits, visibly).
+    let entry = css(client, "#timeline .timeline-entry[data-kind='contact_changed']")
+        .await?
+        .text()
+        .await?;
+    if !entry.contains("+44 7946 000999") {
+        bail!("the timeline says {entry:?}");
+    }
+    let confirmation = css(client, "#confirmations .confirmation[data-status='pending']")
+        .await?
+        .text()
+        .await?;
+    if !confirmation.contains("Waiting to be sent by SMS to +447946000999") {
+        bail!("the confirmation says {confirmation:?}");
+    }
     save_screenshot(client, "console-record.png").await?;
     Ok(propagation)
 }

@@ -49,3 +49,24 @@ describe("formatAgo", () => {
     expect(formatAgo("2026-11-23T09:00:00Z", now)).toBe("3 h ago");
   });
 });
+
+import { deliveryLabel } from "./format";
+import type { Confirmation } from "./bindings/Confirmation";
+
+describe("confirmation delivery", () => {
+  const base: Confirmation = {
+    id: "f1", person_id: null, channel: "sms", recipient: "+447946000999", summary: "mobile changed",
+    changed_by: "Alice Carter (Northwind Electricals)", org_id: "northwind", at: "2026-11-23T10:00:00Z",
+    status: "sent", attempts: 1, last_error: null, next_attempt_at: null, sent_at: "2026-11-23T10:00:05Z",
+  };
+  it("says how it went out, or why it has not yet", () => {
+    expect(deliveryLabel(base)).toBe("Sent by SMS to +447946000999");
+    expect(deliveryLabel({ ...base, channel: "email", status: "pending", recipient: "a@example.com" })).toBe(
+      "Waiting to be sent by email to a@example.com",
+    );
+    expect(deliveryLabel({ ...base, status: "failed", attempts: 2, last_error: "gateway down" })).toBe(
+      "Not sent yet (2 attempts): gateway down; retrying",
+    );
+    expect(deliveryLabel({ ...base, status: "no_channel", channel: null, recipient: null })).toContain("no consented");
+  });
+});

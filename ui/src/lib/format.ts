@@ -1,4 +1,5 @@
 // Display helpers with logic worth testing (see format.test.ts).
+import type { Confirmation } from "./bindings/Confirmation";
 import type { Connectivity } from "./bindings/Connectivity";
 import type { EditState } from "./bindings/EditState";
 import type { JobStatus } from "./bindings/JobStatus";
@@ -80,4 +81,19 @@ export function syncSummary(s: SyncStatus): string {
   if (s.conflicts > 0) parts.push(`${s.conflicts} ${s.conflicts === 1 ? "conflict" : "conflicts"} to review`);
   if (s.rejected > 0) parts.push(`${s.rejected} rejected`);
   return parts.join(" · ");
+}
+
+/** What happened to a confirmation, for the record: "Sent by email to …", "Retrying: …". */
+export function deliveryLabel(c: Confirmation): string {
+  const channel = c.channel === "sms" ? "SMS" : "email";
+  switch (c.status) {
+    case "sent":
+      return `Sent by ${channel} to ${c.recipient ?? "—"}`;
+    case "pending":
+      return `Waiting to be sent by ${channel} to ${c.recipient ?? "—"}`;
+    case "failed":
+      return `Not sent yet (${c.attempts} ${c.attempts === 1 ? "attempt" : "attempts"}): ${c.last_error ?? "unknown error"}; retrying`;
+    case "no_channel":
+      return "Not sent: no consented email or mobile on file";
+  }
 }
