@@ -21,7 +21,7 @@ fn examples() -> Vec<&'static str> {
 async fn every_curl_example_in_the_api_guide_works() {
     let api = Api::start().await;
     let blocks = examples();
-    assert!(blocks.len() >= 14, "{} examples", blocks.len());
+    assert!(blocks.len() >= 16, "{} examples", blocks.len());
     let script = blocks.join("\n");
     for tool in ["curl", "jq", "bash"] {
         let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).status();
