@@ -251,6 +251,13 @@ async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Durati
         bail!("the confirmation says {confirmation:?}");
     }
     save_screenshot(client, "console-record.png").await?;
+
+    // An agent's Follow-ups view starts on the agent's own items.
+    css(client, "#nav-queue").await?.click().await?;
+    let agent = css(client, "#filter-agent").await?.prop("value").await?;
+    if agent.as_deref() != Some("usr_alice") {
+        bail!("the agent's queue starts filtered on {agent:?}");
+    }
     Ok(propagation)
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FollowUpRow } from "../../lib/bindings/FollowUpRow";
-import { dueLabel, endOfToday, fromLocalInput, keepVisible, keyOf, selectedRefs, totals } from "./queue";
+import { dueLabel, endOfToday, fromLocalInput, keepVisible, keyOf, selectedRefs, startingFilter, totals } from "./queue";
 
 function row(over: Partial<FollowUpRow>): FollowUpRow {
   return {
@@ -66,6 +66,19 @@ describe("the supervisor queue", () => {
       commitments_escalated: 1,
     });
     expect(totals([c(3), c(4)])).toEqual({ open: 11, overdue: 2, escalated: 2 });
+  });
+
+  it("starts each role on its own queue", () => {
+    const user = (role: "agent" | "supervisor" | "partner_dispatcher") => ({
+      id: "usr_x",
+      username: "x",
+      display_name: "X",
+      role,
+      org: { id: "brightline", name: "Brightline", kind: "partner" as const },
+    });
+    expect(startingFilter(user("supervisor"))).toEqual({ org: "", agent: "" });
+    expect(startingFilter(user("partner_dispatcher"))).toEqual({ org: "brightline", agent: "" });
+    expect(startingFilter(user("agent"))).toEqual({ org: "", agent: "usr_x" });
   });
 
   it("ends today at the last millisecond of the user's day", () => {

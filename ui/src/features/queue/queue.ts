@@ -2,6 +2,20 @@
 import type { FollowUpRef } from "../../lib/bindings/FollowUpRef";
 import type { FollowUpRow } from "../../lib/bindings/FollowUpRow";
 import type { QueueCounts } from "../../lib/bindings/QueueCounts";
+import type { UserInfo } from "../../lib/bindings/UserInfo";
+
+/** Where each role's queue starts: a supervisor sees every organisation's, a
+ *  partner dispatcher its organisation's, an agent their own follow-ups. */
+export function startingFilter(user: UserInfo): { org: string; agent: string } {
+  switch (user.role) {
+    case "supervisor":
+      return { org: "", agent: "" };
+    case "partner_dispatcher":
+      return { org: user.org.id, agent: "" };
+    case "agent":
+      return { org: "", agent: user.id };
+  }
+}
 
 /** A row's key: a callback and a commitment may share an id. */
 export function keyOf(row: Pick<FollowUpRow, "kind" | "id">): string {
