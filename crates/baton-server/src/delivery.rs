@@ -15,6 +15,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rusqlite::{params, Connection};
 
 use crate::error::ServerError;
+use crate::mutations::Ctx;
 use crate::wire::{parse, ts};
 use crate::AppState;
 
@@ -175,6 +176,7 @@ fn record(
     outcomes: &[(Due, Result<(), String>)],
 ) -> Result<std::collections::BTreeSet<String>, ServerError> {
     let at = ts(now);
+    let caller = crate::mutations::system_caller(conn)?;
     let mut customers = std::collections::BTreeSet::new();
     for (d, outcome) in outcomes {
         let channel = match d.channel {
@@ -213,28 +215,17 @@ fn record(
             }
         };
         if let Some(text) = text {
-            conn.execute(
-                "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text)
-                 VALUES (?1, ?2, ?3, ?4, (SELECT id FROM orgs WHERE kind = 'retailer' ORDER BY id LIMIT 1),
-                         'Baton (confirmations)', ?5)",
-                params![
-                    uuid::Uuid::new_v4().to_string(),
-                    d.customer_id,
-                    at,
-                    crate::wire::name(&TimelineKind::Confirmation),
-                    text
-                ],
-            )?;
+            let mut ctx = Ctx::new(conn, &caller, &d.customer_id, now);
+            ctx.by = "Baton (confirmations)".into();
+            ctx.timeline(&d.customer_id, TimelineKind::Confirmation, &text, None, None)?;
         }
         customers.insert(d.customer_id.clone());
     }
     let mut touched = std::collections::BTreeSet::new();
     for customer in customers {
-        conn.execute(
-            "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
-            params![at, customer],
-        )?;
-        touched.extend(crate::feed::append_customer(conn, &customer)?);
+        let mut ctx = Ctx::new(conn, &caller, &customer, now);
+        ctx.publish_customer(&customer, &[])?;
+        touched.extend(ctx.touched);
     }
     Ok(touched)
 }

@@ -11,11 +11,10 @@
 
 use std::collections::BTreeSet;
 
-use baton_proto::{EscalationLevel, Org, OrgKind, Role, TimelineKind, UserInfo};
+use baton_proto::{EscalationLevel, TimelineKind};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection};
 
-use crate::auth::AuthUser;
 use crate::error::ServerError;
 use crate::mutations::Ctx;
 use crate::wire::{parse_ts, ts};
@@ -56,29 +55,6 @@ struct Due {
     target: EscalationLevel,
     job_id: Option<String>,
     ticket_id: Option<String>,
-}
-
-/// The scheduler acts as the retailer's system, not as any person.
-fn system_caller(conn: &Connection) -> Result<AuthUser, ServerError> {
-    let (id, name): (String, String) = conn.query_row(
-        "SELECT id, name FROM orgs WHERE kind = 'retailer' ORDER BY id LIMIT 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(AuthUser {
-        user: UserInfo {
-            id: "system".into(),
-            username: "system".into(),
-            display_name: "Baton".into(),
-            role: Role::Supervisor,
-            org: Org {
-                id,
-                name,
-                kind: OrgKind::Retailer,
-            },
-        },
-        token: String::new(),
-    })
 }
 
 fn overdue(conn: &Connection, now: DateTime<Utc>, policy: &EscalationPolicy) -> Result<Vec<Due>, ServerError> {
@@ -139,7 +115,7 @@ pub fn sweep(
     if items.is_empty() {
         return Ok(SweepReport::default());
     }
-    let caller = system_caller(conn)?;
+    let caller = crate::mutations::system_caller(conn)?;
     let mut report = SweepReport::default();
     let mut customers = BTreeSet::new();
     for item in items {

@@ -21,21 +21,7 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(customers: usize) -> Harness {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let server = RunningServer::demo(
-            "127.0.0.1:0".parse().expect("addr"),
-            &dir.path().join("server.sqlite"),
-            customers,
-        )
-        .await
-        .expect("server starts");
-        let addr = server.addr;
-        Harness {
-            dir,
-            server: Some(server),
-            addr,
-            customers,
-        }
+        Harness::start_with(customers, |_| {}).await
     }
 
     /// A server whose state `configure` adjusts first (clock, delivery, sweeps).

@@ -239,16 +239,10 @@ pub async fn customer_duplicates(
     caller: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<DuplicateCandidate>>, ServerError> {
-    check_id(&id)?;
-    let scope = caller.scope();
-    let found = state
-        .db
-        .read(move |tx| {
-            docs::visible_customer(tx, &scope, &id)?;
-            internal_only(&scope, "review duplicates")?;
-            duplicates::candidates(tx, &id)
-        })
-        .await?;
+    let found = retailer_read(&state, &caller, id, "review duplicates", |tx, id| {
+        duplicates::candidates(tx, id)
+    })
+    .await?;
     Ok(ApiJson(found))
 }
 
@@ -264,32 +258,26 @@ pub async fn merges(
     caller: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<MergeRecord>>, ServerError> {
-    check_id(&id)?;
-    let scope = caller.scope();
-    let found = state
-        .db
-        .read(move |tx| {
-            docs::visible_customer(tx, &scope, &id)?;
-            internal_only(&scope, "see merges")?;
-            let mut stmt = tx.prepare_cached(
-                "SELECT m.id, m.survivor_id, m.merged_id, m.at, u.display_name, m.undone_at
+    let found = retailer_read(&state, &caller, id, "see merges", |tx, id| {
+        let mut stmt = tx.prepare_cached(
+            "SELECT m.id, m.survivor_id, m.merged_id, m.at, u.display_name, m.undone_at
                  FROM merges m JOIN users u ON u.id = m.by_user WHERE m.survivor_id = ?1 ORDER BY m.at DESC, m.id",
-            )?;
-            let mut rows = stmt.query([&id])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(MergeRecord {
-                    id: r.get(0)?,
-                    survivor_id: r.get(1)?,
-                    merged_id: r.get(2)?,
-                    at: parse_ts(&r.get::<_, String>(3)?)?,
-                    by: r.get(4)?,
-                    undone_at: parse_opt_ts(r.get(5)?)?,
-                });
-            }
-            Ok(out)
-        })
-        .await?;
+        )?;
+        let mut rows = stmt.query([id])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(MergeRecord {
+                id: r.get(0)?,
+                survivor_id: r.get(1)?,
+                merged_id: r.get(2)?,
+                at: parse_ts(&r.get::<_, String>(3)?)?,
+                by: r.get(4)?,
+                undone_at: parse_opt_ts(r.get(5)?)?,
+            });
+        }
+        Ok(out)
+    })
+    .await?;
     Ok(ApiJson(found))
 }
 
@@ -306,7 +294,6 @@ pub async fn audit(
     ApiPath(id): ApiPath<String>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<ApiJson<Page<AuditEntry>>, ServerError> {
-    check_id(&id)?;
     let (cursor, limit) = page.get()?;
     let before: i64 = if cursor.is_empty() {
         i64::MAX
@@ -315,38 +302,55 @@ pub async fn audit(
             .parse()
             .map_err(|_| ServerError::bad_request("cursor is malformed"))?
     };
+    let found = retailer_read(&state, &caller, id, "read the audit log", move |tx, id| {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, at, user_id, org_id, action, entity, entity_id, before, after FROM audit_log
+                 WHERE customer_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![id, before, (limit + 1) as i64])?;
+        let mut items = Vec::new();
+        while let Some(r) = rows.next()? {
+            items.push(AuditEntry {
+                id: r.get(0)?,
+                at: parse_ts(&r.get::<_, String>(1)?)?,
+                user_id: r.get(2)?,
+                org_id: r.get(3)?,
+                action: r.get(4)?,
+                entity: r.get(5)?,
+                entity_id: r.get(6)?,
+                before: r.get(7)?,
+                after: r.get(8)?,
+            });
+        }
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next_cursor = more.then(|| items.last().map(|e| e.id.to_string())).flatten();
+        Ok(Page { items, next_cursor })
+    })
+    .await?;
+    Ok(ApiJson(found))
+}
+
+/// Reads something of customer `id` that only the retailer's staff may see: the
+/// same 404 as every endpoint when the caller cannot see the customer, and 403
+/// when they can but are a partner.
+async fn retailer_read<T: Send + 'static>(
+    state: &AppState,
+    caller: &AuthUser,
+    id: String,
+    what: &'static str,
+    read: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<T, ServerError> + Send + 'static,
+) -> Result<T, ServerError> {
+    check_id(&id)?;
     let scope = caller.scope();
-    let found = state
+    state
         .db
         .read(move |tx| {
             docs::visible_customer(tx, &scope, &id)?;
-            internal_only(&scope, "read the audit log")?;
-            let mut stmt = tx.prepare_cached(
-                "SELECT id, at, user_id, org_id, action, entity, entity_id, before, after FROM audit_log
-                 WHERE customer_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
-            )?;
-            let mut rows = stmt.query(rusqlite::params![id, before, (limit + 1) as i64])?;
-            let mut items = Vec::new();
-            while let Some(r) = rows.next()? {
-                items.push(AuditEntry {
-                    id: r.get(0)?,
-                    at: parse_ts(&r.get::<_, String>(1)?)?,
-                    user_id: r.get(2)?,
-                    org_id: r.get(3)?,
-                    action: r.get(4)?,
-                    entity: r.get(5)?,
-                    entity_id: r.get(6)?,
-                    before: r.get(7)?,
-                    after: r.get(8)?,
-                });
-            }
-            let more = items.len() > limit;
-            items.truncate(limit);
-            let next_cursor = more.then(|| items.last().map(|e| e.id.to_string())).flatten();
-            Ok(Page { items, next_cursor })
+            internal_only(&scope, what)?;
+            read(tx, &id)
         })
-        .await?;
-    Ok(ApiJson(found))
+        .await
 }
 
 fn internal_only(scope: &Scope, what: &str) -> Result<(), ServerError> {
