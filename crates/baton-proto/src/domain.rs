@@ -215,19 +215,24 @@ impl JobStatus {
         )
     }
 
+    pub const ALL: [JobStatus; 8] = [
+        JobStatus::Created,
+        JobStatus::Scheduled,
+        JobStatus::EnRoute,
+        JobStatus::AtDepot,
+        JobStatus::Delayed,
+        JobStatus::Completed,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
     pub fn parse(s: &str) -> Option<JobStatus> {
-        [
-            JobStatus::Created,
-            JobStatus::Scheduled,
-            JobStatus::EnRoute,
-            JobStatus::AtDepot,
-            JobStatus::Delayed,
-            JobStatus::Completed,
-            JobStatus::Failed,
-            JobStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
+        JobStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The statuses this one may move to, in lifecycle order.
+    pub fn next(self) -> Vec<JobStatus> {
+        JobStatus::ALL.into_iter().filter(|n| self.can_move_to(*n)).collect()
     }
 }
 

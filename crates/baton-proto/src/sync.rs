@@ -275,6 +275,15 @@ pub enum Intent {
         nps: Option<u8>,
         comment: String,
     },
+    /// Send the customer a written confirmation of what was agreed ("your visit is
+    /// Tuesday 10–12"), on the person's preferred consented channel (else the
+    /// account holder's). Stored and shown on the record with its delivery state.
+    SendConfirmation {
+        customer_id: String,
+        confirmation_id: String,
+        person_id: Option<String>,
+        text: String,
+    },
     /// Merge a duplicate customer into `customer_id` (retailer staff). Nothing is
     /// lost: people, jobs, cases and both histories move, and the merge can be undone.
     MergeCustomers {
@@ -308,6 +317,7 @@ impl Intent {
             Intent::RescheduleFollowUp { .. } => "reschedule_follow_up",
             Intent::EscalateFollowUp { .. } => "escalate_follow_up",
             Intent::RecordFeedback { .. } => "record_feedback",
+            Intent::SendConfirmation { .. } => "send_confirmation",
             Intent::MergeCustomers { .. } => "merge_customers",
             Intent::UndoMerge { .. } => "undo_merge",
         }
@@ -322,7 +332,7 @@ impl Intent {
             Intent::SetJobContact { person_id, .. } => person_id.clone(),
             Intent::AddNote { text, .. } => text.clone(),
             Intent::LogInteraction { summary, .. } => summary.clone(),
-            Intent::RecordCommitment { text, .. } => text.clone(),
+            Intent::RecordCommitment { text, .. } | Intent::SendConfirmation { text, .. } => text.clone(),
             Intent::ScheduleCallback { request, .. } => request.clone(),
             Intent::MergeCustomers { merged_id, .. } => merged_id.clone(),
             other => other.name().to_string(),
@@ -351,6 +361,7 @@ impl Intent {
             | Intent::RescheduleFollowUp { customer_id, .. }
             | Intent::EscalateFollowUp { customer_id, .. }
             | Intent::RecordFeedback { customer_id, .. }
+            | Intent::SendConfirmation { customer_id, .. }
             | Intent::MergeCustomers { customer_id, .. }
             | Intent::UndoMerge { customer_id, .. } => customer_id,
         }

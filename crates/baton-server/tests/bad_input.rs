@@ -259,6 +259,15 @@ async fn invalid_intents_are_refused_with_a_reason_and_store_nothing() {
             "bad_request",
         ),
         (
+            json!({"type": "send_confirmation", "customer_id": c, "confirmation_id": "cf_1", "text": "  "}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "send_confirmation", "customer_id": c, "confirmation_id": "cf_2", "person_id": "per_nope",
+                "text": "Your visit is Tuesday"}),
+            "not_found",
+        ),
+        (
             json!({"type": "set_job_status", "customer_id": c, "job_id": story1::JOB_ID, "status": "created",
                 "base_status": "scheduled"}),
             "conflict",

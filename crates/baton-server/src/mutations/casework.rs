@@ -601,6 +601,30 @@ pub fn resolve_commitment(
     ctx.publish_customer(customer_id, &[])
 }
 
+/// A confirmation the agent writes and sends on purpose ("your visit is
+/// Tuesday 10–12"): on the person's confirmation channel, delivered and retried
+/// like every automatic one. The person must be on the caller's view of the customer.
+pub fn send_confirmation(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    confirmation_id: &str,
+    person_id: Option<&str>,
+    text: &str,
+) -> Result<(), ServerError> {
+    validate::id("confirmation_id", confirmation_id)?;
+    let text = validate::text("text", text, MAX_TEXT)?;
+    let customer = ctx.customer(customer_id)?;
+    if let Some(p) = person_id {
+        if customer.person(p).is_none() {
+            return Err(ServerError::not_found("person"));
+        }
+    }
+    ctx.require_new("confirmations", confirmation_id)?;
+    ctx.confirm_with_id(confirmation_id, customer_id, person_id, &text)?;
+    ctx.audit("send_confirmation", "confirmation", confirmation_id, None, &text)?;
+    ctx.publish_customer(customer_id, &[])
+}
+
 pub fn record_feedback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) -> Result<(), ServerError> {
     let Intent::RecordFeedback {
         feedback_id,

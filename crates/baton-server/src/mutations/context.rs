@@ -197,6 +197,17 @@ impl<'a> Ctx<'a> {
     /// It reads the whole record (not the caller's view): a partner's change is
     /// confirmed on the customer's own channel even when the partner cannot see it.
     pub fn confirm(&self, customer_id: &str, person_id: Option<&str>, summary: &str) -> Result<(), ServerError> {
+        self.confirm_with_id(&uuid::Uuid::new_v4().to_string(), customer_id, person_id, summary)
+    }
+
+    /// `confirm` with an id the client chose (a confirmation sent on purpose).
+    pub fn confirm_with_id(
+        &self,
+        id: &str,
+        customer_id: &str,
+        person_id: Option<&str>,
+        summary: &str,
+    ) -> Result<(), ServerError> {
         let customer = docs::load_customers(self.conn, &[customer_id.to_string()])?
             .into_iter()
             .next()
@@ -220,7 +231,7 @@ impl<'a> Ctx<'a> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
-                uuid::Uuid::new_v4().to_string(),
+                id,
                 customer.id,
                 person_id,
                 channel,

@@ -264,6 +264,12 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             status,
         } => casework::resolve_commitment(ctx, customer_id, commitment_id, *status),
         Intent::RecordFeedback { customer_id, .. } => casework::record_feedback(ctx, customer_id, intent),
+        Intent::SendConfirmation {
+            customer_id,
+            confirmation_id,
+            person_id,
+            text,
+        } => casework::send_confirmation(ctx, customer_id, confirmation_id, person_id.as_deref(), text),
         Intent::ReassignFollowUp {
             customer_id,
             item,
