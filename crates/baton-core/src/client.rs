@@ -122,6 +122,11 @@ impl ApiClient {
         self.send(self.http.get(self.url("/sync/changes")).query(&q)).await
     }
 
+    /// The organisations the user can hand work to (a partner: the retailer and itself).
+    pub async fn orgs(&self) -> Result<Vec<baton_proto::OrgProfile>> {
+        self.send(self.http.get(self.url("/orgs"))).await
+    }
+
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
         self.send(self.http.post(self.url("/sync/push")).json(req)).await
     }

@@ -180,10 +180,92 @@ impl Console {
         self.cache.search(query)
     }
 
+    /// This user as the server names an author: "name (organisation)".
+    fn by(&self) -> String {
+        format!("{} ({})", self.info.user.display_name, self.info.user.org.name)
+    }
+
+    /// The record as it stands, marked with what others changed since the user
+    /// last opened it (see `open_customer`).
     pub fn customer(&self, id: &str) -> Result<CustomerView> {
-        self.cache
+        let mut view = self
+            .cache
             .customer_view(id)?
-            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that customer is not in your records"))
+            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that customer is not in your records"))?;
+        view.last_viewed_at = self.cache.compared_to(id)?;
+        if let Some(since) = view.last_viewed_at {
+            view.changes = crate::markers::changes_since(&view.customer, since, &self.by());
+        }
+        Ok(view)
+    }
+
+    /// The user opens a record: from now on its markers compare against the
+    /// previous opening, and stay while it is on screen however often it refreshes.
+    pub fn open_customer(&self, id: &str) -> Result<CustomerView> {
+        if self.cache.customer_view(id)?.is_none() {
+            return Err(CoreError::invalid(
+                ErrorCode::NotFound,
+                "that customer is not in your records",
+            ));
+        }
+        self.cache.record_opened(id, chrono::Utc::now())?;
+        self.customer(id)
+    }
+
+    /// The organisations work can be handed to: fresh from the server when it
+    /// answers, else as last fetched (so the forms work offline), else the user's own.
+    pub async fn orgs(&self) -> Result<Vec<baton_proto::OrgProfile>> {
+        const KEY: &str = "orgs";
+        match self.api.orgs().await {
+            Ok(orgs) => {
+                self.cache.store(KEY, &orgs)?;
+                Ok(orgs)
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "organisations from the cache");
+                Ok(self.cache.stored(KEY)?.unwrap_or_else(|| {
+                    vec![baton_proto::OrgProfile {
+                        org: self.info.user.org.clone(),
+                        visible_fields: Vec::new(),
+                    }]
+                }))
+            }
+        }
+    }
+
+    /// The record on screen, re-read after a change: what it shows now counts as seen.
+    pub fn refresh_customer(&self, id: &str) -> Result<CustomerView> {
+        let view = self.customer(id)?;
+        self.cache.record_seen(id, chrono::Utc::now())?;
+        Ok(view)
+    }
+
+    /// Open tickets for a home view, the most urgent first.
+    pub fn tickets(&self, filter: &crate::view::TicketFilter) -> Result<Vec<crate::view::TicketRow>> {
+        self.cache.tickets(filter, chrono::Utc::now())
+    }
+
+    /// The dispatcher's jobs board.
+    pub fn jobs_board(&self, filter: &crate::view::JobBoardFilter) -> Result<Vec<crate::view::JobRow>> {
+        if let (Some(from), Some(to)) = (filter.from, filter.to) {
+            if to <= from {
+                return Err(CoreError::invalid(
+                    ErrorCode::BadRequest,
+                    "the board's range must end after it starts",
+                ));
+            }
+        }
+        self.cache.jobs_board(filter)
+    }
+
+    /// This user's callbacks that have come due since last asked, each once.
+    pub fn take_due_callbacks(&self) -> Result<Vec<crate::view::FollowUpRow>> {
+        self.cache.take_due_callbacks(&self.info.user.id, chrono::Utc::now())
+    }
+
+    /// When this user's next scheduled callback comes due.
+    pub fn next_callback_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        self.cache.next_callback_due(&self.info.user.id, chrono::Utc::now())
     }
 
     /// Changes one phone number or email of a person: saved locally at once (works
@@ -218,8 +300,7 @@ impl Console {
             value: value.to_string(),
             base_value: point.value.clone(),
         };
-        let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
-        self.cache.enqueue(intent, &by)?;
+        self.cache.enqueue(intent, &self.by())?;
         self.sync.nudge();
         self.customer(customer_id)
     }
@@ -243,8 +324,7 @@ impl Console {
             job_id: job.id,
             org_id: org_id.trim().to_string(),
         };
-        let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
-        self.cache.enqueue(intent, &by)?;
+        self.cache.enqueue(intent, &self.by())?;
         self.sync.nudge();
         Ok(())
     }
@@ -273,8 +353,7 @@ impl Console {
             status,
             base_status: job.status,
         };
-        let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
-        self.cache.enqueue(intent, &by)?;
+        self.cache.enqueue(intent, &self.by())?;
         self.sync.nudge();
         Ok(())
     }
@@ -284,8 +363,7 @@ impl Console {
     /// validates and authorises it again; a refusal comes back on the record.
     /// Returns the mutation id.
     pub fn submit(&self, intent: Intent) -> Result<uuid::Uuid> {
-        let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
-        let id = self.cache.enqueue(intent, &by)?;
+        let id = self.cache.enqueue(intent, &self.by())?;
         self.sync.nudge();
         Ok(id)
     }
@@ -353,8 +431,7 @@ impl Console {
                     reason: reason.trim().to_string(),
                 },
             };
-            let by = format!("{} ({})", self.info.user.display_name, self.info.user.org.name);
-            self.cache.enqueue(intent, &by)?;
+            self.cache.enqueue(intent, &self.by())?;
         }
         self.sync.nudge();
         Ok(items.len())

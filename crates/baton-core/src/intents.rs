@@ -2,6 +2,7 @@
 //! and to replay unconfirmed edits on top of each server document.
 
 use baton_proto::contact::{normalize_email, normalize_phone};
+use baton_proto::validate::{self, MAX_ID, MAX_SHORT, MAX_TEXT};
 use baton_proto::{ContactKind, Customer, ErrorCode, Intent};
 use chrono::{DateTime, Utc};
 
@@ -42,6 +43,101 @@ pub fn apply(customer: &mut Customer, intent: &Intent, by: &str, at: DateTime<Ut
         // Casework, contact additions and merges are queued as they are and appear
         // in the record when the server's document arrives: their numbers, owners'
         // names and side effects (timeline, confirmations) are the server's to assign.
+        // What can be judged here is, so a mistake is refused before it is queued.
+        other => check(customer, other),
+    }
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<()> {
+    validate::text(field, value, max)?;
+    Ok(())
+}
+
+fn person(customer: &Customer, id: Option<&str>) -> Result<()> {
+    match id {
+        Some(id) if customer.person(id).is_none() => Err(CoreError::invalid(
+            ErrorCode::NotFound,
+            "that person is not on this customer",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn ticket<'a>(customer: &'a Customer, id: &str) -> Result<&'a baton_proto::Ticket> {
+    customer
+        .tickets
+        .iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that ticket is not on this customer"))
+}
+
+/// The checks the console can make on a casework intent with what it holds; the
+/// server makes them again, with the rest (permissions, jobs it cannot see here).
+fn check(customer: &Customer, intent: &Intent) -> Result<()> {
+    match intent {
+        Intent::AddNote { text: t, ticket_id, .. } => {
+            text("the note", t, MAX_TEXT)?;
+            ticket_id.as_deref().map(|id| ticket(customer, id)).transpose()?;
+            Ok(())
+        }
+        Intent::LogInteraction { summary, .. } => text("the summary", summary, MAX_TEXT),
+        Intent::OpenTicket { subject, .. } => text("the subject", subject, MAX_SHORT),
+        Intent::EscalateTicket {
+            ticket_id,
+            org_id,
+            reason,
+            ..
+        } => {
+            text("the partner", org_id, MAX_ID)?;
+            text("the reason", reason, MAX_TEXT)?;
+            let t = ticket(customer, ticket_id)?;
+            if !matches!(
+                t.status,
+                baton_proto::TicketStatus::Open | baton_proto::TicketStatus::Pending
+            ) {
+                return Err(CoreError::invalid(
+                    ErrorCode::BadRequest,
+                    "only an open ticket can be escalated",
+                ));
+            }
+            Ok(())
+        }
+        Intent::ScheduleCallback {
+            owner_org_id,
+            person_id,
+            phone,
+            request,
+            due_at,
+            due_until,
+            trigger,
+            ..
+        } => {
+            text("the organisation", owner_org_id, MAX_ID)?;
+            text("the request", request, MAX_TEXT)?;
+            person(customer, person_id.as_deref())?;
+            normalize_phone(phone)?;
+            match (due_at, trigger) {
+                (None, None) => Err(CoreError::invalid(
+                    ErrorCode::BadRequest,
+                    "say when to call back: a time, or a job status to wait for",
+                )),
+                _ if due_until.zip(*due_at).is_some_and(|(u, a)| u <= a) => Err(CoreError::invalid(
+                    ErrorCode::BadRequest,
+                    "the window must end after it starts",
+                )),
+                _ => Ok(()),
+            }
+        }
+        Intent::RecordCommitment {
+            text: t, owner_org_id, ..
+        } => {
+            text("the promise", t, MAX_TEXT)?;
+            text("the organisation", owner_org_id, MAX_ID)
+        }
+        Intent::SendConfirmation { person_id, text: t, .. } => {
+            text("the confirmation", t, MAX_TEXT)?;
+            person(customer, person_id.as_deref())
+        }
         _ => Ok(()),
     }
 }
@@ -68,6 +164,7 @@ pub fn target(intent: &Intent) -> String {
             format!("commitment:{commitment_id}")
         }
         Intent::RecordFeedback { feedback_id, .. } => format!("feedback:{feedback_id}"),
+        Intent::SendConfirmation { confirmation_id, .. } => format!("confirmation:{confirmation_id}"),
         Intent::ReassignFollowUp { item, .. }
         | Intent::RescheduleFollowUp { item, .. }
         | Intent::EscalateFollowUp { item, .. } => match item.kind {

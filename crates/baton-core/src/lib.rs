@@ -10,6 +10,7 @@ pub mod console;
 pub mod credentials;
 pub mod error;
 pub mod intents;
+pub mod markers;
 pub mod sync;
 pub mod view;
 

@@ -15,6 +15,8 @@ pub enum MatchKind {
     Name,
     CustomerNumber,
     JobNumber,
+    OrderNumber,
+    TicketNumber,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -80,6 +82,37 @@ pub struct CustomerView {
     pub customer: Customer,
     pub jobs: Vec<Job>,
     pub edits: Vec<FieldEdit>,
+    /// When this user opened the record before the current time (none: the
+    /// first time). What changed after it, by someone else, is in `changes`.
+    #[serde(default)]
+    pub last_viewed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub changes: Vec<ChangeMarker>,
+    /// For each job, the statuses it may move to next (the lifecycle the server enforces).
+    #[serde(default)]
+    pub job_moves: Vec<JobMoves>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct JobMoves {
+    pub job_id: String,
+    pub next: Vec<baton_proto::JobStatus>,
+}
+
+/// Something on the record that someone else changed since this user last
+/// opened it: shown next to the field, with who and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ChangeMarker {
+    /// What changed: `contact:<id>`, `job:<id>`, `ticket:<id>`, `callback:<id>`,
+    /// `commitment:<id>`, `timeline:<entry id>`.
+    pub target: String,
+    /// Who, as "name (organisation)".
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// What happened, ready to show.
+    pub what: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -194,4 +227,47 @@ pub enum QueueAction {
 pub struct FollowUpRef {
     pub customer_id: String,
     pub item: baton_proto::FollowUp,
+}
+
+/// An open ticket on a home view, with its customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TicketRow {
+    pub customer_id: String,
+    pub customer_name: String,
+    pub ticket: baton_proto::Ticket,
+    /// Past its resolution due time.
+    pub overdue: bool,
+}
+
+/// Which open tickets a home view shows. Everything unset: all of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TicketFilter {
+    pub owner_org_id: Option<String>,
+    pub owner_user_id: Option<String>,
+    /// Tickets escalated to this (partner) organisation.
+    pub escalated_to: Option<String>,
+}
+
+/// A job on the dispatcher's board, with its customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct JobRow {
+    pub customer_name: String,
+    pub job: Job,
+    /// The statuses the job may move to next.
+    pub next: Vec<baton_proto::JobStatus>,
+}
+
+/// Which jobs the board shows: appointments in `[from, to)`, plus jobs with no
+/// appointment yet when `unscheduled`. `org_id` narrows to one partner (retailer staff).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct JobBoardFilter {
+    pub org_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub unscheduled: bool,
 }

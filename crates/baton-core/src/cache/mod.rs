@@ -1,11 +1,15 @@
 //! The local cache: one SQLite file per (server, user), holding only what the
 //! user may see, plus the outbox of their edits.
 
+mod board;
 mod follow_ups;
+mod notify;
 mod outbox;
 mod records;
 mod search;
 mod state;
+mod tickets;
+mod views;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -164,7 +164,8 @@ fn index_customer(conn: &Connection, c: &Customer, names_live: bool) -> Result<(
             contacts.execute(params![c.id, p.id, p.name, kind, cp.label, cp.value])?;
         }
     }
-    super::follow_ups::index(conn, c)
+    super::follow_ups::index(conn, c)?;
+    super::tickets::index(conn, c)
 }
 
 fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String>> {
@@ -175,10 +176,21 @@ fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String
         }
         Record::Job(j) => {
             conn.prepare_cached(
-                "INSERT INTO jobs (id, customer_id, number, doc) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET customer_id = excluded.customer_id, number = excluded.number, doc = excluded.doc",
+                "INSERT INTO jobs (id, customer_id, number, doc, org_id, status, appointment_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET customer_id = excluded.customer_id, number = excluded.number,
+                     doc = excluded.doc, org_id = excluded.org_id, status = excluded.status,
+                     appointment_at = excluded.appointment_at",
             )?
-            .execute(params![j.id, j.customer_id, j.number, encode(j)?])?;
+            .execute(params![
+                j.id,
+                j.customer_id,
+                j.number,
+                encode(j)?,
+                j.org_id,
+                j.status.as_str(),
+                j.appointment_start.map(|d| d.timestamp())
+            ])?;
             Ok(Some(j.customer_id.clone()))
         }
     }
@@ -190,6 +202,7 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
             conn.execute("DELETE FROM customers WHERE id = ?1", [id])?;
             conn.execute("DELETE FROM contact_index WHERE customer_id = ?1", [id])?;
             super::follow_ups::forget(conn, id)?;
+            super::tickets::forget(conn, id)?;
             if w.names_live {
                 conn.execute(
                     "INSERT INTO name_index (name_index, rowid, name) SELECT 'delete', id, name FROM name_rows WHERE customer_id = ?1",
@@ -214,6 +227,7 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
 fn clear(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
         "DELETE FROM customers; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM name_rows; DELETE FROM follow_ups;
+         DELETE FROM tickets; DELETE FROM number_index;
          INSERT INTO name_index (name_index) VALUES ('delete-all');",
     )?;
     Ok(())
@@ -310,7 +324,21 @@ impl Cache {
             jobs.push(decode(&r.get::<_, String>(0)?)?);
         }
         let edits = super::outbox::latest_edits(&conn, id)?;
-        Ok(Some(CustomerView { customer, jobs, edits }))
+        let job_moves = jobs
+            .iter()
+            .map(|j| crate::view::JobMoves {
+                job_id: j.id.clone(),
+                next: j.status.next(),
+            })
+            .collect();
+        Ok(Some(CustomerView {
+            customer,
+            jobs,
+            edits,
+            last_viewed_at: None,
+            changes: Vec::new(),
+            job_moves,
+        }))
     }
 
     /// A cached job, if this user can see it.

@@ -99,8 +99,31 @@ impl Cache {
             contact_hits(&conn, &sql, &q.to_lowercase(), MatchKind::Email, &mut hits)?;
         }
 
-        // Customer and job numbers: "C-100001", "J-200011" (prefix, any case).
+        // Customer, job, order and ticket numbers: "C-100001", "J-200011",
+        // "O-300001", "T-400001" (prefix, any case).
         let upper = q.to_uppercase();
+        if upper.starts_with("O-") || upper.starts_with("T-") {
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.id, c.number, c.display_name, x.number, x.kind FROM number_index x
+                 JOIN customers c ON c.id = x.customer_id WHERE x.number LIKE ?1 || '%' ORDER BY x.number LIMIT ?2",
+            )?;
+            let mut rows = stmt.query(params![upper, MAX_HITS as i64])?;
+            while let Some(r) = rows.next()? {
+                let what: String = r.get(4)?;
+                hits.push(SearchHit {
+                    customer_id: r.get(0)?,
+                    customer_number: r.get(1)?,
+                    display_name: r.get(2)?,
+                    person_name: None,
+                    match_kind: if what == "order" {
+                        MatchKind::OrderNumber
+                    } else {
+                        MatchKind::TicketNumber
+                    },
+                    matched: r.get(3)?,
+                });
+            }
+        }
         if upper.starts_with("C-") || upper.starts_with("J-") {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, number, display_name, number, 'customer' FROM customers WHERE number LIKE ?1 || '%'

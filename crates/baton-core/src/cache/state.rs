@@ -35,6 +35,18 @@ pub(crate) fn set(conn: &Connection, key: &str, value: Option<&str>) -> Result<(
 }
 
 impl Cache {
+    /// A small piece of reference data kept as JSON (the organisations list).
+    pub fn stored<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let conn = self.lock()?;
+        Ok(get(&conn, key)?.and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    pub fn store<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let conn = self.lock()?;
+        let json = serde_json::to_string(value).map_err(|e| crate::error::CoreError::Internal(e.to_string()))?;
+        set(&conn, key, Some(&json))
+    }
+
     pub fn sync_cursor(&self) -> Result<SyncCursor> {
         let conn = self.lock()?;
         Ok(SyncCursor {

@@ -3,4 +3,4 @@
 /**
  * How a search result matched what the agent typed.
  */
-export type MatchKind = "phone" | "email" | "name" | "customer_number" | "job_number";
+export type MatchKind = "phone" | "email" | "name" | "customer_number" | "job_number" | "order_number" | "ticket_number";
