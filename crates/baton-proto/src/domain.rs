@@ -119,7 +119,7 @@ pub struct Address {
 
 /// One customer account with everything a console may show of it. Partner users
 /// receive a filtered copy holding only what their jobs need.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct Customer {
     pub id: String,

@@ -275,6 +275,15 @@ pub enum Intent {
         nps: Option<u8>,
         comment: String,
     },
+    /// Create a customer from a call no record explains (retailer staff): the
+    /// caller, as account holder, with the number they called from.
+    CreateCustomer {
+        customer_id: String,
+        person_id: String,
+        contact_point_id: String,
+        name: String,
+        phone: String,
+    },
     /// Send the customer a written confirmation of what was agreed ("your visit is
     /// Tuesday 10–12"), on the person's preferred consented channel (else the
     /// account holder's). Stored and shown on the record with its delivery state.
@@ -318,6 +327,7 @@ impl Intent {
             Intent::EscalateFollowUp { .. } => "escalate_follow_up",
             Intent::RecordFeedback { .. } => "record_feedback",
             Intent::SendConfirmation { .. } => "send_confirmation",
+            Intent::CreateCustomer { .. } => "create_customer",
             Intent::MergeCustomers { .. } => "merge_customers",
             Intent::UndoMerge { .. } => "undo_merge",
         }
@@ -335,6 +345,7 @@ impl Intent {
             Intent::RecordCommitment { text, .. } | Intent::SendConfirmation { text, .. } => text.clone(),
             Intent::ScheduleCallback { request, .. } => request.clone(),
             Intent::MergeCustomers { merged_id, .. } => merged_id.clone(),
+            Intent::CreateCustomer { name, .. } => name.clone(),
             other => other.name().to_string(),
         }
     }
@@ -362,6 +373,7 @@ impl Intent {
             | Intent::EscalateFollowUp { customer_id, .. }
             | Intent::RecordFeedback { customer_id, .. }
             | Intent::SendConfirmation { customer_id, .. }
+            | Intent::CreateCustomer { customer_id, .. }
             | Intent::MergeCustomers { customer_id, .. }
             | Intent::UndoMerge { customer_id, .. } => customer_id,
         }

@@ -263,6 +263,21 @@ async fn invalid_intents_are_refused_with_a_reason_and_store_nothing() {
             "bad_request",
         ),
         (
+            json!({"type": "create_customer", "customer_id": "cus_new1", "person_id": "per_new1",
+                "contact_point_id": "cp_new1", "name": "Nora Quinn", "phone": "12"}),
+            "invalid_phone",
+        ),
+        (
+            json!({"type": "create_customer", "customer_id": "cus_new2", "person_id": "per_new2",
+                "contact_point_id": "cp_new2", "name": " ", "phone": "07946000666"}),
+            "bad_request",
+        ),
+        (
+            json!({"type": "create_customer", "customer_id": c, "person_id": "per_new3",
+                "contact_point_id": "cp_new3", "name": "Nora Quinn", "phone": "07946000666"}),
+            "conflict",
+        ),
+        (
             json!({"type": "send_confirmation", "customer_id": c, "confirmation_id": "cf_2", "person_id": "per_nope",
                 "text": "Your visit is Tuesday"}),
             "not_found",

@@ -459,5 +459,70 @@ pub fn actions(tx: &mut Transaction<'_>, now: DateTime<Utc>) -> Result<(), Serve
             note: "Margaret confirmed 10:00 tomorrow.".into(),
         },
     )?;
-    Ok(())
+    agents_day(tx, now)
+}
+
+/// Alice's own follow-ups, so her home view has work on it: two callbacks she
+/// took on and a promise she made. Due from tomorrow, after every overdue
+/// window the engine tests move the clock through.
+fn agents_day(tx: &mut Transaction<'_>, now: DateTime<Utc>) -> Result<(), ServerError> {
+    for (id, customer, person, phone, request, hours) in [
+        (
+            "cb_alice_refund",
+            duplicates::FIRST_ID,
+            "per_000005_1",
+            None,
+            "Call back once the refund for the returned kettle is approved.",
+            26,
+        ),
+        (
+            "cb_alice_slot",
+            story1::CUSTOMER_ID,
+            story1::SON_ID,
+            Some(story1::SON_MOBILE),
+            "Arthur wants to hear that his mother's installation slot is confirmed.",
+            28,
+        ),
+    ] {
+        let phone = match phone {
+            Some(p) => p.to_string(),
+            None => tx.query_row(
+                "SELECT value FROM contact_points WHERE person_id = ?1 AND kind = 'phone' ORDER BY position LIMIT 1",
+                [person],
+                |r| r.get(0),
+            )?,
+        };
+        act(
+            tx,
+            now,
+            "alice",
+            Intent::ScheduleCallback {
+                customer_id: customer.into(),
+                callback_id: id.into(),
+                owner_org_id: RETAILER.0.into(),
+                owner_user_id: Some("usr_alice".into()),
+                person_id: Some(person.into()),
+                phone,
+                request: request.into(),
+                due_at: Some(now + Duration::hours(hours)),
+                due_until: Some(now + Duration::hours(hours + 1)),
+                trigger: None,
+                job_id: None,
+            },
+        )?;
+    }
+    act(
+        tx,
+        now,
+        "alice",
+        Intent::RecordCommitment {
+            customer_id: story1::CUSTOMER_ID.into(),
+            commitment_id: "com_alice_warranty".into(),
+            text: "Email Arthur the TV's extended-warranty certificate.".into(),
+            due_at: now + Duration::hours(30),
+            owner_org_id: RETAILER.0.into(),
+            ticket_id: None,
+            job_id: None,
+        },
+    )
 }

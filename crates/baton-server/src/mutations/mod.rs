@@ -9,6 +9,7 @@
 mod casework;
 mod contacts;
 mod context;
+mod customers;
 mod followups;
 mod jobs;
 mod merge;
@@ -264,6 +265,13 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             status,
         } => casework::resolve_commitment(ctx, customer_id, commitment_id, *status),
         Intent::RecordFeedback { customer_id, .. } => casework::record_feedback(ctx, customer_id, intent),
+        Intent::CreateCustomer {
+            customer_id,
+            person_id,
+            contact_point_id,
+            name,
+            phone,
+        } => customers::create_customer(ctx, customer_id, person_id, contact_point_id, name, phone),
         Intent::SendConfirmation {
             customer_id,
             confirmation_id,

@@ -1,0 +1,80 @@
+//! Creating a customer from a call nobody's record explains: the caller's name
+//! and the number they called from, nothing typed twice.
+
+use baton_proto::contact::{display_phone, normalize_phone};
+use baton_proto::validate::{self, MAX_SHORT};
+use baton_proto::TimelineKind;
+use rusqlite::{params, OptionalExtension};
+
+use super::Ctx;
+use crate::error::ServerError;
+
+/// The next free account number. Generated and demo numbers follow insertion
+/// order, so the row count is a near guess; the loop steps past any taken one
+/// through the unique index (no scan of a million numbers).
+fn next_number(ctx: &Ctx<'_>) -> Result<String, ServerError> {
+    let last: i64 = ctx
+        .conn
+        .query_row("SELECT IFNULL(MAX(rowid), 0) FROM customers", [], |r| r.get(0))?;
+    let mut n = 100_000 + last + 1;
+    loop {
+        let number = format!("C-{n}");
+        let taken = ctx
+            .conn
+            .query_row("SELECT 1 FROM customers WHERE number = ?1", [&number], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !taken {
+            return Ok(number);
+        }
+        n += 1;
+    }
+}
+
+pub fn create_customer(
+    ctx: &mut Ctx<'_>,
+    customer_id: &str,
+    person_id: &str,
+    contact_point_id: &str,
+    name: &str,
+    phone: &str,
+) -> Result<(), ServerError> {
+    ctx.require_internal("create a customer")?;
+    validate::id("customer_id", customer_id)?;
+    validate::id("person_id", person_id)?;
+    validate::id("contact_point_id", contact_point_id)?;
+    let name = validate::text("name", name, MAX_SHORT)?;
+    let phone = normalize_phone(phone)?;
+    ctx.require_new("customers", customer_id)?;
+    ctx.require_new("people", person_id)?;
+    ctx.require_new("contact_points", contact_point_id)?;
+    let number = next_number(ctx)?;
+    ctx.conn.execute(
+        "INSERT INTO customers (id, number, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)",
+        params![customer_id, number, name, ctx.at],
+    )?;
+    ctx.conn.execute(
+        "INSERT INTO people (id, customer_id, name, roles, position) VALUES (?1, ?2, ?3, '[\"account_holder\"]', 0)",
+        params![person_id, customer_id, name],
+    )?;
+    ctx.conn.execute(
+        "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
+         VALUES (?1, ?2, 'phone', 'phone', ?3, 1, ?4, ?5, 0, '[\"appointments\"]')",
+        params![contact_point_id, person_id, phone, ctx.at, ctx.by],
+    )?;
+    ctx.audit(
+        "create_customer",
+        "customer",
+        customer_id,
+        None,
+        &format!("{name}, {phone}"),
+    )?;
+    ctx.timeline(
+        customer_id,
+        TimelineKind::Interaction,
+        &format!("Customer {number} created from a call from {}", display_phone(&phone)),
+        None,
+        None,
+    )?;
+    ctx.publish_customer(customer_id, &[])
+}
