@@ -5,6 +5,7 @@
 //! - server mutations per second, one per request and batched, from concurrent clients
 //! - change propagation p50/p99: one console's edit to another console's cache, with
 //!   hundreds of live SSE subscribers pulling every change they are poked about
+//! - record open and screen pop from a cache of a million customers
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,6 +40,77 @@ struct Args {
     /// Edits timed for the propagation figure.
     #[arg(long, default_value_t = 200)]
     edits: usize,
+    /// Customers in the cache the record-paint figure is measured on (0: skip it).
+    #[arg(long, default_value_t = 1_000_000)]
+    paint_customers: usize,
+    /// Records opened for the record-paint figure.
+    #[arg(long, default_value_t = 2_000)]
+    paint_samples: usize,
+}
+
+/// What the record screen waits for, from a cache holding `customers` customers:
+/// a screen pop's phone lookup, then opening the record (read, markers, the
+/// IPC payload serialised as the app sends it). The webview's own render of
+/// one record does not depend on the cache's size (see docs/benchmarks.md).
+async fn bench_record_paint(dir: &std::path::Path, customers: usize, samples: usize) -> Result<()> {
+    let started = Instant::now();
+    let server = RunningServer::demo("127.0.0.1:0".parse()?, &dir.join("paint-server.sqlite"), customers).await?;
+    println!(
+        "record paint: demo load    {:>10.2} s for {customers} customers",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let agent = Console::sign_in(config(dir, "paint-agent"), &server.url(), "alice", DEMO_PASSWORD).await?;
+    synced(&agent).await?;
+    let (cached, jobs) = agent.cache().counts()?;
+    println!(
+        "record paint: cache filled {:>10.2} s ({cached} customers + {jobs} jobs, {:.0} rows/s)",
+        started.elapsed().as_secs_f64(),
+        (cached + jobs) as f64 / started.elapsed().as_secs_f64()
+    );
+    let mut open = Vec::with_capacity(samples);
+    let mut pop = Vec::with_capacity(samples);
+    let mut bytes = 0usize;
+    for i in 0..samples {
+        // Spread over the whole set, first to last, in a scattered order.
+        let n = 8 + (i * 7_919) % (customers - 8);
+        let id = format!("cus_{n:06}");
+        let t = Instant::now();
+        let view = agent.open_customer(&id)?;
+        bytes += serde_json::to_string(&view)?.len();
+        open.push(t.elapsed());
+        let phone = view
+            .customer
+            .people
+            .iter()
+            .flat_map(|p| &p.contacts)
+            .find(|c| c.kind == baton_proto::ContactKind::Phone)
+            .map(|c| c.value.clone())
+            .context("a generated customer without a phone")?;
+        let t = Instant::now();
+        let hits = agent.search(&phone)?;
+        let first = hits.first().context("a customer's own number finds nothing")?;
+        let view = agent.customer(&first.customer_id)?;
+        serde_json::to_string(&view)?;
+        pop.push(t.elapsed());
+    }
+    open.sort();
+    pop.sort();
+    println!(
+        "record open from cache:    p50 {:>6.2} ms, p99 {:>6.2} ms, max {:>6.2} ms ({samples} records of {cached}, {} bytes each on average)",
+        percentile(&open, 0.5).as_secs_f64() * 1e3,
+        percentile(&open, 0.99).as_secs_f64() * 1e3,
+        open.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        bytes / samples.max(1)
+    );
+    println!(
+        "screen pop phone→record:   p50 {:>6.2} ms, p99 {:>6.2} ms, max {:>6.2} ms",
+        percentile(&pop, 0.5).as_secs_f64() * 1e3,
+        percentile(&pop, 0.99).as_secs_f64() * 1e3,
+        pop.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    server.stop().await?;
+    Ok(())
 }
 
 fn config(dir: &std::path::Path, name: &str) -> ConsoleConfig {
@@ -276,5 +348,12 @@ async fn main() -> Result<()> {
         s.abort();
     }
     server.stop().await?;
+    drop(agent);
+    drop(installer);
+
+    // 4. The record screen on a cache of a million customers.
+    if args.paint_customers > 0 {
+        bench_record_paint(dir.path(), args.paint_customers.max(100), args.paint_samples).await?;
+    }
     Ok(())
 }

@@ -127,6 +127,12 @@ impl ApiClient {
         self.send(self.http.get(self.url("/orgs"))).await
     }
 
+    /// A partner's scorecard: the same figures the retailer and the partner see.
+    pub async fn scorecard(&self, org_id: &str) -> Result<baton_proto::Scorecard> {
+        let path = format!("/orgs/{}/scorecard", url_segment(org_id));
+        self.send(self.http.get(self.url(&path))).await
+    }
+
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
         self.send(self.http.post(self.url("/sync/push")).json(req)).await
     }
@@ -158,6 +164,19 @@ fn error_from(status: StatusCode, body: String) -> CoreError {
             format!("the server answered {status}"),
         )),
     }
+}
+
+/// An id as one URL path segment (ids are plain, but never trust that at a boundary).
+fn url_segment(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.:".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32 & 0xff)
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

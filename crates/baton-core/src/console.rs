@@ -240,6 +240,18 @@ impl Console {
         Ok(view)
     }
 
+    /// Partner scorecards: every partner's for the retailer's staff, a partner's
+    /// own for its users. Figures are computed by the server over all data, so
+    /// this needs the connection; offline it says so.
+    pub async fn scorecards(&self) -> Result<Vec<baton_proto::Scorecard>> {
+        let orgs = self.api.orgs().await?;
+        let mut out = Vec::new();
+        for o in orgs.iter().filter(|o| o.org.kind == OrgKind::Partner) {
+            out.push(self.api.scorecard(&o.org.id).await?);
+        }
+        Ok(out)
+    }
+
     /// Open tickets for a home view, the most urgent first.
     pub fn tickets(&self, filter: &crate::view::TicketFilter) -> Result<Vec<crate::view::TicketRow>> {
         self.cache.tickets(filter, chrono::Utc::now())
@@ -363,6 +375,12 @@ impl Console {
     /// validates and authorises it again; a refusal comes back on the record.
     /// Returns the mutation id.
     pub fn submit(&self, intent: Intent) -> Result<uuid::Uuid> {
+        if matches!(intent, Intent::CreateCustomer { .. }) && self.info.user.org.kind != OrgKind::Retailer {
+            return Err(CoreError::invalid(
+                ErrorCode::Forbidden,
+                "only the retailer's staff can create a customer",
+            ));
+        }
         let id = self.cache.enqueue(intent, &self.by())?;
         self.sync.nudge();
         Ok(id)

@@ -48,6 +48,45 @@ pub fn apply(customer: &mut Customer, intent: &Intent, by: &str, at: DateTime<Ut
     }
 }
 
+/// The record of a customer the user is creating, as the server will store it
+/// (the account number is the server's to give: shown as "new" until then).
+pub fn provisional_customer(intent: &Intent, by: &str, at: DateTime<Utc>) -> Customer {
+    let Intent::CreateCustomer {
+        customer_id,
+        person_id,
+        contact_point_id,
+        name,
+        phone,
+    } = intent
+    else {
+        return Customer::default();
+    };
+    let name = name.trim().to_string();
+    Customer {
+        id: customer_id.clone(),
+        number: "new".into(),
+        display_name: name.clone(),
+        people: vec![baton_proto::Person {
+            id: person_id.clone(),
+            name,
+            roles: vec![baton_proto::PersonRole::AccountHolder],
+            contacts: vec![baton_proto::ContactPoint {
+                id: contact_point_id.clone(),
+                kind: ContactKind::Phone,
+                label: "phone".into(),
+                value: normalize_phone(phone).unwrap_or_else(|_| phone.clone()),
+                preferred: true,
+                updated_at: at,
+                updated_by: by.to_string(),
+                purposes: vec![baton_proto::ContactPurpose::Appointments],
+                consent: baton_proto::Consent::default(),
+            }],
+        }],
+        updated_at: at,
+        ..Customer::default()
+    }
+}
+
 fn text(field: &str, value: &str, max: usize) -> Result<()> {
     validate::text(field, value, max)?;
     Ok(())
@@ -134,6 +173,11 @@ fn check(customer: &Customer, intent: &Intent) -> Result<()> {
             text("the promise", t, MAX_TEXT)?;
             text("the organisation", owner_org_id, MAX_ID)
         }
+        Intent::CreateCustomer { name, phone, .. } => {
+            text("the name", name, MAX_SHORT)?;
+            normalize_phone(phone)?;
+            Ok(())
+        }
         Intent::SendConfirmation { person_id, text: t, .. } => {
             text("the confirmation", t, MAX_TEXT)?;
             person(customer, person_id.as_deref())
@@ -165,6 +209,7 @@ pub fn target(intent: &Intent) -> String {
         }
         Intent::RecordFeedback { feedback_id, .. } => format!("feedback:{feedback_id}"),
         Intent::SendConfirmation { confirmation_id, .. } => format!("confirmation:{confirmation_id}"),
+        Intent::CreateCustomer { customer_id, .. } => format!("customer:{customer_id}"),
         Intent::ReassignFollowUp { item, .. }
         | Intent::RescheduleFollowUp { item, .. }
         | Intent::EscalateFollowUp { item, .. } => match item.kind {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use baton_core::view::{JobBoardFilter, MatchKind, TicketFilter};
 use baton_proto::{ErrorCode, Intent, JobStatus};
 use baton_server::demo::{story1, story3, story4};
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use common::{synced, until, Harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,9 +166,13 @@ async fn an_owned_callback_is_announced_once_when_it_comes_due() {
         })
         .expect("queued");
     until(&alice, Duration::from_secs(10), "the callback to sync", |a| {
-        a.next_callback_due().ok().flatten()
+        a.follow_ups(&baton_core::view::FollowUpFilter::default())
+            .ok()?
+            .into_iter()
+            .find(|r| r.id == "cb_alice_own")
     })
     .await;
+    assert_eq!(alice.next_callback_due().expect("next"), Some(due.trunc_subsecs(0)));
     let cache = alice.cache();
     assert!(
         cache
@@ -272,4 +276,61 @@ async fn record_actions_are_checked_before_they_are_queued_and_confirmed_by_the_
     let moves = &view.job_moves.iter().find(|m| m.job_id == job.id).expect("moves").next;
     assert!(moves.contains(&JobStatus::EnRoute));
     assert!(!moves.contains(&JobStatus::Created));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_caller_becomes_a_customer_at_once_and_gets_its_number_from_the_server() {
+    let h = Harness::start(20).await;
+    let alice = h.console("agent", "alice").await;
+    let dan = h.console("installer", "dan").await;
+    synced(&alice).await;
+    synced(&dan).await;
+    let create = |id: &str| Intent::CreateCustomer {
+        customer_id: id.into(),
+        person_id: format!("per_{id}"),
+        contact_point_id: format!("cp_{id}"),
+        name: " Nora Quinn ".into(),
+        phone: "07946 000666".into(),
+    };
+    // A partner cannot create customers; nothing is queued.
+    assert_eq!(
+        dan.submit(create("cus_dan")).err().map(|e| e.to_api().code),
+        Some(ErrorCode::Forbidden)
+    );
+    let bad_number = Intent::CreateCustomer {
+        customer_id: "cus_bad".into(),
+        person_id: "per_bad".into(),
+        contact_point_id: "cp_bad".into(),
+        name: "Nora".into(),
+        phone: "not a number".into(),
+    };
+    assert_eq!(
+        alice.submit(bad_number).err().map(|e| e.to_api().code),
+        Some(ErrorCode::InvalidPhone)
+    );
+    assert_eq!(alice.status().pending, 0);
+
+    alice.submit(create("cus_nora")).expect("queued");
+    // On screen and found by the number at once, before the server answers.
+    let hits = alice.search("07946 000666").expect("search");
+    assert_eq!(hits.first().map(|h| h.customer_id.as_str()), Some("cus_nora"));
+    // The server's copy brings the account number.
+    let number = until(&alice, Duration::from_secs(10), "the account number", |a| {
+        let v = a.customer("cus_nora").ok()?;
+        v.customer.number.starts_with("C-").then_some(v.customer.number)
+    })
+    .await;
+    let view = alice.customer("cus_nora").expect("record");
+    assert_eq!(view.customer.display_name, "Nora Quinn");
+    assert_eq!(view.customer.people[0].contacts[0].value, "+447946000666");
+    assert!(alice
+        .search(&number)
+        .expect("search")
+        .iter()
+        .any(|h| h.customer_id == "cus_nora"));
+
+    // Created twice (another desk got there first): refused, and the record stays.
+    let again = alice.submit(create("cus_nora")).expect_err("already exists");
+    assert_eq!(again.to_api().code, ErrorCode::Conflict);
+    assert_eq!(alice.customer("cus_nora").expect("record").customer.number, number);
 }

@@ -80,12 +80,26 @@ impl Cache {
         let mut conn = self.lock()?;
         let tx = conn.transaction()?;
         let customer_id = intent.customer_id().to_string();
+        let now = Utc::now();
+        if let Intent::CreateCustomer { .. } = &intent {
+            // A new customer is on screen (and searchable) at once, as the
+            // server will hold it; its account number comes with the server's copy.
+            intents::apply(&mut Customer::default(), &intent, by, now)?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)",
+                [&customer_id],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(CoreError::invalid(ErrorCode::Conflict, "that customer already exists"));
+            }
+            super::records::store_provisional(&tx, &intents::provisional_customer(&intent, by, now))?;
+        }
         let doc: Option<String> = tx
             .query_row("SELECT doc FROM customers WHERE id = ?1", [&customer_id], |r| r.get(0))
             .optional()?;
         let doc = doc.ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that customer is not in your records"))?;
         let mut customer: Customer = decode(&doc)?;
-        let now = Utc::now();
         // Validate first: an edit that cannot apply is refused here, with nothing queued.
         intents::apply(&mut customer, &intent, by, now)?;
         let intent = normalised(intent, &customer);
@@ -147,14 +161,15 @@ impl Cache {
         let tx = conn.transaction()?;
         let mut changed = Vec::new();
         for r in results {
-            let customer: Option<String> = tx
+            let found: Option<(String, String)> = tx
                 .query_row(
-                    "SELECT customer_id FROM outbox WHERE id = ?1 AND state = 'pending'",
+                    "SELECT customer_id, intent FROM outbox WHERE id = ?1 AND state = 'pending'",
                     [r.id.to_string()],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?;
-            let Some(customer) = customer else { continue };
+            let Some((customer, intent)) = found else { continue };
+            let creates = matches!(decode::<Intent>(&intent)?, Intent::CreateCustomer { .. });
             match &r.outcome {
                 MutationOutcome::Applied { seq, conflict } => {
                     let conflict = conflict
@@ -175,6 +190,12 @@ impl Cache {
                         "UPDATE outbox SET state = 'rejected', error_code = ?1, error = ?2 WHERE id = ?3",
                         params![code, message, r.id.to_string()],
                     )?;
+                    if creates {
+                        // The server never held it: the provisional record goes.
+                        super::records::forget_customer(&tx, &customer)?;
+                        changed.push(customer);
+                        continue;
+                    }
                 }
             }
             refresh_customer(&tx, &customer)?;

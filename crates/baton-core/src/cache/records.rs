@@ -120,6 +120,25 @@ pub(super) fn refresh_customer(conn: &Connection, customer_id: &str) -> Result<(
     }
 }
 
+/// Stores a customer the user just created, before the server has it: as both
+/// the server's document and the view, until the feed delivers the real one.
+pub(super) fn store_provisional(conn: &Connection, c: &Customer) -> Result<()> {
+    let w = Writes {
+        replay: false,
+        names_live: !names_stale(conn)?,
+    };
+    store_customer(conn, c, w)
+}
+
+/// Removes a customer and everything indexed about it.
+pub(super) fn forget_customer(conn: &Connection, id: &str) -> Result<()> {
+    let w = Writes {
+        replay: false,
+        names_live: !names_stale(conn)?,
+    };
+    remove(conn, EntityKind::Customer, id, w).map(|_| ())
+}
+
 /// Whether the name index is being rebuilt (a snapshot is under way): then
 /// writes skip it and the snapshot's last page rebuilds it in one pass.
 fn names_stale(conn: &Connection) -> Result<bool> {
