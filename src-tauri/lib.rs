@@ -1,7 +1,9 @@
 //! The Baton desktop app: a Tauri shell around `baton-core`.
 
 mod commands;
+mod desktop;
 mod error;
+mod screen_pop;
 mod state;
 
 use std::path::PathBuf;
@@ -22,13 +24,52 @@ fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
     Ok(app.path().app_data_dir()?)
 }
 
+/// Screen pop: links the app was started with, links opened while it runs, and
+/// (Linux, Windows) registering Baton as the handler of `baton:` and `tel:`.
+fn register_links(app: &tauri::App) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let handle = app.handle().clone();
+    app.deep_link().on_open_url(move |event| {
+        let links: Vec<String> = event.urls().iter().map(|u| u.to_string()).collect();
+        screen_pop::deliver(&handle, &links);
+    });
+    match app.deep_link().get_current() {
+        Ok(Some(urls)) => {
+            let links: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
+            screen_pop::deliver(app.handle(), &links);
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "reading the link Baton was opened with"),
+    }
+    #[cfg(any(target_os = "linux", windows))]
+    if std::env::var_os("BATON_NO_LINK_REGISTRATION").is_none() {
+        if let Err(e) = app.deep_link().register_all() {
+            tracing::warn!(error = %e, "registering Baton for baton: and tel: links");
+        }
+    }
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,baton=debug".into()),
         )
         .init();
-    let result = tauri::Builder::default()
+    let mut builder = tauri::Builder::default();
+    // One console per desktop: a second `baton <link>` (a softphone's screen pop)
+    // hands its link to the running console and exits. Registered first, as the
+    // plugin requires. Consoles given their own BATON_DATA_DIR (side by side,
+    // tests) are separate instances by design.
+    if std::env::var_os("BATON_DATA_DIR").is_none() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            desktop::bring_forward(app);
+        }));
+    }
+    let result = builder
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .setup(|app| {
             let config = ConsoleConfig {
                 data_dir: data_dir(app)?,
@@ -37,6 +78,8 @@ pub fn run() {
             };
             tracing::info!(data_dir = %config.data_dir.display(), "starting");
             app.manage(state::AppState::new(config));
+            register_links(app);
+            desktop::register_search_shortcut(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -45,11 +88,18 @@ pub fn run() {
             commands::session::sign_out,
             commands::customers::search,
             commands::customers::customer_get,
+            commands::customers::customer_open,
+            commands::customers::edit_submit,
+            commands::customers::orgs_list,
+            commands::customers::screen_pop_take,
             commands::customers::contact_update,
             commands::customers::edit_resolve,
             commands::queues::follow_ups_list,
             commands::queues::queue_counts,
             commands::queues::follow_ups_act,
+            commands::queues::tickets_list,
+            commands::queues::jobs_board,
+            commands::queues::scorecards_list,
             commands::sync::sync_status,
             commands::sync::sync_now,
         ])

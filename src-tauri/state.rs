@@ -7,6 +7,8 @@ use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Mutex;
 
+use crate::screen_pop::ScreenPop;
+
 /// Event carrying the `SyncStatus` whenever it changes.
 pub const EVENT_SYNC_STATUS: &str = "sync-status";
 /// Event carrying the ids of customers whose cached record changed.
@@ -15,6 +17,8 @@ pub const EVENT_CUSTOMERS_CHANGED: &str = "customers-changed";
 pub struct AppState {
     pub config: ConsoleConfig,
     session: Mutex<Option<Session>>,
+    /// A link waiting for the window to show it (see `screen_pop`).
+    screen_pop: std::sync::Mutex<Option<ScreenPop>>,
 }
 
 struct Session {
@@ -27,7 +31,18 @@ impl AppState {
         AppState {
             config,
             session: Mutex::new(None),
+            screen_pop: std::sync::Mutex::new(None),
         }
+    }
+
+    pub fn set_screen_pop(&self, pop: ScreenPop) {
+        if let Ok(mut slot) = self.screen_pop.lock() {
+            *slot = Some(pop);
+        }
+    }
+
+    pub fn take_screen_pop(&self) -> Option<ScreenPop> {
+        self.screen_pop.lock().ok()?.take()
     }
 
     pub async fn console(&self) -> Option<Arc<Console>> {
@@ -75,7 +90,11 @@ impl AppState {
         }
         *slot = Some(Session {
             console: console.clone(),
-            forwarders: vec![status_task, changes_task],
+            forwarders: vec![
+                status_task,
+                changes_task,
+                tauri::async_runtime::spawn(crate::desktop::announce_due_callbacks(app.clone(), console.clone())),
+            ],
         });
         console
     }

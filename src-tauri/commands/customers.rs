@@ -1,4 +1,5 @@
 use baton_core::view::{CustomerView, Resolution, SearchHit};
+use baton_proto::{Intent, OrgProfile};
 use tauri::State;
 
 use crate::error::{IpcError, IpcResult};
@@ -11,11 +12,41 @@ pub async fn search(state: State<'_, AppState>, query: String) -> IpcResult<Vec<
     Ok(console.search(&query)?)
 }
 
+/// The record on screen, re-read after a change (its markers stay; what it shows counts as seen).
 #[tauri::command]
 #[tracing::instrument(skip(state))]
 pub async fn customer_get(state: State<'_, AppState>, id: String) -> IpcResult<CustomerView> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
-    Ok(console.customer(&id)?)
+    Ok(console.refresh_customer(&id)?)
+}
+
+/// The user opens a record (a click, a search, a screen pop): its "changed since
+/// you looked" markers now compare against the previous opening.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn customer_open(state: State<'_, AppState>, id: String) -> IpcResult<CustomerView> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.open_customer(&id)?)
+}
+
+/// Any edit made from the record (a note, a callback, a promise, an escalation,
+/// a job status, a confirmation): checked, saved locally, queued, pushed.
+/// Returns the record with the edit's sync state.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn edit_submit(state: State<'_, AppState>, intent: Intent) -> IpcResult<CustomerView> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    let customer_id = intent.customer_id().to_string();
+    console.submit(intent)?;
+    Ok(console.customer(&customer_id)?)
+}
+
+/// Organisations work can be handed to (callback owners, escalation partners).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn orgs_list(state: State<'_, AppState>) -> IpcResult<Vec<OrgProfile>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.orgs().await?)
 }
 
 #[tauri::command]
@@ -41,4 +72,11 @@ pub async fn edit_resolve(
 ) -> IpcResult<CustomerView> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
     Ok(console.resolve_edit(&mutation_id, resolution)?)
+}
+
+/// The link a softphone opened, if one is waiting (see `screen_pop`).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn screen_pop_take(state: State<'_, AppState>) -> IpcResult<Option<crate::screen_pop::ScreenPop>> {
+    Ok(state.take_screen_pop())
 }

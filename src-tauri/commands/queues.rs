@@ -1,6 +1,9 @@
-//! Follow-up queues: supervisor review, and an agent's own callbacks and commitments.
+//! Home views: follow-up queues (supervisor review, my own callbacks and
+//! commitments), open tickets, and the partner dispatcher's jobs board.
 
-use baton_core::view::{FollowUpFilter, FollowUpRef, FollowUpRow, QueueAction};
+use baton_core::view::{
+    FollowUpFilter, FollowUpRef, FollowUpRow, JobBoardFilter, JobRow, QueueAction, TicketFilter, TicketRow,
+};
 use baton_proto::QueueCounts;
 use tauri::State;
 
@@ -31,4 +34,28 @@ pub async fn follow_ups_act(
 ) -> IpcResult<usize> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
     Ok(console.act_on_follow_ups(&items, &action)?)
+}
+
+/// Open tickets for a home view (mine, my organisation's, escalated to us).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn tickets_list(state: State<'_, AppState>, filter: TicketFilter) -> IpcResult<Vec<TicketRow>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.tickets(&filter)?)
+}
+
+/// The dispatcher's jobs board for a date range.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn jobs_board(state: State<'_, AppState>, filter: JobBoardFilter) -> IpcResult<Vec<JobRow>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.jobs_board(&filter)?)
+}
+
+/// Partner scorecards (story 5): the same figures for the retailer and the partner.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn scorecards_list(state: State<'_, AppState>) -> IpcResult<Vec<baton_proto::Scorecard>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.scorecards().await?)
 }
