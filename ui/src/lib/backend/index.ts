@@ -9,6 +9,14 @@ import type { ErrorCode } from "../bindings/ErrorCode";
 import type { FollowUpFilter } from "../bindings/FollowUpFilter";
 import type { FollowUpRef } from "../bindings/FollowUpRef";
 import type { FollowUpRow } from "../bindings/FollowUpRow";
+import type { Intent } from "../bindings/Intent";
+import type { JobBoardFilter } from "../bindings/JobBoardFilter";
+import type { JobRow } from "../bindings/JobRow";
+import type { OrgProfile } from "../bindings/OrgProfile";
+import type { Scorecard } from "../bindings/Scorecard";
+import type { ScreenPop } from "../bindings/ScreenPop";
+import type { TicketFilter } from "../bindings/TicketFilter";
+import type { TicketRow } from "../bindings/TicketRow";
 import type { QueueAction } from "../bindings/QueueAction";
 import type { QueueCounts } from "../bindings/QueueCounts";
 import type { Resolution } from "../bindings/Resolution";
@@ -51,6 +59,16 @@ export const backend = {
   signOut: () => call<null>("sign_out"),
   search: (query: string) => call<SearchHit[]>("search", { query }),
   customerGet: (id: string) => call<CustomerView>("customer_get", { id }),
+  /** Opening a record: "changed since you looked" now compares against the previous opening. */
+  customerOpen: (id: string) => call<CustomerView>("customer_open", { id }),
+  /** Any edit from the record; returns the record with the edit's sync state. */
+  editSubmit: (intent: Intent) => call<CustomerView>("edit_submit", { intent }),
+  orgs: () => call<OrgProfile[]>("orgs_list"),
+  screenPopTake: () => call<ScreenPop | null>("screen_pop_take"),
+  tickets: (filter: TicketFilter) => call<TicketRow[]>("tickets_list", { filter }),
+  jobsBoard: (filter: JobBoardFilter) => call<JobRow[]>("jobs_board", { filter }),
+  /** Partner scorecards from the server (needs the connection). */
+  scorecards: () => call<Scorecard[]>("scorecards_list"),
   contactUpdate: (customerId: string, personId: string, contactPointId: string, value: string) =>
     call<CustomerView>("contact_update", { customerId, personId, contactPointId, value }),
   editResolve: (mutationId: string, resolution: Resolution) =>
@@ -68,4 +86,11 @@ export const events = {
   /** Ids of customers whose record changed; empty means "refresh whatever you show". */
   onCustomersChanged: (handler: (ids: string[]) => void): Promise<UnlistenFn> =>
     listen<string[]>("customers-changed", (e) => handler(e.payload)),
+  /** A softphone link is waiting: take it with `backend.screenPopTake()`. */
+  onScreenPop: (handler: () => void): Promise<UnlistenFn> => listen<null>("screen-pop", () => handler()),
+  /** The system-wide search shortcut was pressed. */
+  onFocusSearch: (handler: () => void): Promise<UnlistenFn> => listen<null>("focus-search", () => handler()),
+  /** A callback the user owns just came due (also shown as an OS notification). */
+  onCallbackDue: (handler: (row: FollowUpRow) => void): Promise<UnlistenFn> =>
+    listen<FollowUpRow>("callback-due", (e) => handler(e.payload)),
 };

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import type { ContactPoint } from "../../lib/bindings/ContactPoint";
+import type { Job } from "../../lib/bindings/Job";
+import type { Person } from "../../lib/bindings/Person";
+import {
+  actionEdits,
+  actionLabel,
+  buildCallback,
+  buildConfirmation,
+  buildEscalation,
+  buildJobStatus,
+  buildNote,
+  buildPromise,
+  callbackNumber,
+  localInputIn,
+  type CallbackForm,
+} from "./actions";
+
+const phone = (over: Partial<ContactPoint>): ContactPoint => ({
+  id: "cp",
+  kind: "phone",
+  label: "mobile",
+  value: "+447946000001",
+  preferred: false,
+  updated_at: "2026-11-23T10:00:00Z",
+  updated_by: "x",
+  purposes: [],
+  consent: { service: true, marketing: false },
+  ...over,
+});
+
+const job: Job = {
+  id: "job_1",
+  number: "J-200011",
+  customer_id: "cus_1",
+  org_id: "fixright",
+  org_name: "FixRight",
+  kind: "installation",
+  status: "scheduled",
+  summary: "Install TV",
+  contact_person_id: null,
+  address_id: null,
+  order_id: null,
+  appointment_start: null,
+  appointment_end: null,
+  updated_at: "2026-11-23T10:00:00Z",
+};
+
+const callback: CallbackForm = {
+  ownerOrgId: "swiftpost",
+  personId: "per_1",
+  phone: "07946 000202",
+  request: "Correct the delivery address",
+  when: "time",
+  dueAt: "2026-11-24T10:00",
+  dueUntil: "2026-11-24T12:00",
+  jobId: "",
+  status: "at_depot",
+};
+
+describe("record actions", () => {
+  it("refuses an empty note and trims a real one", () => {
+    expect(buildNote("cus_1", { text: "  ", jobId: "", ticketId: "" })).toEqual({ ok: false, error: "Write the note first." });
+    const built = buildNote("cus_1", { text: " Called, no answer ", jobId: "job_1", ticketId: "" }, "note_x");
+    expect(built).toEqual({
+      ok: true,
+      intent: { type: "add_note", customer_id: "cus_1", note_id: "note_x", text: "Called, no answer", job_id: "job_1", ticket_id: null },
+    });
+  });
+
+  it("builds a callback due in a window, or when a job reaches a status", () => {
+    const timed = buildCallback("cus_1", callback, "cb_x");
+    expect(timed.ok).toBe(true);
+    if (timed.ok && timed.intent.type === "schedule_callback") {
+      expect(timed.intent.due_at).toBe(new Date("2026-11-24T10:00").toISOString());
+      expect(timed.intent.due_until).toBe(new Date("2026-11-24T12:00").toISOString());
+      expect(timed.intent.trigger).toBeNull();
+    }
+    const triggered = buildCallback("cus_1", { ...callback, when: "status", jobId: "job_1", dueAt: "" });
+    expect(triggered.ok && triggered.intent.type === "schedule_callback" && triggered.intent.trigger).toEqual({
+      type: "job_status",
+      job_id: "job_1",
+      status: "at_depot",
+    });
+  });
+
+  it("says what a callback is missing", () => {
+    expect(buildCallback("c", { ...callback, ownerOrgId: "" })).toEqual({ ok: false, error: "Choose who calls back." });
+    expect(buildCallback("c", { ...callback, phone: " " })).toEqual({ ok: false, error: "Give the number to call." });
+    expect(buildCallback("c", { ...callback, dueUntil: "2026-11-24T09:00" })).toEqual({
+      ok: false,
+      error: "The window must end after it starts.",
+    });
+    expect(buildCallback("c", { ...callback, when: "status", jobId: "" })).toEqual({
+      ok: false,
+      error: "Choose the job whose status to wait for.",
+    });
+  });
+
+  it("needs a due time and an owner for a promise, a partner and a reason for an escalation", () => {
+    expect(buildPromise("c", { text: "Email", dueAt: "", ownerOrgId: "x", ticketId: "", jobId: "" }).ok).toBe(false);
+    expect(buildPromise("c", { text: "Email", dueAt: "2026-11-24T10:00", ownerOrgId: "x", ticketId: "", jobId: "" }).ok).toBe(true);
+    expect(buildEscalation("c", { ticketId: "t1", orgId: "", reason: "fix it", pauseReason: "" }).ok).toBe(false);
+    const esc = buildEscalation("c", { ticketId: "t1", orgId: "sunhotel", reason: "Half board", pauseReason: " " });
+    expect(esc.ok && esc.intent.type === "escalate_ticket" && esc.intent.pause_reason).toBeNull();
+    expect(buildConfirmation("c", { personId: "", text: "" }).ok).toBe(false);
+  });
+
+  it("moves a job from the status the user saw", () => {
+    expect(buildJobStatus(job, "en_route")).toEqual({
+      type: "set_job_status",
+      customer_id: "cus_1",
+      job_id: "job_1",
+      status: "en_route",
+      base_status: "scheduled",
+    });
+  });
+
+  it("calls back on the number meant for appointments, without asking for it", () => {
+    const person: Person = {
+      id: "p",
+      name: "Margaret",
+      roles: ["site_contact"],
+      contacts: [
+        phone({ id: "a", value: "+441865000001", preferred: true }),
+        phone({ id: "b", value: "+447946000202", purposes: ["appointments"] }),
+        { ...phone({ id: "c" }), kind: "email", value: "m@example.com" },
+      ],
+    };
+    expect(callbackNumber(person)).toBe("+447946000202");
+    expect(callbackNumber({ ...person, contacts: [phone({ value: "+1" })] })).toBe("+1");
+    expect(callbackNumber(undefined)).toBe("");
+  });
+
+  it("lists the record's actions newest first, without contact edits", () => {
+    const edit = (target: string, mutation_id: string) => ({
+      mutation_id,
+      target,
+      state: "saved_locally" as const,
+      value: "v",
+      created_at: "2026-11-23T10:00:00Z",
+      error_code: null,
+      message: null,
+      replaced_value: null,
+    });
+    const list = actionEdits([edit("contact:x", "1"), edit("note:n", "2"), edit("callback:c", "3")]);
+    expect(list.map((e) => e.mutation_id)).toEqual(["3", "2"]);
+    expect(list.map(actionLabel)).toEqual(["Callback", "Note"]);
+  });
+
+  it("proposes due times on the next quarter hour", () => {
+    expect(localInputIn(2, new Date(2026, 10, 23, 9, 7))).toBe("2026-11-23T11:15");
+    expect(localInputIn(24, new Date(2026, 10, 23, 23, 50))).toBe("2026-11-25T00:00");
+  });
+});
