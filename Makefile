@@ -55,9 +55,8 @@ soak: deps ## Soak: kill -9 a console at thousands of seeded points, hundreds of
 	BATON_CRASH_RUNS=$(or $(SOAK_RUNS),2000) BATON_FAULT_RUNS=$(or $(FAULT_RUNS),200) \
 		$(CARGO) test --release -p baton-soak -- --nocapture
 
-bench: deps ## Benchmarks: demo load of 1M customers, initial sync rows/s, server mutations/s, propagation p50/p99
-	$(CARGO) run --release -p baton-server -- demo --load-only --customers $(or $(DEMO_CUSTOMERS),1000000)
-	$(CARGO) run --release -p baton-bench -- $(BENCH_ARGS)
+bench: deps ## Benchmarks: initial sync rows/s, server mutations/s, propagation p50/p99, 1M-customer load, record open and screen pop on a 1M-customer cache
+	$(CARGO) run --release -p baton-bench -- --paint-customers $(or $(DEMO_CUSTOMERS),1000000) $(BENCH_ARGS)
 
 clean: ## Remove build outputs
 	$(CARGO) clean

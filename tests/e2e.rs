@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use baton_core::credentials::MemoryStore;
 use baton_core::view::Connectivity;
 use baton_core::{Console, ConsoleConfig, SyncOptions};
-use baton_server::demo::{carrier_only, story1, DEMO_PASSWORD};
+use baton_server::demo::{carrier_only, household, story1, story2, story3, story4, DEMO_PASSWORD};
 use baton_server::RunningServer;
 use fantoccini::{Client, ClientBuilder, Locator};
 // WebDriver runs on loopback over plain HTTP: no TLS stack needed.
@@ -53,6 +53,8 @@ impl Driver {
         let child = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("BATON_DATA_DIR", data_dir)
+            // Do not make the test machine's desktop send baton:/tel: links here.
+            .env("BATON_NO_LINK_REGISTRATION", "1")
             .env_remove("BATON_SERVER_URL")
             .env_remove("BATON_USERNAME")
             .env_remove("BATON_PASSWORD")
@@ -65,8 +67,16 @@ impl Driver {
 
     /// Connects once the driver accepts connections (it takes a moment to bind).
     async fn connect(&self, app: &Path) -> Result<Client> {
+        self.connect_with(app, &[]).await
+    }
+
+    /// Starts the app with command-line arguments (a screen-pop link).
+    async fn connect_with(&self, app: &Path, args: &[&str]) -> Result<Client> {
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app, "args": args }),
+        );
         caps.insert("browserName".into(), serde_json::json!("wry"));
         let url = format!("http://127.0.0.1:{}", self.port);
         let deadline = Instant::now() + WAIT;
@@ -124,6 +134,101 @@ async fn css(client: &Client, selector: &str) -> Result<fantoccini::elements::El
         .with_context(|| format!("waiting for `{selector}`"))
 }
 
+/// Signs in through the app's own form.
+async fn sign_in(client: &Client, url: &str, username: &str) -> Result<()> {
+    // The form focuses Username just after it mounts; typing before that focus
+    // lands would send part of the keystrokes to the wrong field.
+    css(client, "#username:focus").await?;
+    let server_field = css(client, "#server-url").await?;
+    server_field.clear().await?;
+    server_field.send_keys(url).await?;
+    let user = css(client, "#username").await?;
+    user.send_keys(username).await?;
+    css(client, "#password").await?.send_keys(DEMO_PASSWORD).await?;
+    let typed = (server_field.prop("value").await?, user.prop("value").await?);
+    if typed != (Some(url.to_string()), Some(username.to_string())) {
+        bail!("the sign-in form holds {typed:?}");
+    }
+    css(client, "#sign-in").await?.click().await?;
+    css(client, "#sync-summary[data-connectivity='online']").await?;
+    Ok(())
+}
+
+/// Presses keys wherever the focus is, as a user would: `mods` held down while
+/// `key` is pressed (WebDriver key codes for Control, Enter…).
+async fn press(client: &Client, mods: &[char], key: char) -> Result<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut keys = KeyActions::new("keyboard".into());
+    for m in mods {
+        keys = keys.then(KeyAction::Down { value: *m });
+    }
+    keys = keys
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    for m in mods.iter().rev() {
+        keys = keys.then(KeyAction::Up { value: *m });
+    }
+    client.perform_actions(keys).await?;
+    Ok(())
+}
+const CTRL: char = '\u{E009}';
+const ENTER: char = '\u{E007}';
+const ALT: char = '\u{E00A}';
+
+/// The element's text once it contains `expected` (the view refreshes on change events).
+async fn text_with(client: &Client, selector: &str, expected: &str) -> Result<String> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = css(client, selector).await?.text().await?;
+        if text.contains(expected) {
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            bail!("`{selector}` says {text:?}, not {expected:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Applies intents on the server as a demo user (another person at another
+/// desk), pokes the live consoles as a push would, and checks each was applied.
+async fn act_as(server: &RunningServer, username: &'static str, intents: Vec<baton_proto::Intent>) -> Result<()> {
+    use baton_proto::{Mutation, MutationOutcome};
+    let (out, head) = server
+        .state
+        .db
+        .write(move |tx| {
+            let user = baton_server::auth::user_by_username(tx, username)?
+                .ok_or_else(|| baton_server::ServerError::Internal(format!("no {username}")))?;
+            let caller = baton_server::auth::AuthUser {
+                user,
+                token: String::new(),
+            };
+            let batch: Vec<Mutation> = intents
+                .into_iter()
+                .enumerate()
+                .map(|(i, intent)| Mutation {
+                    id: uuid::Uuid::new_v4(),
+                    client_seq: i as i64,
+                    created_at: chrono::Utc::now(),
+                    intent,
+                })
+                .collect();
+            let out = baton_server::mutations::apply_batch(tx, &caller, uuid::Uuid::nil(), &batch, chrono::Utc::now())?;
+            Ok((out, baton_server::feed::head(tx)?))
+        })
+        .await?;
+    if let Some(r) = out
+        .results
+        .iter()
+        .find(|r| !matches!(r.outcome, MutationOutcome::Applied { .. }))
+    {
+        bail!("the server refused {username}'s edit: {:?}", r.outcome);
+    }
+    server.state.poke(head, out.touched.into_iter().collect());
+    Ok(())
+}
+
 async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
     let png = client.screenshot().await?;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
@@ -134,9 +239,7 @@ async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_changes_the_mothers_mobile_and_the_installer_sees_it() -> Result<()> {
-    if std::env::var_os("DISPLAY").is_none() {
-        bail!("no DISPLAY: run the end-to-end tests through `make e2e`, which starts Xvfb");
-    }
+    need_display()?;
     let tmp = tempfile::tempdir()?;
     let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
     let url = server.url();
@@ -171,24 +274,15 @@ async fn agent_changes_the_mothers_mobile_and_the_installer_sees_it() -> Result<
 }
 
 async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Duration> {
-    // The form focuses Username just after it mounts; typing before that focus
-    // lands would send part of the keystrokes to the wrong field.
-    css(client, "#username:focus").await?;
-    let server_field = css(client, "#server-url").await?;
-    server_field.clear().await?;
-    server_field.send_keys(url).await?;
-    let username = css(client, "#username").await?;
-    username.send_keys("alice").await?;
-    css(client, "#password").await?.send_keys(DEMO_PASSWORD).await?;
-    let typed = (server_field.prop("value").await?, username.prop("value").await?);
-    if typed != (Some(url.to_string()), Some("alice".to_string())) {
-        bail!("the sign-in form holds {typed:?}");
-    }
-    css(client, "#sign-in").await?.click().await?;
+    sign_in(client, url, "alice").await?;
+    // An agent lands on "My work": story 4's complaint is Alice's ticket.
+    css(client, "#my-work").await?;
+    css(client, &format!("#my-tickets [data-ticket-id='{}']", story4::TICKET_ID)).await?;
+    save_screenshot(client, "agent-home.png").await?;
 
-    // Screen pop by phone number, typed the way a caller reads it out.
-    let search = css(client, "#search").await?;
-    css(client, "#sync-summary[data-connectivity='online']").await?;
+    // "/" goes to search; a number typed the way a caller reads it out.
+    press(client, &[], '/').await?;
+    let search = css(client, "#search:focus").await?;
     search.send_keys("07946 000202").await?;
     css(
         client,
@@ -251,6 +345,7 @@ async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Durati
         bail!("the confirmation says {confirmation:?}");
     }
     save_screenshot(client, "console-record.png").await?;
+    record_actions(client, installer).await?;
 
     // An agent's Follow-ups view starts on the agent's own items.
     css(client, "#nav-queue").await?.click().await?;
@@ -261,44 +356,79 @@ async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Durati
     Ok(propagation)
 }
 
+/// A note and a callback from the record, without leaving it; the callback is
+/// prefilled with the installer and the mother's new number (nothing re-typed).
+async fn record_actions(client: &Client, installer: &Console) -> Result<()> {
+    css(client, "#action-note").await?.click().await?;
+    css(client, "#action-text:focus")
+        .await?
+        .send_keys("Margaret prefers a call after 10am")
+        .await?;
+    css(client, "#action-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='note:'][data-state='synced']",
+    )
+    .await?;
+
+    // The command palette finds the action by a word of it.
+    press(client, &[CTRL], 'k').await?;
+    css(client, "#palette-input:focus").await?.send_keys("callback").await?;
+    css(client, "#palette .palette-item.active[data-command='action-callback']").await?;
+    press(client, &[], ENTER).await?;
+    css(client, "#action-form[data-kind='callback']").await?;
+    let owner = css(client, "#action-owner").await?.prop("value").await?;
+    let phone = css(client, "#action-phone").await?.prop("value").await?;
+    if owner.as_deref() != Some("brightline") || phone.as_deref() != Some("+447946000999") {
+        bail!("the callback form proposes {owner:?} calling {phone:?}");
+    }
+    css(client, "#action-text")
+        .await?
+        .send_keys("Confirm the new installation slot")
+        .await?;
+    css(client, "#action-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='callback:'][data-state='synced']",
+    )
+    .await?;
+    until(installer, WAIT, |c| {
+        c.follow_ups(&baton_core::view::FollowUpFilter::default())
+            .is_ok_and(|rows| rows.iter().any(|r| r.text == "Confirm the new installation slot"))
+    })
+    .await
+    .context("the installer's queue did not receive the callback")?;
+
+    // Dark theme, remembered; then back to following the system.
+    css(client, "#theme-toggle").await?.click().await?;
+    css(client, "html[data-theme='dark']").await?;
+    save_screenshot(client, "console-record-dark.png").await?;
+    css(client, "#theme-toggle").await?.click().await?;
+    css(client, "#theme-toggle").await?.click().await?;
+    Ok(())
+}
+
 /// Three installer callbacks for Margaret, due two hours ago and already swept
 /// into Brightline's supervisor queue.
 async fn overdue_callbacks(server: &RunningServer) -> Result<()> {
-    use baton_proto::{Intent, Mutation};
+    use baton_proto::Intent;
     let due = chrono::Utc::now() - chrono::Duration::hours(2);
-    server
-        .state
-        .db
-        .write(move |tx| {
-            let user = baton_server::auth::user_by_username(tx, "alice")?
-                .ok_or_else(|| baton_server::ServerError::Internal("no alice".into()))?;
-            let caller = baton_server::auth::AuthUser {
-                user,
-                token: String::new(),
-            };
-            let batch: Vec<Mutation> = (0..3)
-                .map(|i| Mutation {
-                    id: uuid::Uuid::new_v4(),
-                    client_seq: i,
-                    created_at: chrono::Utc::now(),
-                    intent: Intent::ScheduleCallback {
-                        customer_id: story1::CUSTOMER_ID.into(),
-                        callback_id: format!("cb_e2e{i}"),
-                        owner_org_id: "brightline".into(),
-                        owner_user_id: None,
-                        person_id: Some(story1::MOTHER_ID.into()),
-                        phone: story1::MOTHER_MOBILE.into(),
-                        request: format!("Margaret's question {}", i + 1),
-                        due_at: Some(due),
-                        due_until: None,
-                        trigger: None,
-                        job_id: Some(story1::JOB_ID.into()),
-                    },
-                })
-                .collect();
-            baton_server::mutations::apply_batch(tx, &caller, uuid::Uuid::nil(), &batch, chrono::Utc::now())
+    let intents = (0..3)
+        .map(|i| Intent::ScheduleCallback {
+            customer_id: story1::CUSTOMER_ID.into(),
+            callback_id: format!("cb_e2e{i}"),
+            owner_org_id: "brightline".into(),
+            owner_user_id: None,
+            person_id: Some(story1::MOTHER_ID.into()),
+            phone: story1::MOTHER_MOBILE.into(),
+            request: format!("Margaret's question {}", i + 1),
+            due_at: Some(due),
+            due_until: None,
+            trigger: None,
+            job_id: Some(story1::JOB_ID.into()),
         })
-        .await?;
+        .collect();
+    act_as(server, "alice", intents).await?;
     let swept = server.state.sweep(None).await?;
     if swept.escalated < 3 {
         bail!("expected the three callbacks to escalate, got {swept:?}");
@@ -323,9 +453,7 @@ async fn owners(server: &RunningServer) -> Result<Vec<String>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_takes_overdue_callbacks_back_from_a_partner_in_bulk() -> Result<()> {
-    if std::env::var_os("DISPLAY").is_none() {
-        bail!("no DISPLAY: run the end-to-end tests through `make e2e`, which starts Xvfb");
-    }
+    need_display()?;
     let tmp = tempfile::tempdir()?;
     let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
     overdue_callbacks(&server).await?;
@@ -343,18 +471,9 @@ async fn a_supervisor_takes_overdue_callbacks_back_from_a_partner_in_bulk() -> R
 }
 
 async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
-    let url = server.url();
-    css(client, "#username:focus").await?;
-    let server_field = css(client, "#server-url").await?;
-    server_field.clear().await?;
-    server_field.send_keys(&url).await?;
-    css(client, "#username").await?.send_keys("sam").await?;
-    css(client, "#password").await?.send_keys(DEMO_PASSWORD).await?;
-    css(client, "#sign-in").await?.click().await?;
-
+    sign_in(client, &server.url(), "sam").await?;
     // A supervisor lands on the follow-up queue; Brightline's count shows the overdue callbacks.
     css(client, "#queue").await?;
-    css(client, "#sync-summary[data-connectivity='online']").await?;
     let ours = "tr[data-key^='callback:cb_e2e']";
     css(client, ours).await?;
     css(client, ".org-count[data-org='brightline'] .late")
@@ -396,5 +515,345 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
     if owners != ["northwind"; 3] {
         bail!("the server holds owners {owners:?}");
     }
+
+    // Story 5: the partners' figures, the same the partners see.
+    press(client, &[ALT], '4').await?;
+    text_with(client, "#scorecards tr[data-org='brightline']", "Brightline").await?;
+    text_with(client, "#scorecards tr[data-org='brightline'] .csat", "").await?;
+    save_screenshot(client, "scorecards.png").await?;
+    Ok(())
+}
+
+/// The real app in its own data directory, started with `args`; closed by `finish`.
+struct App {
+    driver: Driver,
+    client: Client,
+}
+
+impl App {
+    async fn start(data_dir: &Path, args: &[&str]) -> Result<App> {
+        let driver = Driver::start(data_dir)?;
+        let client = driver
+            .connect_with(Path::new(env!("CARGO_BIN_EXE_baton")), args)
+            .await?;
+        Ok(App { driver, client })
+    }
+
+    /// Closes the window (a screenshot first when the run failed) and passes the outcome on.
+    async fn finish<T>(self, outcome: Result<T>) -> Result<T> {
+        if let Err(e) = &outcome {
+            let test = std::thread::current().name().unwrap_or("e2e").replace("::", "-");
+            let name = format!("e2e-failure-{test}.png");
+            let page_error = self
+                .client
+                .execute("return document.documentElement.dataset.lastError || null", vec![])
+                .await
+                .ok();
+            eprintln!("failed: {e:#}; screenshot docs/screenshots/{name}; last page error: {page_error:?}");
+            let _ = save_screenshot(&self.client, &name).await;
+        }
+        self.client.close().await?;
+        drop(self.driver);
+        outcome
+    }
+}
+
+fn need_display() -> Result<()> {
+    if std::env::var_os("DISPLAY").is_none() {
+        bail!("no DISPLAY: run the end-to-end tests through `make e2e`, which starts Xvfb");
+    }
+    Ok(())
+}
+
+/// Stories 1 and 4 from the installer's side: the jobs board, the complaint
+/// escalated to it, the contact change marked on the record, a job moved on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_dispatcher_works_the_jobs_board_and_sees_what_changed() -> Result<()> {
+    need_display()?;
+    let tmp = tempfile::tempdir()?;
+    let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
+    let app = App::start(&tmp.path().join("app"), &[]).await?;
+    let outcome = dispatch(&app.client, &server).await;
+    app.finish(outcome).await?;
+    server.stop().await?;
+    Ok(())
+}
+
+async fn dispatch(client: &Client, server: &RunningServer) -> Result<()> {
+    sign_in(client, &server.url(), "dan").await?;
+    // A dispatcher lands on the jobs board, with the complaint escalated to Brightline.
+    css(client, "#jobs-board .board-job").await?;
+    css(
+        client,
+        &format!("#escalated-tickets [data-ticket-id='{}']", story4::TICKET_ID),
+    )
+    .await?;
+    save_screenshot(client, "partner-board.png").await?;
+
+    // Opens Margaret's record, looks away, comes back: from now on changes are marked.
+    let open_margaret = || async {
+        css(client, "#nav-records").await?.click().await?;
+        let search = css(client, "#search").await?;
+        search.clear().await?;
+        search.send_keys("Margaret").await?;
+        css(
+            client,
+            &format!("button.result[data-customer-id='{}']", story1::CUSTOMER_ID),
+        )
+        .await?
+        .click()
+        .await?;
+        css(client, &format!("[data-contact-id='{}']", story1::MOTHER_MOBILE_ID)).await?;
+        anyhow::Ok(())
+    };
+    open_margaret().await?;
+    css(client, "#nav-home").await?.click().await?;
+    css(client, "#jobs-board").await?;
+    open_margaret().await?;
+    css(client, "#last-viewed").await?;
+
+    // The retailer's agent changes the mother's mobile at another desk.
+    act_as(
+        server,
+        "alice",
+        vec![baton_proto::Intent::SetContactPoint {
+            customer_id: story1::CUSTOMER_ID.into(),
+            person_id: story1::MOTHER_ID.into(),
+            contact_point_id: story1::MOTHER_MOBILE_ID.into(),
+            value: "+447946000777".into(),
+            base_value: story1::MOTHER_MOBILE.into(),
+        }],
+    )
+    .await?;
+    let marker = css(
+        client,
+        &format!("[data-contact-id='{}'] .changed-marker", story1::MOTHER_MOBILE_ID),
+    )
+    .await?
+    .text()
+    .await?;
+    if !marker.contains("Alice Carter") {
+        bail!("the marker says {marker:?}");
+    }
+    text_with(client, "#changes-summary", "Margaret Hughes's mobile changed").await?;
+    save_screenshot(client, "partner-record-changed.png").await?;
+
+    // The installer moves its job on from the record.
+    let job = format!("tr[data-job-id='{}']", story1::JOB_ID);
+    css(client, &format!("{job} select.job-move"))
+        .await?
+        .select_by_value("en_route")
+        .await?;
+    css(client, &format!("{job} .status-en_route")).await?;
+    css(client, "#sync-summary[data-pending='0']").await?;
+    let status = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(
+                tx.query_row("SELECT status FROM jobs WHERE id = ?1", [story1::JOB_ID], |r| {
+                    r.get::<_, String>(0)
+                })?,
+            )
+        })
+        .await?;
+    if status != "en_route" {
+        bail!("the server holds the job as {status}");
+    }
+    Ok(())
+}
+
+/// A softphone pops the console: a shared landline lists both people, one
+/// person's number opens the record, an unknown number is attached to the right
+/// person or becomes a new customer, without typing it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_softphone_link_pops_the_callers_record() -> Result<()> {
+    need_display()?;
+    let tmp = tempfile::tempdir()?;
+    let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
+    let url = server.url();
+    let data = tmp.path().join("app");
+
+    let app = App::start(&data, &[]).await?;
+    let outcome = sign_in(&app.client, &url, "alice").await;
+    app.finish(outcome).await?;
+
+    // The household's landline: two people, listed to pick from.
+    let link = format!("baton://customer?phone={}", household::LANDLINE.replace('+', "%2B"));
+    let app = App::start(&data, &[&link]).await?;
+    let outcome = async {
+        text_with(&app.client, "#screen-pop", "2 people use this number").await?;
+        for name in household::NAMES {
+            text_with(&app.client, "#search-results", name).await?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    app.finish(outcome).await?;
+
+    // Margaret's mobile as a tel: link, formatted as a phone system might: her record opens.
+    let app = App::start(&data, &["tel:+44-7946-000202"]).await?;
+    let outcome = async {
+        css(
+            &app.client,
+            &format!("[data-contact-id='{}']", story1::MOTHER_MOBILE_ID),
+        )
+        .await?;
+        text_with(&app.client, "#screen-pop", "Incoming call").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    app.finish(outcome).await?;
+
+    // A number nobody has: attach it to the right person.
+    let app = App::start(&data, &["tel:07946000555"]).await?;
+    let outcome = async {
+        let client = &app.client;
+        text_with(client, "#unknown-number", "7946 000555").await?;
+        css(client, "#attach-search").await?.send_keys(story3::NAME).await?;
+        css(
+            client,
+            &format!(
+                "#unknown-caller button.result[data-customer-id='{}']",
+                story3::CUSTOMER_ID
+            ),
+        )
+        .await?
+        .click()
+        .await?;
+        css(client, "#attach-submit").await?.click().await?;
+        text_with(
+            client,
+            &format!("[data-person-id='{}']", story3::PERSON_ID),
+            "+44 7946 000555",
+        )
+        .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    app.finish(outcome).await?;
+
+    // A new caller: a customer with the number they called from, by name only.
+    let app = App::start(&data, &["baton://customer?phone=07946000666"]).await?;
+    let outcome = async {
+        let client = &app.client;
+        css(client, "#create-name").await?.send_keys("Nora Quinn").await?;
+        css(client, "#create-submit").await?.click().await?;
+        text_with(client, "#record-title", "Nora Quinn").await?;
+        text_with(client, ".person .contact-value", "+44 7946 000666").await?;
+        // The server gives the account number.
+        text_with(client, "#record-number", "C-").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    app.finish(outcome).await?;
+    server.stop().await?;
+    Ok(())
+}
+
+/// Stories 2 and 3 from the agent's screen: a callback owned by the carrier, due
+/// when the parcel reaches the depot; a promise owned by the digital partner.
+/// Each partner's own console receives what is theirs to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callbacks_and_promises_go_to_the_organisation_that_can_act() -> Result<()> {
+    need_display()?;
+    let tmp = tempfile::tempdir()?;
+    let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
+    let url = server.url();
+    let partner = |name: &str| ConsoleConfig {
+        data_dir: tmp.path().join(name),
+        secrets: Arc::new(MemoryStore::default()),
+        sync: SyncOptions::default(),
+    };
+    let carrier = Console::sign_in(partner("carrier"), &url, "priya", DEMO_PASSWORD).await?;
+    let digital = Console::sign_in(partner("digital"), &url, "lena", DEMO_PASSWORD).await?;
+    let app = App::start(&tmp.path().join("app"), &[]).await?;
+    let outcome = hand_over(&app.client, &url).await;
+    app.finish(outcome).await?;
+
+    // The carrier's queue has the callback, waiting; the parcel reaches the depot; it is due now.
+    let find = |c: &Console| {
+        c.follow_ups(&baton_core::view::FollowUpFilter::default())
+            .ok()
+            .and_then(|rows| rows.into_iter().find(|r| r.text == "Correct the house number to 12"))
+    };
+    until(&carrier, WAIT, |c| find(c).is_some_and(|r| r.waiting)).await?;
+    carrier.set_job_status(story2::JOB_ID, baton_proto::JobStatus::AtDepot)?;
+    until(&carrier, WAIT, |c| {
+        find(c).is_some_and(|r| !r.waiting && r.due_at.is_some())
+    })
+    .await
+    .context("the callback did not become due at the depot")?;
+    // The digital partner has the promise, with its due time.
+    until(&digital, WAIT, |c| {
+        c.follow_ups(&baton_core::view::FollowUpFilter::default())
+            .is_ok_and(|rows| {
+                rows.iter()
+                    .any(|r| r.text == "Email the activation link" && r.due_at.is_some())
+            })
+    })
+    .await
+    .context("the digital partner did not receive the promise")?;
+    server.stop().await?;
+    Ok(())
+}
+
+async fn hand_over(client: &Client, url: &str) -> Result<()> {
+    sign_in(client, url, "alice").await?;
+    let open = |query: &'static str, customer: &'static str| async move {
+        press(client, &[], '/').await?;
+        let search = css(client, "#search:focus").await?;
+        search.clear().await?;
+        search.send_keys(query).await?;
+        css(client, &format!("button.result[data-customer-id='{customer}']"))
+            .await?
+            .click()
+            .await?;
+        css(client, "#action-callback").await?;
+        anyhow::Ok(())
+    };
+
+    // Story 2: the callback goes to the carrier, due when its job is at the depot.
+    open(carrier_only::NAME, story2::CUSTOMER_ID).await?;
+    css(client, "#action-callback").await?.click().await?;
+    let owner = css(client, "#action-owner").await?.prop("value").await?;
+    if owner.as_deref() != Some("swiftparcel") {
+        bail!("the callback would go to {owner:?}, not the carrier");
+    }
+    css(client, "#action-text")
+        .await?
+        .send_keys("Correct the house number to 12")
+        .await?;
+    css(client, "input[type='radio'][value='status']")
+        .await?
+        .click()
+        .await?;
+    css(client, "#action-job")
+        .await?
+        .select_by_value(story2::JOB_ID)
+        .await?;
+    css(client, "#action-status").await?.select_by_value("at_depot").await?;
+    css(client, "#action-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='callback:'][data-state='synced']",
+    )
+    .await?;
+
+    // Story 3: the promise is the digital partner's to keep, due in 24 hours.
+    open(story3::NAME, story3::CUSTOMER_ID).await?;
+    css(client, "#action-promise").await?.click().await?;
+    css(client, "#action-text:focus")
+        .await?
+        .send_keys("Email the activation link")
+        .await?;
+    css(client, "#action-owner").await?.select_by_value("pageturn").await?;
+    css(client, "#action-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='commitment:'][data-state='synced']",
+    )
+    .await?;
+    save_screenshot(client, "record-actions.png").await?;
     Ok(())
 }
