@@ -7,6 +7,8 @@ use crate::ErrorCode;
 
 /// The region assumed for numbers typed without a country code.
 pub const DEFAULT_REGION: country::Id = country::Id::GB;
+/// Its calling code, for matching numbers typed so far against stored E.164.
+pub const DEFAULT_CALLING_CODE: &str = "44";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -71,6 +73,12 @@ impl ContactError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_default_calling_code_is_the_default_regions() {
+        let e164 = super::normalize_phone("020 7946 0000").expect("a London number");
+        assert!(e164.starts_with(&format!("+{}", super::DEFAULT_CALLING_CODE)), "{e164}");
+    }
+
     use super::*;
 
     #[test]

@@ -52,6 +52,23 @@ fn contact_hits(conn: &Connection, sql: &str, arg: &str, kind: MatchKind, hits: 
 const CONTACT_SELECT: &str = "SELECT c.id, c.number, c.display_name, x.person_name, x.value, x.label
      FROM contact_index x JOIN customers c ON c.id = x.customer_id";
 
+/// The E.164 prefixes a partly typed number can be the start of: with its country
+/// code ("+44 7946", "0044 7946"), or a national number of the default region
+/// ("07946 00" → "+447946 00"); digits alone may be either.
+fn phone_prefixes(typed: &str, digits: &str) -> Vec<String> {
+    let t = typed.trim_start();
+    let cc = baton_proto::contact::DEFAULT_CALLING_CODE;
+    if t.starts_with('+') {
+        vec![format!("+{digits}")]
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        vec![format!("+{rest}")]
+    } else if let Some(national) = digits.strip_prefix('0') {
+        vec![format!("+{cc}{national}")]
+    } else {
+        vec![format!("+{digits}"), format!("+{cc}{digits}")]
+    }
+}
+
 /// Turns free text into an FTS5 prefix query: every word must match the start of a word.
 fn fts_query(q: &str) -> Option<String> {
     let words: Vec<String> = q
@@ -84,12 +101,16 @@ impl Cache {
                 );
                 contact_hits(&conn, &sql, &e164, MatchKind::Phone, &mut hits)?;
             }
-            // A partial number as typed so far: match the digits anywhere, ignoring a
-            // leading trunk 0 ("07946 00" matches +447946 00...).
+            // A number as typed so far, from its start: a range on the stored E.164
+            // (the value index answers it on a million customers in microseconds).
             if digits.len() >= 4 {
-                let core = digits.trim_start_matches('0');
-                let sql = format!("{CONTACT_SELECT} WHERE x.kind = 'phone' AND x.value LIKE '%' || ?1 || '%' ORDER BY c.display_name LIMIT ?2");
-                contact_hits(&conn, &sql, core, MatchKind::Phone, &mut hits)?;
+                let sql = format!(
+                    "{CONTACT_SELECT} WHERE x.kind = 'phone' AND x.value >= ?1 AND x.value < ?1 || ':'
+                     ORDER BY x.value LIMIT ?2"
+                );
+                for prefix in phone_prefixes(q, &digits) {
+                    contact_hits(&conn, &sql, &prefix, MatchKind::Phone, &mut hits)?;
+                }
             }
         }
 
@@ -179,7 +200,15 @@ impl Cache {
 
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use super::{fts_query, phone_prefixes};
+
+    #[test]
+    fn partly_typed_numbers_match_from_their_start() {
+        assert_eq!(phone_prefixes("07946 00", "0794600"), ["+44794600"]);
+        assert_eq!(phone_prefixes("+44 7946", "447946"), ["+447946"]);
+        assert_eq!(phone_prefixes("0044 7946", "00447946"), ["+447946"]);
+        assert_eq!(phone_prefixes("7946 000", "7946000"), ["+7946000", "+447946000"]);
+    }
 
     #[test]
     fn fts_query_quotes_words_and_drops_operators() {
