@@ -49,10 +49,22 @@ export const editStateLabel = (s: EditState): string => EDIT_LABELS[s];
 /** A time window on one day: "Tue 24 Nov, 10:00–12:00". */
 export function formatWindow(start: string | null, end: string | null, locale = "en-GB"): string {
   if (!start) return "Not booked";
+  const { day, time } = windowFormats(locale);
   const s = new Date(start);
-  const day = s.toLocaleDateString(locale, { weekday: "short", day: "numeric", month: "short" });
-  const time = (d: Date) => d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
-  return end ? `${day}, ${time(s)}–${time(new Date(end))}` : `${day}, ${time(s)}`;
+  return end ? `${day.format(s)}, ${time.format(s)}–${time.format(new Date(end))}` : `${day.format(s)}, ${time.format(s)}`;
+}
+
+const WINDOW_FORMATS = new Map<string, { day: Intl.DateTimeFormat; time: Intl.DateTimeFormat }>();
+function windowFormats(locale: string): { day: Intl.DateTimeFormat; time: Intl.DateTimeFormat } {
+  let f = WINDOW_FORMATS.get(locale);
+  if (!f) {
+    f = {
+      day: new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short" }),
+      time: new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }),
+    };
+    WINDOW_FORMATS.set(locale, f);
+  }
+  return f;
 }
 
 /** "just now", "5 min ago", "3 h ago", else a date. */
@@ -61,8 +73,9 @@ export function formatAgo(iso: string, now: Date = new Date()): string {
   if (seconds < 45) return "just now";
   if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
   if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
-  return new Date(iso).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+  return AGO_DAY.format(new Date(iso));
 }
+const AGO_DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" });
 
 const CONNECTIVITY_LABELS: Record<Connectivity, string> = {
   connecting: "Connecting…",
@@ -97,3 +110,16 @@ export function deliveryLabel(c: Confirmation): string {
       return "Not sent: no consented email or mobile on file";
   }
 }
+
+// One formatter per format, made once: building an Intl formatter per call is the
+// slowest part of painting a record with a long timeline.
+const WHEN = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const DUE = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const DAY = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+
+/** A moment on the record: "23 Nov, 14:05". */
+export const formatWhen = (iso: string): string => WHEN.format(new Date(iso));
+/** A due time in a queue: "Tue 24 Nov, 10:00". */
+export const formatDue = (iso: string): string => DUE.format(new Date(iso));
+/** A date: "20 Nov 2026". */
+export const formatDay = (iso: string): string => DAY.format(new Date(iso));

@@ -1,4 +1,5 @@
 // The supervisor queue's logic, kept out of the component so it can be tested.
+import { formatDue } from "../../lib/format";
 import type { FollowUpRef } from "../../lib/bindings/FollowUpRef";
 import type { FollowUpRow } from "../../lib/bindings/FollowUpRow";
 import type { QueueCounts } from "../../lib/bindings/QueueCounts";
@@ -55,7 +56,7 @@ export function dueLabel(row: FollowUpRow, now: Date): string {
   };
   if (minutes <= 0) return `overdue ${span(minutes)}`;
   if (minutes < 24 * 60) return `due in ${span(minutes)}`;
-  return `due ${new Date(row.due_at).toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })}`;
+  return `due ${formatDue(row.due_at)}`;
 }
 
 /** Totals across organisations, for the header. */
