@@ -419,6 +419,64 @@ async fn record_actions(client: &Client, installer: &Console) -> Result<()> {
     .await
     .context("the installer's queue did not receive the callback")?;
 
+    // A written confirmation to Margaret, on her consented channel.
+    press(client, &[], 's').await?;
+    css(client, "#action-form[data-kind='confirm']").await?;
+    css(client, "#action-text")
+        .await?
+        .send_keys("Your installation is booked for Tuesday between 10:00 and 12:00.")
+        .await?;
+    css(client, "#action-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='confirmation:'][data-state='synced']",
+    )
+    .await?;
+    text_with(client, "#confirmations", "Your installation is booked for Tuesday").await?;
+
+    // A case about the installation, owned by the retailer, handed to the installer.
+    css(client, "#action-ticket").await?.click().await?;
+    css(client, "#action-text:focus")
+        .await?
+        .send_keys("Installer to bring the wall bracket")
+        .await?;
+    css(client, "#action-priority").await?.select_by_value("high").await?;
+    css(client, "#action-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='ticket:'][data-state='synced']",
+    )
+    .await?;
+    text_with(client, "#tickets", "Installer to bring the wall bracket").await?;
+    press(client, &[], 'e').await?;
+    css(client, "#action-form[data-kind='escalate']").await?;
+    css(client, "#action-owner")
+        .await?
+        .select_by_value("brightline")
+        .await?;
+    css(client, "#action-text")
+        .await?
+        .send_keys("Bring the bracket on the visit; the customer has none.")
+        .await?;
+    css(client, "#action-pause")
+        .await?
+        .send_keys("Waiting for the installer")
+        .await?;
+    css(client, "#action-submit").await?.click().await?;
+    text_with(client, "#tickets .escalation", "Brightline").await?;
+    until(installer, WAIT, |c| {
+        c.tickets(&baton_core::view::TicketFilter {
+            escalated_to: Some("brightline".into()),
+            ..Default::default()
+        })
+        .is_ok_and(|rows| {
+            rows.iter()
+                .any(|t| t.ticket.subject == "Installer to bring the wall bracket")
+        })
+    })
+    .await
+    .context("the installer did not receive the escalated ticket")?;
+
     // Dark theme, remembered; then back to following the system.
     css(client, "#theme-toggle").await?.click().await?;
     css(client, "html[data-theme='dark']").await?;

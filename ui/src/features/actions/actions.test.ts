@@ -11,6 +11,7 @@ import {
   buildJobStatus,
   buildNote,
   buildPromise,
+  buildTicket,
   callbackNumber,
   localInputIn,
   type CallbackForm,
@@ -104,6 +105,14 @@ describe("record actions", () => {
     const esc = buildEscalation("c", { ticketId: "t1", orgId: "sunhotel", reason: "Half board", pauseReason: " " });
     expect(esc.ok && esc.intent.type === "escalate_ticket" && esc.intent.pause_reason).toBeNull();
     expect(buildConfirmation("c", { personId: "", text: "" }).ok).toBe(false);
+  });
+
+  it("opens a ticket about a job, or refuses one without a subject", () => {
+    expect(buildTicket("c", { subject: " ", priority: "high", jobId: "" })).toEqual({ ok: false, error: "Say what the case is about." });
+    expect(buildTicket("c", { subject: " Bracket missing ", priority: "high", jobId: "job_1" }, "tkt_x")).toEqual({
+      ok: true,
+      intent: { type: "open_ticket", customer_id: "c", ticket_id: "tkt_x", subject: "Bracket missing", priority: "high", job_ids: ["job_1"] },
+    });
   });
 
   it("moves a job from the status the user saw", () => {

@@ -8,12 +8,14 @@ import type { Intent } from "../../lib/bindings/Intent";
 import type { Job } from "../../lib/bindings/Job";
 import type { JobStatus } from "../../lib/bindings/JobStatus";
 import type { Person } from "../../lib/bindings/Person";
+import type { Priority } from "../../lib/bindings/Priority";
 import { fromLocalInput } from "../queue/queue";
 
-export type ActionKind = "note" | "callback" | "promise" | "escalate" | "confirm";
+export type ActionKind = "note" | "callback" | "promise" | "ticket" | "escalate" | "confirm";
 
 export const ACTION_TITLES: Record<ActionKind, string> = {
   note: "Add a note",
+  ticket: "Open a ticket",
   callback: "Schedule a callback",
   promise: "Record a promise",
   escalate: "Escalate a ticket",
@@ -114,6 +116,24 @@ export function buildPromise(customerId: string, f: PromiseForm, id = newId("cm"
     owner_org_id: f.ownerOrgId,
     ticket_id: opt(f.ticketId),
     job_id: opt(f.jobId),
+  });
+}
+
+export interface TicketForm {
+  subject: string;
+  priority: Priority;
+  jobId: string;
+}
+
+export function buildTicket(customerId: string, f: TicketForm, id = newId("tkt")): Built {
+  if (!f.subject.trim()) return fail("Say what the case is about.");
+  return ok({
+    type: "open_ticket",
+    customer_id: customerId,
+    ticket_id: id,
+    subject: f.subject.trim(),
+    priority: f.priority,
+    job_ids: f.jobId ? [f.jobId] : [],
   });
 }
 
