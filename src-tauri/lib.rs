@@ -58,9 +58,13 @@ pub fn run() {
     let mut builder = tauri::Builder::default();
     // One console per desktop: a second `baton <link>` (a softphone's screen pop)
     // hands its link to the running console and exits. Registered first, as the
-    // plugin requires. Consoles given their own BATON_DATA_DIR (side by side,
-    // tests) are separate instances by design.
-    if std::env::var_os("BATON_DATA_DIR").is_none() {
+    // plugin requires. Consoles given their own data directory or their own
+    // credentials (side by side, tests, `make run` as another demo user) are
+    // separate instances by design.
+    let own_console = ["BATON_DATA_DIR", "BATON_USERNAME"]
+        .iter()
+        .any(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()));
+    if !own_console {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             desktop::bring_forward(app);
         }));
