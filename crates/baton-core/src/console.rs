@@ -188,12 +188,19 @@ impl Console {
     /// The record as it stands, marked with what others changed since the user
     /// last opened it (see `open_customer`).
     pub fn customer(&self, id: &str) -> Result<CustomerView> {
-        let mut view = self
-            .cache
+        let since = self.cache.compared_to(id)?;
+        self.marked(self.stored(id)?, since)
+    }
+
+    fn stored(&self, id: &str) -> Result<CustomerView> {
+        self.cache
             .customer_view(id)?
-            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that customer is not in your records"))?;
-        view.last_viewed_at = self.cache.compared_to(id)?;
-        if let Some(since) = view.last_viewed_at {
+            .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that customer is not in your records"))
+    }
+
+    fn marked(&self, mut view: CustomerView, since: Option<chrono::DateTime<chrono::Utc>>) -> Result<CustomerView> {
+        view.last_viewed_at = since;
+        if let Some(since) = since {
             view.changes = crate::markers::changes_since(&view.customer, since, &self.by());
         }
         Ok(view)
@@ -202,14 +209,9 @@ impl Console {
     /// The user opens a record: from now on its markers compare against the
     /// previous opening, and stay while it is on screen however often it refreshes.
     pub fn open_customer(&self, id: &str) -> Result<CustomerView> {
-        if self.cache.customer_view(id)?.is_none() {
-            return Err(CoreError::invalid(
-                ErrorCode::NotFound,
-                "that customer is not in your records",
-            ));
-        }
-        self.cache.record_opened(id, chrono::Utc::now())?;
-        self.customer(id)
+        let view = self.stored(id)?;
+        let since = self.cache.record_opened(id, chrono::Utc::now())?;
+        self.marked(view, since)
     }
 
     /// The organisations work can be handed to: fresh from the server when it

@@ -52,30 +52,24 @@ pub fn changes_since(customer: &Customer, since: DateTime<Utc>, me: &str) -> Vec
             add(marker(target));
         }
     }
-    // Callbacks and promises made or moved by someone else since.
-    for cb in customer
+    // Callbacks and promises someone else made since.
+    let callbacks = customer
         .callbacks
         .iter()
-        .filter(|cb| cb.created_at > since && cb.created_by != me)
-    {
-        add(ChangeMarker {
-            target: format!("callback:{}", cb.id),
-            by: cb.created_by.clone(),
-            at: cb.created_at,
-            what: "new callback".into(),
-        });
-    }
-    for cm in customer
+        .map(|cb| ("callback", &cb.id, &cb.created_by, cb.created_at, "new callback"));
+    let promises = customer
         .commitments
         .iter()
-        .filter(|cm| cm.created_at > since && cm.created_by != me)
-    {
-        add(ChangeMarker {
-            target: format!("commitment:{}", cm.id),
-            by: cm.created_by.clone(),
-            at: cm.created_at,
-            what: "new promise".into(),
-        });
+        .map(|cm| ("commitment", &cm.id, &cm.created_by, cm.created_at, "new promise"));
+    for (kind, id, by, at, what) in callbacks.chain(promises) {
+        if at > since && by != me {
+            add(ChangeMarker {
+                target: format!("{kind}:{id}"),
+                by: by.clone(),
+                at,
+                what: what.into(),
+            });
+        }
     }
     let mut out: Vec<ChangeMarker> = newest.into_values().collect();
     out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.target.cmp(&b.target)));

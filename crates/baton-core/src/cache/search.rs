@@ -49,6 +49,30 @@ fn contact_hits(conn: &Connection, sql: &str, arg: &str, kind: MatchKind, hits: 
     Ok(())
 }
 
+/// Hits on a number: `sql` answers (customer id, customer number, display name,
+/// the matched number, what it numbers: customer, job, order or ticket).
+fn number_hits(conn: &Connection, sql: &str, prefix: &str, hits: &mut Hits) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params![prefix, MAX_HITS as i64])?;
+    while let Some(r) = rows.next()? {
+        let what: String = r.get(4)?;
+        hits.push(SearchHit {
+            customer_id: r.get(0)?,
+            customer_number: r.get(1)?,
+            display_name: r.get(2)?,
+            person_name: None,
+            match_kind: match what.as_str() {
+                "job" => MatchKind::JobNumber,
+                "order" => MatchKind::OrderNumber,
+                "ticket" => MatchKind::TicketNumber,
+                _ => MatchKind::CustomerNumber,
+            },
+            matched: r.get(3)?,
+        });
+    }
+    Ok(())
+}
+
 const CONTACT_SELECT: &str = "SELECT c.id, c.number, c.display_name, x.person_name, x.value, x.label
      FROM contact_index x JOIN customers c ON c.id = x.customer_id";
 
@@ -124,50 +148,16 @@ impl Cache {
         // "O-300001", "T-400001" (prefix, any case).
         let upper = q.to_uppercase();
         if upper.starts_with("O-") || upper.starts_with("T-") {
-            let mut stmt = conn.prepare_cached(
-                "SELECT c.id, c.number, c.display_name, x.number, x.kind FROM number_index x
-                 JOIN customers c ON c.id = x.customer_id WHERE x.number LIKE ?1 || '%' ORDER BY x.number LIMIT ?2",
-            )?;
-            let mut rows = stmt.query(params![upper, MAX_HITS as i64])?;
-            while let Some(r) = rows.next()? {
-                let what: String = r.get(4)?;
-                hits.push(SearchHit {
-                    customer_id: r.get(0)?,
-                    customer_number: r.get(1)?,
-                    display_name: r.get(2)?,
-                    person_name: None,
-                    match_kind: if what == "order" {
-                        MatchKind::OrderNumber
-                    } else {
-                        MatchKind::TicketNumber
-                    },
-                    matched: r.get(3)?,
-                });
-            }
+            let sql = "SELECT c.id, c.number, c.display_name, x.number, x.kind FROM number_index x
+                 JOIN customers c ON c.id = x.customer_id WHERE x.number LIKE ?1 || '%' ORDER BY x.number LIMIT ?2";
+            number_hits(&conn, sql, &upper, &mut hits)?;
         }
         if upper.starts_with("C-") || upper.starts_with("J-") {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, number, display_name, number, 'customer' FROM customers WHERE number LIKE ?1 || '%'
+            let sql = "SELECT id, number, display_name, number, 'customer' FROM customers WHERE number LIKE ?1 || '%'
                  UNION ALL
                  SELECT c.id, c.number, c.display_name, j.number, 'job' FROM jobs j JOIN customers c ON c.id = j.customer_id WHERE j.number LIKE ?1 || '%'
-                 LIMIT ?2",
-            )?;
-            let mut rows = stmt.query(params![upper, MAX_HITS as i64])?;
-            while let Some(r) = rows.next()? {
-                let what: String = r.get(4)?;
-                hits.push(SearchHit {
-                    customer_id: r.get(0)?,
-                    customer_number: r.get(1)?,
-                    display_name: r.get(2)?,
-                    person_name: None,
-                    match_kind: if what == "job" {
-                        MatchKind::JobNumber
-                    } else {
-                        MatchKind::CustomerNumber
-                    },
-                    matched: r.get(3)?,
-                });
-            }
+                 LIMIT ?2";
+            number_hits(&conn, sql, &upper, &mut hits)?;
         }
 
         if !phone_like && !q.contains('@') {
