@@ -51,9 +51,11 @@ e2e: deps-test ui ## End-to-end: the release app under Xvfb driven over WebDrive
 
 test: lint unit e2e ## Everything CI runs
 
-soak: deps ## Soak: kill -9 a console at thousands of seeded points, hundreds of faulty-network runs
+soak: deps ## Soak: kill -9 a console at thousands of seeded points, hundreds of faulty-network runs, hundreds of leak-test seeds
 	BATON_CRASH_RUNS=$(or $(SOAK_RUNS),2000) BATON_FAULT_RUNS=$(or $(FAULT_RUNS),200) \
 		$(CARGO) test --release -p baton-soak -- --nocapture
+	BATON_LEAK_SEEDS=$(or $(LEAK_SEEDS),200) BATON_LEAK_STEPS=120 \
+		$(CARGO) test --release -p baton-server --test leaks -- --nocapture
 
 bench: deps ## Benchmarks: initial sync rows/s, server mutations/s, propagation p50/p99, 1M-customer load, record open and screen pop on a 1M-customer cache
 	$(CARGO) run --release -p baton-bench -- --paint-customers $(or $(DEMO_CUSTOMERS),1000000) $(BENCH_ARGS)

@@ -211,9 +211,10 @@ pub struct Callback {
     pub owner_org_name: String,
     pub owner_user_id: Option<String>,
     pub owner_name: Option<String>,
-    /// The person to call, and the number to call them on (E.164).
+    /// The person to call, and the number to call them on (E.164). A partner
+    /// without the `phone` field gets no number, and no person its jobs do not name.
     pub person_id: Option<String>,
-    pub phone: String,
+    pub phone: Option<String>,
     /// What the customer asked for, in their words.
     pub request: String,
     /// When to call. With `due_until`, the start of the window the customer asked for.

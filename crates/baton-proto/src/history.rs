@@ -46,7 +46,14 @@ pub struct TimelineEntry {
     pub org_name: String,
     /// Who, as "name (organisation)".
     pub author: String,
+    /// What happened, as this viewer may read it (`template` with `args` filled in).
     pub text: String,
+    /// The server's wording, with `{n}` for `args[n]`: consoles render it in their own locale.
+    #[serde(default)]
+    pub template: String,
+    /// The values the text refers to; those the viewer may not see are masked.
+    #[serde(default)]
+    pub args: Vec<crate::TextArg>,
     pub job_id: Option<String>,
     pub ticket_id: Option<String>,
 }
@@ -91,10 +98,16 @@ pub struct Confirmation {
     pub id: String,
     pub person_id: Option<String>,
     pub channel: Option<Channel>,
-    /// The email address or phone number it goes to.
+    /// The email address or phone number it goes to; `None` with no channel, or
+    /// for a viewer who may not see that person's contact of that kind.
     pub recipient: Option<String>,
-    /// What was recorded, e.g. "mobile changed to +44 7946 000999".
+    /// What was recorded, e.g. "mobile changed to +44 7946 000999", as this viewer may read it.
     pub summary: String,
+    /// The server's wording of `summary`, with `{n}` for `summary_args[n]`.
+    #[serde(default)]
+    pub summary_template: String,
+    #[serde(default)]
+    pub summary_args: Vec<crate::TextArg>,
     /// Who recorded it, as "name (organisation)".
     pub changed_by: String,
     pub org_id: String,

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod history;
 pub mod sync;
+pub mod text;
 pub mod validate;
 
 pub use api::*;
@@ -21,6 +22,7 @@ pub use domain::*;
 pub use error::*;
 pub use history::*;
 pub use sync::*;
+pub use text::{Text, TextArg};
 
 /// The sync/API protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -8,7 +8,7 @@
 //! goes out. Delivery is at-least-once: a crash between the send and its record
 //! can send a confirmation twice, never zero times.
 
-use baton_proto::{Channel, TimelineKind};
+use baton_proto::{Channel, ContactKind, Text, TextArg, TimelineKind};
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -51,7 +51,10 @@ struct Due {
     customer_name: String,
     channel: Channel,
     recipient: String,
+    person_id: Option<String>,
+    /// What was recorded, in full: the customer reads their own data.
     summary: String,
+    said: Text,
     changed_by: String,
     at: DateTime<Utc>,
     attempts: u32,
@@ -68,7 +71,8 @@ fn due(conn: &Connection, now: DateTime<Utc>, limit: usize, cfg: &DeliveryConfig
         )
         .unwrap_or_else(|_| "Customer care".to_string());
     let mut stmt = conn.prepare_cached(
-        "SELECT f.id, f.customer_id, c.display_name, f.channel, f.recipient, f.summary, f.changed_by, f.at, f.attempts
+        "SELECT f.id, f.customer_id, c.display_name, f.channel, f.recipient, f.summary, f.changed_by, f.at, f.attempts,
+                f.summary_args, f.person_id
          FROM confirmations f JOIN customers c ON c.id = f.customer_id
          WHERE f.status IN ('pending', 'failed') AND f.channel IS NOT NULL AND f.recipient IS NOT NULL
            AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= ?1)
@@ -83,13 +87,19 @@ fn due(conn: &Connection, now: DateTime<Utc>, limit: usize, cfg: &DeliveryConfig
     ])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
+        let said = Text {
+            template: r.get(5)?,
+            args: crate::wire::from_json("summary args", &r.get::<_, String>(9)?)?,
+        };
         out.push(Due {
             id: r.get(0)?,
             customer_id: r.get(1)?,
             customer_name: r.get(2)?,
             channel: parse("channel", &r.get::<_, String>(3)?)?,
             recipient: r.get(4)?,
-            summary: r.get(5)?,
+            summary: said.render(),
+            said,
+            person_id: r.get(10)?,
             changed_by: r.get(6)?,
             at: crate::wire::parse_ts(&r.get::<_, String>(7)?)?,
             attempts: r.get(8)?,
@@ -121,7 +131,7 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
     let to: Mailbox = d
         .recipient
         .parse()
-        .map_err(|e| format!("'{}' cannot receive email: {e}", d.recipient))?;
+        .map_err(|e| format!("the address cannot receive email: {e}"))?;
     let message = Message::builder()
         .from(from)
         .to(to)
@@ -179,11 +189,13 @@ fn record(
     let caller = crate::mutations::system_caller(conn)?;
     let mut customers = std::collections::BTreeSet::new();
     for (d, outcome) in outcomes {
-        let channel = match d.channel {
-            Channel::Email => "email",
-            Channel::Sms => "SMS",
+        let (channel, kind) = match d.channel {
+            Channel::Email => ("email", ContactKind::Email),
+            Channel::Sms => ("SMS", ContactKind::Phone),
         };
         let attempts = d.attempts + 1;
+        // A provider's error may quote the address; the record keeps it out.
+        let outcome = outcome.as_ref().map_err(|e| e.replace(&d.recipient, "the recipient"));
         let text = match outcome {
             Ok(()) => {
                 conn.execute(
@@ -191,10 +203,13 @@ fn record(
                             next_attempt_at = NULL WHERE id = ?3",
                     params![attempts, at, d.id],
                 )?;
-                Some(format!(
-                    "Confirmation sent by {channel} to {}: {}",
-                    d.recipient, d.summary
-                ))
+                Some(
+                    Text::new(
+                        &format!("Confirmation sent by {channel} to {{0}}"),
+                        vec![TextArg::contact(kind, d.person_id.as_deref(), &d.recipient)],
+                    )
+                    .then(": ", &d.said),
+                )
             }
             Err(error) => {
                 let wait = RETRY_MINUTES[(d.attempts as usize).min(RETRY_MINUTES.len() - 1)];
@@ -206,10 +221,13 @@ fn record(
                 )?;
                 tracing::warn!(confirmation = %d.id, attempts, %error, "confirmation not sent; will retry");
                 (d.attempts == 0).then(|| {
-                    format!(
-                        "Confirmation by {channel} to {} not sent yet ({error}); retrying, next by {}",
-                        d.recipient,
-                        next.format("%H:%M UTC")
+                    Text::new(
+                        &format!("Confirmation by {channel} to {{0}} not sent yet ({{1}}); retrying, next by {{2}}"),
+                        vec![
+                            TextArg::contact(kind, d.person_id.as_deref(), &d.recipient),
+                            TextArg::quote(&error),
+                            TextArg::time(next),
+                        ],
                     )
                 })
             }

@@ -47,7 +47,8 @@ pub fn append_job(tx: &Connection, job_id: &str, previous_org: Option<&str>) -> 
     let job = docs::load_job(tx, job_id)?.ok_or_else(|| ServerError::not_found("job"))?;
     let mut touched = Vec::new();
     for scope in [Scope::Internal, Scope::Org(job.org_id.clone())] {
-        append(tx, &scope.key(), &Record::Job(job.clone()))?;
+        let doc = docs::jobs_for_scope(tx, &scope, vec![job.clone()])?.remove(0);
+        append(tx, &scope.key(), &Record::Job(doc))?;
         touched.push(scope.key());
     }
     if let Some(old) = previous_org.filter(|old| *old != job.org_id) {
@@ -255,6 +256,7 @@ pub fn snapshot_page(
             }
             Phase::Jobs => {
                 let jobs = docs::jobs_page(conn, scope.org().unwrap_or(""), None, &token.after, room)?;
+                let jobs = docs::jobs_for_scope(conn, scope, jobs)?;
                 let full = jobs.len() == room;
                 if let Some(last) = jobs.last() {
                     token.after = last.id.clone();

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use baton_proto::{EscalationLevel, TimelineKind};
+use baton_proto::{EscalationLevel, Text, TextArg, TimelineKind};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection};
 
@@ -125,12 +125,15 @@ pub fn sweep(
         let mut ctx = Ctx::new(conn, &caller, &item.customer_id, now);
         ctx.by = "Baton (automatic escalation)".into();
         let late = now - item.due;
-        let reason = format!(
-            "overdue since {} ({} h {} min late)",
-            item.due.format("%a %d %b %H:%M UTC"),
-            late.num_hours(),
-            late.num_minutes() % 60
+        let overdue = Text::new(
+            &format!(
+                "overdue since {{0}} ({} h {} min late)",
+                late.num_hours(),
+                late.num_minutes() % 60
+            ),
+            vec![TextArg::time(item.due)],
         );
+        let reason = overdue.render();
         // The level only ever goes up, so a repeated sweep cannot escalate twice.
         let changed = conn.execute(
             &format!(
@@ -162,7 +165,13 @@ pub fn sweep(
         ctx.timeline(
             &item.customer_id,
             TimelineKind::Escalated,
-            &format!("{what} {reason}, moved to {queue}: {}", item.text),
+            &Text::plain(&format!("{what} ")).then("", &overdue).then(
+                ", ",
+                &Text::new(
+                    "moved to {0}: {1}",
+                    vec![TextArg::quote(&queue), TextArg::quote(&item.text)],
+                ),
+            ),
             item.job_id.as_deref(),
             item.ticket_id.as_deref(),
         )?;

@@ -77,7 +77,7 @@ async fn confirmations_go_out_by_email_and_sms_and_show_on_the_record() {
     let c: &Confirmation = hughes
         .confirmations
         .iter()
-        .find(|c| c.summary.contains("+44 7946 000999"))
+        .find(|c| c.summary.contains("+44 7946 000999") && c.recipient.as_deref() == Some("+447946000999"))
         .expect("the confirmation");
     assert_eq!(
         (c.status, c.channel, c.attempts),
@@ -87,7 +87,7 @@ async fn confirmations_go_out_by_email_and_sms_and_show_on_the_record() {
     assert!(hughes
         .timeline
         .iter()
-        .any(|e| e.text.starts_with("Confirmation sent by SMS to +447946000999")));
+        .any(|e| e.text.starts_with("Confirmation sent by SMS to +44 7946 000999")));
     // Nothing is sent twice.
     assert_eq!(api.server.state.deliver_due().await.expect("deliver").sent, 0);
     assert_eq!(smtp.messages().len(), mail.len());

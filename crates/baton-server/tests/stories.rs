@@ -117,7 +117,7 @@ async fn story2_a_callback_enters_the_carriers_queue_when_the_parcel_reaches_the
 
     let waiting: CallbackItem = get(&api, &priya, &cb_path).await;
     assert_eq!(waiting.callback.owner_org_id, "swiftparcel");
-    assert_eq!(waiting.callback.phone, carrier_only::MOBILE);
+    assert_eq!(waiting.callback.phone.as_deref(), Some(carrier_only::MOBILE));
     assert!(waiting.callback.request.contains("27 Mill Lane"));
     let queued: Page<CallbackItem> = get(&api, &priya, "/callbacks?status=queued").await;
     assert!(queued.items.iter().all(|c| c.callback.id != story2::CALLBACK_ID));

@@ -56,6 +56,7 @@ import type { Confirmation } from "./bindings/Confirmation";
 describe("confirmation delivery", () => {
   const base: Confirmation = {
     id: "f1", person_id: null, channel: "sms", recipient: "+447946000999", summary: "mobile changed",
+    summary_template: "mobile changed", summary_args: [],
     changed_by: "Alice Carter (Northwind Electricals)", org_id: "northwind", at: "2026-11-23T10:00:00Z",
     status: "sent", attempts: 1, last_error: null, next_attempt_at: null, sent_at: "2026-11-23T10:00:05Z",
   };
@@ -68,5 +69,8 @@ describe("confirmation delivery", () => {
       "Not sent yet (2 attempts): gateway down; retrying",
     );
     expect(deliveryLabel({ ...base, status: "no_channel", channel: null, recipient: null })).toContain("no consented");
+  });
+  it("names no address the viewer's organisation may not see", () => {
+    expect(deliveryLabel({ ...base, recipient: null })).toBe("Sent by SMS to the customer");
   });
 });

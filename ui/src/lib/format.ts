@@ -99,11 +99,13 @@ export function syncSummary(s: SyncStatus): string {
 /** What happened to a confirmation, for the record: "Sent by email to …", "Retrying: …". */
 export function deliveryLabel(c: Confirmation): string {
   const channel = c.channel === "sms" ? "SMS" : "email";
+  // A partner is not shown an address its organisation may not see.
+  const to = c.recipient ?? "the customer";
   switch (c.status) {
     case "sent":
-      return `Sent by ${channel} to ${c.recipient ?? "—"}`;
+      return `Sent by ${channel} to ${to}`;
     case "pending":
-      return `Waiting to be sent by ${channel} to ${c.recipient ?? "—"}`;
+      return `Waiting to be sent by ${channel} to ${to}`;
     case "failed":
       return `Not sent yet (${c.attempts} ${c.attempts === 1 ? "attempt" : "attempts"}): ${c.last_error ?? "unknown error"}; retrying`;
     case "no_channel":

@@ -89,7 +89,7 @@ fn row(kind: &str, customer_id: String, customer_name: String, doc: &str, now: D
             owner_user_id: cb.owner_user_id,
             owner_name: cb.owner_name,
             text: cb.request,
-            phone: Some(cb.phone),
+            phone: cb.phone,
             due_at: cb.due_at,
             due_until: cb.due_until,
             escalation: cb.escalation,

@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
+use baton_proto::text::render;
 use baton_proto::{
     Address, Callback, CallbackAttempt, CallbackTrigger, Commitment, Confirmation, Consent, ContactPoint, Customer,
-    Escalation, EscalationLevel, Job, Order, Person, PersonRole, QueueEscalation, Sla, Ticket, TimelineEntry,
+    Escalation, EscalationLevel, Job, Order, Person, PersonRole, QueueEscalation, Sla, TextArg, Ticket, TimelineEntry,
 };
 use rusqlite::{params, Connection, Row};
 
@@ -213,18 +214,22 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
         conn,
         &format!(
             "SELECT customer_id, id, person_id, channel, recipient, summary, changed_by, org_id, at, status, attempts,
-                    last_error, next_attempt_at, sent_at
-             FROM confirmations WHERE customer_id {IN} ORDER BY customer_id, at, id"
+                    last_error, next_attempt_at, sent_at, summary_args
+             FROM confirmations WHERE customer_id {IN} ORDER BY customer_id, at, rowid"
         ),
         &list,
         |r| {
             let channel: Option<String> = r.get(3)?;
+            let summary_template: String = r.get(5)?;
+            let summary_args: Vec<TextArg> = from_json("summary args", &r.get::<_, String>(14)?)?;
             Ok(Confirmation {
                 id: r.get(1)?,
                 person_id: r.get(2)?,
                 channel: channel.as_deref().map(|c| parse("channel", c)).transpose()?,
                 recipient: r.get(4)?,
-                summary: r.get(5)?,
+                summary: render(&summary_template, &summary_args),
+                summary_template,
+                summary_args,
                 changed_by: r.get(6)?,
                 org_id: r.get(7)?,
                 at: parse_ts(&r.get::<_, String>(8)?)?,
@@ -239,12 +244,14 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
     let mut timeline = by_customer(
         conn,
         &format!(
-            "SELECT t.customer_id, t.id, t.at, t.kind, t.org_id, o.name, t.author, t.text, t.job_id, t.ticket_id
+            "SELECT t.customer_id, t.id, t.at, t.kind, t.org_id, o.name, t.author, t.text, t.job_id, t.ticket_id, t.args
              FROM timeline t JOIN orgs o ON o.id = t.org_id
              WHERE t.customer_id {IN} ORDER BY t.customer_id, t.at, t.rowid"
         ),
         &list,
         |r| {
+            let template: String = r.get(7)?;
+            let args: Vec<TextArg> = from_json("timeline args", &r.get::<_, String>(10)?)?;
             Ok(TimelineEntry {
                 id: r.get(1)?,
                 at: parse_ts(&r.get::<_, String>(2)?)?,
@@ -252,7 +259,9 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
                 org_id: r.get(4)?,
                 org_name: r.get(5)?,
                 author: r.get(6)?,
-                text: r.get(7)?,
+                text: render(&template, &args),
+                template,
+                args,
                 job_id: r.get(8)?,
                 ticket_id: r.get(9)?,
             })

@@ -13,7 +13,11 @@ mod load;
 
 use std::collections::HashSet;
 
-use baton_proto::{ContactKind, Customer, Job, PartnerField};
+use baton_proto::text::render;
+use baton_proto::{
+    Callback, CallbackTrigger, Commitment, Confirmation, ContactKind, Customer, Job, PartnerField, Person, TextArg,
+    Ticket, TimelineEntry,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub use load::{jobs_of_customer, jobs_page, load_customers, load_job};
@@ -82,49 +86,114 @@ pub fn filter_for_partner(customer: &Customer, org: &str, jobs: &[Job], fields: 
     let orders: HashSet<&str> = jobs.iter().filter_map(|j| j.order_id.as_deref()).collect();
     let allowed = |f: PartnerField| fields.contains(&f);
     let on_my_job = |job: &Option<String>| job.as_deref().is_some_and(|j| job_ids.contains(j));
+    let kind_allowed = |kind: ContactKind| match kind {
+        ContactKind::Phone => allowed(PartnerField::Phone),
+        ContactKind::Email => allowed(PartnerField::Email),
+    };
 
+    // A reference to another organisation's job or ticket names its work: dropped.
+    let my_job = |job: &Option<String>| job.clone().filter(|j| job_ids.contains(j.as_str()));
     let tickets: Vec<_> = customer
         .tickets
         .iter()
         .filter(|t| t.owner_org_id == org || t.escalation.as_ref().is_some_and(|e| e.org_id == org))
-        .cloned()
+        .map(|t| Ticket {
+            job_ids: t
+                .job_ids
+                .iter()
+                .filter(|j| job_ids.contains(j.as_str()))
+                .cloned()
+                .collect(),
+            ..t.clone()
+        })
         .collect();
     let ticket_ids: HashSet<&str> = tickets.iter().map(|t| t.id.as_str()).collect();
     let on_my_ticket = |t: &Option<String>| t.as_deref().is_some_and(|t| ticket_ids.contains(t));
-    let callbacks: Vec<_> = customer
+    let my_ticket = |t: &Option<String>| t.clone().filter(|t| ticket_ids.contains(t.as_str()));
+    let person_seen = |p: &Option<String>| p.as_deref().is_some_and(|p| contacts.contains(p));
+    let callbacks: Vec<Callback> = customer
         .callbacks
         .iter()
         .filter(|c| c.owner_org_id == org || on_my_job(&c.job_id))
-        .cloned()
+        .map(|c| Callback {
+            // The number it is to be made on, with `phone`; the person, if a job names them.
+            phone: c.phone.clone().filter(|_| allowed(PartnerField::Phone)),
+            person_id: c.person_id.clone().filter(|_| person_seen(&c.person_id)),
+            job_id: my_job(&c.job_id),
+            trigger: c.trigger.clone().filter(|t| match t {
+                CallbackTrigger::JobStatus { job_id, .. } => job_ids.contains(job_id.as_str()),
+            }),
+            ..c.clone()
+        })
         .collect();
     let commitments: Vec<_> = customer
         .commitments
         .iter()
         .filter(|c| c.owner_org_id == org || on_my_job(&c.job_id) || on_my_ticket(&c.ticket_id))
-        .cloned()
+        .map(|c| Commitment {
+            job_id: my_job(&c.job_id),
+            ticket_id: my_ticket(&c.ticket_id),
+            ..c.clone()
+        })
         .collect();
     if jobs.is_empty() && tickets.is_empty() && callbacks.is_empty() && commitments.is_empty() {
         return None;
     }
 
-    let people = customer
+    let people: Vec<Person> = customer
         .people
         .iter()
         .filter(|p| contacts.contains(p.id.as_str()))
         .map(|p| {
             let mut p = p.clone();
-            p.contacts.retain(|c| match c.kind {
-                ContactKind::Phone => allowed(PartnerField::Phone),
-                ContactKind::Email => allowed(PartnerField::Email),
-            });
+            p.contacts.retain(|c| kind_allowed(c.kind));
             p
         })
         .collect();
+    // Every contact value this partner sees in the record as it is now: a value
+    // in history (an old number, another person's address) shows only if it is one.
+    let seen: HashSet<&str> = people
+        .iter()
+        .flat_map(|p| p.contacts.iter().map(|c| c.value.as_str()))
+        .chain(callbacks.iter().filter_map(|c| c.phone.as_deref()))
+        .collect();
+    let mask = |args: &[TextArg]| -> Vec<TextArg> {
+        args.iter()
+            .map(|a| match a {
+                TextArg::Contact { kind, person_id, value } => TextArg::Contact {
+                    kind: *kind,
+                    person_id: person_id.clone().filter(|_| person_seen(person_id)),
+                    value: value.clone().filter(|v| seen.contains(v.as_str())),
+                },
+                TextArg::Person { person_id, name } => TextArg::Person {
+                    person_id: person_id.clone().filter(|_| person_seen(person_id)),
+                    name: name.clone().filter(|_| person_seen(person_id)),
+                },
+                TextArg::Job { job_id, number } => {
+                    let mine = job_id.as_deref().is_some_and(|j| job_ids.contains(j));
+                    TextArg::Job {
+                        job_id: job_id.clone().filter(|_| mine),
+                        number: number.clone().filter(|_| mine),
+                    }
+                }
+                TextArg::Ticket { ticket_id, number } => {
+                    let mine = ticket_id.as_deref().is_some_and(|t| ticket_ids.contains(t));
+                    TextArg::Ticket {
+                        ticket_id: ticket_id.clone().filter(|_| mine),
+                        number: number.clone().filter(|_| mine),
+                    }
+                }
+                other => other.clone(),
+            })
+            .collect()
+    };
+    let display_name = people
+        .first()
+        .map_or_else(|| customer.number.clone(), |p| p.name.clone());
     Some(Customer {
         id: customer.id.clone(),
         number: customer.number.clone(),
-        display_name: customer.display_name.clone(),
-        people,
+        display_name,
         addresses: customer
             .addresses
             .iter()
@@ -141,19 +210,61 @@ pub fn filter_for_partner(customer: &Customer, org: &str, jobs: &[Job], fields: 
             .confirmations
             .iter()
             .filter(|c| c.org_id == org)
-            .cloned()
+            .map(|c| {
+                let summary_args = mask(&c.summary_args);
+                Confirmation {
+                    person_id: c.person_id.clone().filter(|_| person_seen(&c.person_id)),
+                    recipient: c.recipient.clone().filter(|r| seen.contains(r.as_str())),
+                    summary: render(&c.summary_template, &summary_args),
+                    summary_args,
+                    ..c.clone()
+                }
+            })
             .collect(),
         timeline: customer
             .timeline
             .iter()
             .filter(|e| e.org_id == org || on_my_job(&e.job_id) || on_my_ticket(&e.ticket_id))
-            .cloned()
+            .map(|e| {
+                let args = mask(&e.args);
+                TimelineEntry {
+                    text: render(&e.template, &args),
+                    args,
+                    job_id: my_job(&e.job_id),
+                    ticket_id: my_ticket(&e.ticket_id),
+                    ..e.clone()
+                }
+            })
             .collect(),
+        people,
         tickets,
         callbacks,
         commitments,
         updated_at: customer.updated_at,
     })
+}
+
+/// A job as `scope` may see it: a partner gets the address and order it
+/// fulfils only with those fields.
+pub fn job_for_partner(mut job: Job, fields: &[PartnerField]) -> Job {
+    if !fields.contains(&PartnerField::Address) {
+        job.address_id = None;
+    }
+    if !fields.contains(&PartnerField::Orders) {
+        job.order_id = None;
+    }
+    job
+}
+
+/// `jobs` as `scope` sees them (each must be the scope's own, or the scope internal).
+pub fn jobs_for_scope(conn: &Connection, scope: &Scope, jobs: Vec<Job>) -> Result<Vec<Job>, ServerError> {
+    match scope {
+        Scope::Internal => Ok(jobs),
+        Scope::Org(org) => {
+            let fields = visible_fields(conn, org)?;
+            Ok(jobs.into_iter().map(|j| job_for_partner(j, &fields)).collect())
+        }
+    }
 }
 
 /// The partner organisations with work on a customer (see the module rule).
@@ -162,6 +273,11 @@ const PARTNER_TIES: &str = "SELECT org_id AS org, customer_id FROM jobs
      UNION SELECT owner_org_id, customer_id FROM tickets
      UNION SELECT owner_org_id, customer_id FROM callbacks
      UNION SELECT owner_org_id, customer_id FROM commitments";
+
+/// The customers the partner in SQL parameter `param` has work on, as a subquery.
+pub fn partner_customers(param: &str) -> String {
+    format!("SELECT customer_id FROM ({PARTNER_TIES}) WHERE org = {param}")
+}
 
 /// Every scope that can see a customer: `internal`, plus each partner with work on it.
 pub fn scopes_of_customer(conn: &Connection, customer_id: &str) -> Result<Vec<Scope>, ServerError> {
@@ -224,7 +340,9 @@ pub fn visible_customer(conn: &Connection, scope: &Scope, id: &str) -> Result<Cu
 /// The job `id` if `scope` may see it (its own partner, or retailer staff).
 pub fn visible_job(conn: &Connection, scope: &Scope, id: &str) -> Result<Job, ServerError> {
     match load_job(conn, id)? {
-        Some(job) if scope.org().is_none_or(|org| org == job.org_id) => Ok(job),
+        Some(job) if scope.org().is_none_or(|org| org == job.org_id) => {
+            Ok(jobs_for_scope(conn, scope, vec![job])?.remove(0))
+        }
         _ => Err(ServerError::not_found("job")),
     }
 }

@@ -5,16 +5,13 @@ use baton_proto::contact::normalize_phone;
 use baton_proto::validate::{self, MAX_SHORT, MAX_TEXT};
 use baton_proto::{
     AttemptOutcome, CallbackAttempt, CallbackStatus, CallbackTrigger, CommitmentStatus, Customer, ErrorCode, Intent,
-    InteractionChannel, Priority, Ticket, TicketStatus, TimelineKind, CALLBACK_RETRY_MINUTES, MAX_UNANSWERED_CALLS,
-    TRIGGERED_CALLBACK_SLA_MINUTES,
+    InteractionChannel, Priority, Text, TextArg, Ticket, TicketStatus, TimelineKind, CALLBACK_RETRY_MINUTES,
+    MAX_UNANSWERED_CALLS, TRIGGERED_CALLBACK_SLA_MINUTES,
 };
 use chrono::Duration;
 use rusqlite::{params, OptionalExtension};
 
-use super::Ctx;
-
-/// How due times read in timeline entries and confirmations.
-const WHEN: &str = "%a %d %b %Y %H:%M UTC";
+use super::{ConfirmTo, Ctx};
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
 use crate::wire::{name, to_json, ts};
@@ -66,15 +63,22 @@ pub fn add_note(
         responded(ctx, ticket(&customer, ticket_id)?)?;
     }
     ctx.require_new("timeline", note_id)?;
-    let (kind, action, text) = match channel {
-        None => (TimelineKind::Note, "add_note", text),
+    let (kind, action, said) = match channel {
+        None => (
+            TimelineKind::Note,
+            "add_note",
+            Text::new("{0}", vec![TextArg::quote(&text)]),
+        ),
         Some(ch) => (
             TimelineKind::Interaction,
             "log_interaction",
-            format!("{} with the customer: {text}", channel_name(ch)),
+            Text::new(
+                &format!("{} with the customer: {{0}}", channel_name(ch)),
+                vec![TextArg::quote(&text)],
+            ),
         ),
     };
-    ctx.timeline_with_id(note_id, customer_id, kind, &text, job_id, ticket_id)?;
+    ctx.timeline_with_id(note_id, customer_id, kind, &said, job_id, ticket_id)?;
     ctx.audit(action, "timeline", note_id, None, &text)?;
     ctx.publish_customer(customer_id, &[])
 }
@@ -132,7 +136,10 @@ pub fn open_ticket(
     ctx.timeline(
         customer_id,
         TimelineKind::TicketOpened,
-        &format!("{number} opened ({}): {subject}", name(&priority)),
+        &Text::new(
+            &format!("{{0}} opened ({}): {{1}}", name(&priority)),
+            vec![TextArg::ticket(ticket_id, &number), TextArg::quote(&subject)],
+        ),
         None,
         Some(ticket_id),
     )?;
@@ -153,6 +160,7 @@ pub fn escalate_ticket(
         .transpose()?;
     let customer = ctx.customer(customer_id)?;
     let t = ticket(&customer, ticket_id)?;
+    ctx.require_internal("escalate a ticket to a partner")?;
     if t.owner_org_id != ctx.org() {
         return Err(ServerError::forbidden(
             "only the organisation that owns a ticket can escalate it",
@@ -191,14 +199,18 @@ pub fn escalate_ticket(
         t.escalation.as_ref().map(|e| e.org_id.as_str()),
         org_id,
     )?;
-    let paused = pause.map(|p| format!(" SLA clock paused: {p}.")).unwrap_or_default();
-    ctx.timeline(
-        customer_id,
-        TimelineKind::TicketEscalated,
-        &format!("{} escalated to {org_name}: {reason}.{paused}", t.number),
-        None,
-        Some(ticket_id),
-    )?;
+    let mut said = Text::new(
+        "{0} escalated to {1}: {2}.",
+        vec![
+            TextArg::ticket(&t.id, &t.number),
+            TextArg::quote(&org_name),
+            TextArg::quote(&reason),
+        ],
+    );
+    if let Some(p) = pause {
+        said = said.then(" ", &Text::new("SLA clock paused: {0}.", vec![TextArg::quote(&p)]));
+    }
+    ctx.timeline(customer_id, TimelineKind::TicketEscalated, &said, None, Some(ticket_id))?;
     ctx.publish_customer(customer_id, &before)
 }
 
@@ -273,7 +285,10 @@ pub fn set_ticket_status(
     ctx.timeline(
         customer_id,
         TimelineKind::TicketStatus,
-        &format!("{}: {} → {}", t.number, name(&t.status), name(&status)),
+        &Text::new(
+            &format!("{{0}}: {} → {}", name(&t.status), name(&status)),
+            vec![TextArg::ticket(&t.id, &t.number)],
+        ),
         None,
         Some(ticket_id),
     )?;
@@ -314,7 +329,7 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
     if let Some(p) = person_id {
         customer.person(p).ok_or_else(|| ServerError::not_found("person"))?;
     }
-    ctx.org_kind(owner_org_id)?;
+    ctx.handoff_to(owner_org_id)?;
     if let Some(user) = owner_user_id {
         let in_org: Option<String> = ctx
             .conn
@@ -375,15 +390,23 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         .query_row("SELECT name FROM orgs WHERE id = ?1", [owner_org_id], |r| r.get(0))?;
     let when = match (status, trigger, due_at) {
         (CallbackStatus::Waiting, Some(CallbackTrigger::JobStatus { status, .. }), _) => {
-            format!("as soon as the job is {}", status.as_str())
+            Text::plain(&format!("as soon as the job is {}", status.as_str()))
         }
         (_, _, Some(d)) => match due_until {
-            Some(u) => format!("between {} and {}", d.format(WHEN), u.format("%H:%M UTC")),
-            None => format!("by {}", d.format(WHEN)),
+            Some(u) => Text::new("between {0} and {1}", vec![TextArg::time(*d), TextArg::time(*u)]),
+            None => Text::new("by {0}", vec![TextArg::time(*d)]),
         },
-        _ => "now".into(),
+        _ => Text::plain("now"),
     };
-    let summary = format!("{owner} will call you back on {phone} ({when}): {request}");
+    let summary = Text::new(
+        "{0} will call you back on {1}",
+        vec![
+            TextArg::quote(&owner),
+            TextArg::contact(baton_proto::ContactKind::Phone, person_id.as_deref(), &phone),
+        ],
+    )
+    .then(" (", &when)
+    .then("): ", &Text::new("{0}", vec![TextArg::quote(&request)]));
     ctx.timeline(
         customer_id,
         TimelineKind::CallbackScheduled,
@@ -391,7 +414,7 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         job_id.as_deref(),
         None,
     )?;
-    ctx.confirm(customer_id, person_id.as_deref(), &summary)?;
+    ctx.confirm(customer_id, ConfirmTo::Person(person_id.as_deref()), &summary)?;
     ctx.publish_customer(customer_id, &before)
 }
 
@@ -474,18 +497,28 @@ pub fn record_attempt(
         Some(&name(&cb.status)),
         &name(&outcome),
     )?;
-    let mut text = format!("Called {}: {}", cb.phone, name(&outcome).replace('_', " "));
+    let mut text = Text::new(
+        &format!("Called {{0}}: {}", name(&outcome).replace('_', " ")),
+        vec![TextArg::contact(
+            baton_proto::ContactKind::Phone,
+            cb.person_id.as_deref(),
+            cb.phone.as_deref().unwrap_or_default(),
+        )],
+    );
     if !note.is_empty() {
-        text.push_str(&format!(" — {note}"));
+        text = text.then(" — ", &Text::new("{0}", vec![TextArg::quote(&note)]));
     }
     if let Some(at) = retry_at {
-        text.push_str(&format!(". Next try by {}", at.format(WHEN)));
+        text = text.then(". ", &Text::new("Next try by {0}", vec![TextArg::time(at)]));
     }
     if let Some(reason) = &escalate {
-        text.push_str(&format!(
-            ". Moved to the supervisors at {}: {reason}",
-            cb.owner_org_name
-        ));
+        text = text.then(
+            ". ",
+            &Text::new(
+                "Moved to the supervisors at {0}: {1}",
+                vec![TextArg::quote(&cb.owner_org_name), TextArg::quote(reason)],
+            ),
+        );
     }
     ctx.timeline(
         customer_id,
@@ -519,7 +552,7 @@ pub fn record_commitment(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
     if let Some(t) = ticket_id {
         ticket(&customer, t)?;
     }
-    ctx.org_kind(owner_org_id)?;
+    ctx.handoff_to(owner_org_id)?;
     ctx.require_new("commitments", commitment_id)?;
     let before = docs::scopes_of_customer(ctx.conn, customer_id)?;
     ctx.conn.execute(
@@ -540,7 +573,10 @@ pub fn record_commitment(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         ],
     )?;
     ctx.audit("record_commitment", "commitment", commitment_id, None, &text)?;
-    let summary = format!("{} promised: {text} (due {})", ctx.by, due_at.format(WHEN));
+    let summary = Text::new(
+        "{0} promised: {1} (due {2})",
+        vec![TextArg::quote(&ctx.by), TextArg::quote(&text), TextArg::time(*due_at)],
+    );
     ctx.timeline(
         customer_id,
         TimelineKind::CommitmentRecorded,
@@ -548,7 +584,13 @@ pub fn record_commitment(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         job_id.as_deref(),
         ticket_id.as_deref(),
     )?;
-    ctx.confirm(customer_id, None, &summary)?;
+    // Confirmed to the person the promise concerns: the job's contact when it is
+    // about a job, else the account holder.
+    let person = match job_id {
+        Some(j) => docs::load_job(ctx.conn, j)?.and_then(|j| j.contact_person_id),
+        None => None,
+    };
+    ctx.confirm(customer_id, ConfirmTo::Person(person.as_deref()), &summary)?;
     ctx.publish_customer(customer_id, &before)
 }
 
@@ -594,7 +636,10 @@ pub fn resolve_commitment(
     ctx.timeline(
         customer_id,
         TimelineKind::CommitmentResolved,
-        &format!("Commitment {}: {}", name(&status), c.text),
+        &Text::new(
+            &format!("Commitment {}: {{0}}", name(&status)),
+            vec![TextArg::quote(&c.text)],
+        ),
         c.job_id.as_deref(),
         c.ticket_id.as_deref(),
     )?;
@@ -620,7 +665,12 @@ pub fn send_confirmation(
         }
     }
     ctx.require_new("confirmations", confirmation_id)?;
-    ctx.confirm_with_id(confirmation_id, customer_id, person_id, &text)?;
+    ctx.confirm_with_id(
+        confirmation_id,
+        customer_id,
+        ConfirmTo::Person(person_id),
+        &Text::new("{0}", vec![TextArg::quote(&text)]),
+    )?;
     ctx.audit("send_confirmation", "confirmation", confirmation_id, None, &text)?;
     ctx.publish_customer(customer_id, &[])
 }
@@ -684,11 +734,13 @@ pub fn record_feedback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) ->
     ctx.timeline(
         customer_id,
         TimelineKind::Feedback,
-        &format!(
-            "Feedback on {} by {}: {scores}. {}",
-            job.number,
-            job.org_name,
-            comment.trim()
+        &Text::new(
+            &format!("Feedback on {{0}} by {{1}}: {scores}. {{2}}"),
+            vec![
+                TextArg::job(&job.id, &job.number),
+                TextArg::quote(&job.org_name),
+                TextArg::quote(comment.trim()),
+            ],
         ),
         Some(job_id),
         None,

@@ -1,12 +1,12 @@
 //! Contact data: changing, adding and qualifying a person's phones and emails.
 //! Every captured change is confirmed to the customer and put on the timeline.
 
-use baton_proto::contact::{display_phone, normalize_email, normalize_phone};
+use baton_proto::contact::{normalize_email, normalize_phone};
 use baton_proto::validate::{self, MAX_SHORT};
-use baton_proto::{Conflict, Consent, ContactKind, ContactPurpose, Customer, Person, TimelineKind};
+use baton_proto::{Conflict, Consent, ContactKind, ContactPurpose, Customer, Person, Text, TextArg, TimelineKind};
 use rusqlite::params;
 
-use super::Ctx;
+use super::{ConfirmTo, Ctx};
 use crate::error::ServerError;
 use crate::wire::{name, to_json};
 
@@ -15,13 +15,6 @@ fn normalize(kind: ContactKind, value: &str) -> Result<String, ServerError> {
         ContactKind::Phone => normalize_phone(value)?,
         ContactKind::Email => normalize_email(value)?,
     })
-}
-
-fn shown(kind: ContactKind, value: &str) -> String {
-    match kind {
-        ContactKind::Phone => display_phone(value),
-        ContactKind::Email => value.to_string(),
-    }
 }
 
 fn person<'c>(customer: &'c Customer, person_id: &str) -> Result<&'c Person, ServerError> {
@@ -66,16 +59,26 @@ pub fn set_contact_point(
         Some(&point.value),
         &normalized,
     )?;
-    let summary = format!(
-        "{}'s {} changed from {} to {}",
-        p.name,
-        point.label,
-        shown(point.kind, &point.value),
-        shown(point.kind, &normalized)
+    let summary = Text::new(
+        "{0}'s {1} changed from {2} to {3}",
+        vec![
+            TextArg::person(person_id, &p.name),
+            TextArg::quote(&point.label),
+            TextArg::contact(point.kind, Some(person_id), &point.value),
+            TextArg::contact(point.kind, Some(person_id), &normalized),
+        ],
     );
     ctx.timeline(customer_id, TimelineKind::ContactChanged, &summary, None, None)?;
-    // Confirmed on the record as it is now, so a changed confirmation address is used.
-    ctx.confirm(customer_id, Some(person_id), &summary)?;
+    // Confirmed on the record as it is now (so a changed confirmation address is
+    // used), and on the value that was replaced: "was this you?".
+    ctx.confirm(
+        customer_id,
+        ConfirmTo::ContactChange {
+            person_id,
+            old: Some(point),
+        },
+        &summary,
+    )?;
     ctx.publish_customer(customer_id, &[])
 }
 
@@ -93,12 +96,15 @@ pub fn add_contact_point(
     validate::id("contact_point_id", contact_point_id)?;
     let label = validate::text("label", label, MAX_SHORT)?;
     let customer = ctx.customer(customer_id)?;
+    if !purposes.is_empty() {
+        ctx.require_internal("say what a contact is for")?;
+    }
     let p = person(&customer, person_id)?;
     let normalized = normalize(kind, value)?;
     if p.contacts.iter().any(|c| c.value == normalized) {
         return Err(ServerError::Api(
             baton_proto::ErrorCode::Conflict,
-            format!("{} already has {}", p.name, shown(kind, &normalized)),
+            "this person already has that contact value".to_string(),
         ));
     }
     ctx.require_new("contact_points", contact_point_id)?;
@@ -125,9 +131,16 @@ pub fn add_contact_point(
         None,
         &normalized,
     )?;
-    let summary = format!("{} added as {}'s {label}", shown(kind, &normalized), p.name);
+    let summary = Text::new(
+        "{0} added as {1}'s {2}",
+        vec![
+            TextArg::contact(kind, Some(person_id), &normalized),
+            TextArg::person(person_id, &p.name),
+            TextArg::quote(&label),
+        ],
+    );
     ctx.timeline(customer_id, TimelineKind::ContactChanged, &summary, None, None)?;
-    ctx.confirm(customer_id, Some(person_id), &summary)?;
+    ctx.confirm(customer_id, ConfirmTo::ContactChange { person_id, old: None }, &summary)?;
     ctx.publish_customer(customer_id, &[])
 }
 
@@ -141,6 +154,9 @@ pub fn set_preferences(
     consent: Consent,
 ) -> Result<(), ServerError> {
     let customer = ctx.customer(customer_id)?;
+    // Consent and what a contact is for are the retailer's record of the
+    // customer's wishes: partners read them, never set them.
+    ctx.require_internal("change consent or what a contact is for")?;
     let p = person(&customer, person_id)?;
     let point = customer
         .contact_point(person_id, contact_point_id)
@@ -186,13 +202,23 @@ pub fn set_preferences(
         Some(&to_json(&(&point.purposes, point.preferred, point.consent))?),
         &after,
     )?;
-    let summary = format!(
-        "{}'s {} ({}): {after}",
-        p.name,
-        point.label,
-        shown(point.kind, &point.value)
+    let summary = Text::new(
+        "{0}'s {1} ({2}): {3}",
+        vec![
+            TextArg::person(person_id, &p.name),
+            TextArg::quote(&point.label),
+            TextArg::contact(point.kind, Some(person_id), &point.value),
+            TextArg::quote(&after),
+        ],
     );
     ctx.timeline(customer_id, TimelineKind::ContactChanged, &summary, None, None)?;
-    ctx.confirm(customer_id, Some(person_id), &summary)?;
+    ctx.confirm(
+        customer_id,
+        ConfirmTo::ContactChange {
+            person_id,
+            old: Some(point),
+        },
+        &summary,
+    )?;
     ctx.publish_customer(customer_id, &[])
 }

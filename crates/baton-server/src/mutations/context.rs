@@ -5,7 +5,10 @@
 use std::collections::BTreeSet;
 
 use baton_proto::contact::ContactError;
-use baton_proto::{Conflict, Customer, DeliveryStatus, TimelineKind};
+use baton_proto::{
+    Channel, Conflict, ContactKind, ContactPoint, ContactPurpose, Customer, DeliveryStatus, PersonRole, Text, TextArg,
+    TimelineKind,
+};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -13,7 +16,7 @@ use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
 use crate::feed;
-use crate::wire::name;
+use crate::wire::{name, to_json};
 
 pub struct Ctx<'a> {
     pub conn: &'a Connection,
@@ -103,6 +106,20 @@ impl<'a> Ctx<'a> {
             .ok_or_else(|| ServerError::bad_request(format!("there is no organisation '{org_id}'")))
     }
 
+    /// Checks that work may be handed to `org_id`: a partner may give work only
+    /// to its own organisation or to the retailer — never to another partner,
+    /// which would hand that partner the customer. Retailer staff may give it to
+    /// any organisation. 422 for an unknown organisation.
+    pub fn handoff_to(&self, org_id: &str) -> Result<(), ServerError> {
+        let kind = self.org_kind(org_id)?;
+        match &self.scope {
+            Scope::Org(own) if org_id != own && kind != "retailer" => Err(ServerError::forbidden(
+                "a partner can give work only to its own organisation or to the retailer",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Refuses an id a client chose when something already has it.
     pub fn require_new(&self, table: &str, id: &str) -> Result<(), ServerError> {
         let sql = format!("SELECT 1 FROM {table} WHERE id = ?1");
@@ -149,7 +166,7 @@ impl<'a> Ctx<'a> {
         &self,
         customer_id: &str,
         kind: TimelineKind,
-        text: &str,
+        text: &Text,
         job_id: Option<&str>,
         ticket_id: Option<&str>,
     ) -> Result<(), ServerError> {
@@ -168,14 +185,14 @@ impl<'a> Ctx<'a> {
         id: &str,
         customer_id: &str,
         kind: TimelineKind,
-        text: &str,
+        text: &Text,
         job_id: Option<&str>,
         ticket_id: Option<&str>,
     ) -> Result<(), ServerError> {
         self.conn
             .prepare_cached(
-                "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id, ticket_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id, ticket_id, args)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 id,
@@ -184,75 +201,88 @@ impl<'a> Ctx<'a> {
                 name(&kind),
                 self.org(),
                 self.by,
-                text,
+                text.template,
                 job_id,
-                ticket_id
+                ticket_id,
+                to_json(&text.args)?
             ])?;
         Ok(())
     }
 
-    /// Records a confirmation to the customer of what was just recorded, on the
-    /// person's confirmation channel (else the account holder's). With no
-    /// consented channel it is stored as `no_channel`: visible, never dropped.
-    /// It reads the whole record (not the caller's view): a partner's change is
-    /// confirmed on the customer's own channel even when the partner cannot see it.
-    pub fn confirm(&self, customer_id: &str, person_id: Option<&str>, summary: &str) -> Result<(), ServerError> {
-        self.confirm_with_id(&uuid::Uuid::new_v4().to_string(), customer_id, person_id, summary)
+    /// Records a confirmation to the customer of what was just recorded (see
+    /// [`ConfirmTo`] for who gets it), one row per recipient, each on the
+    /// timeline. With no consented channel it is stored as `no_channel`:
+    /// visible, never dropped. It reads the whole record (not the caller's
+    /// view): a partner's change is confirmed on the customer's own channel even
+    /// when the partner cannot see it.
+    pub fn confirm(&self, customer_id: &str, to: ConfirmTo<'_>, text: &Text) -> Result<(), ServerError> {
+        self.confirm_with_id(&uuid::Uuid::new_v4().to_string(), customer_id, to, text)
     }
 
-    /// `confirm` with an id the client chose (a confirmation sent on purpose).
+    /// `confirm` with the id of its first row chosen by the client (a confirmation sent on purpose).
     pub fn confirm_with_id(
         &self,
         id: &str,
         customer_id: &str,
-        person_id: Option<&str>,
-        summary: &str,
+        to: ConfirmTo<'_>,
+        text: &Text,
     ) -> Result<(), ServerError> {
         let customer = docs::load_customers(self.conn, &[customer_id.to_string()])?
             .into_iter()
             .next()
             .ok_or_else(|| ServerError::not_found("customer"))?;
-        let holder = customer
-            .people
-            .iter()
-            .find(|p| p.roles.contains(&baton_proto::PersonRole::AccountHolder));
-        let person = person_id.and_then(|id| customer.person(id));
-        let target = [person, holder]
-            .into_iter()
-            .flatten()
-            .find_map(|p| p.confirmation_channel().map(|(ch, cp)| (p, ch, cp.value.clone())));
-        let (person_id, channel, recipient, status) = match target {
-            Some((p, ch, to)) => (Some(p.id.clone()), Some(name(&ch)), Some(to), DeliveryStatus::Pending),
-            None => (person.map(|p| p.id.clone()), None, None, DeliveryStatus::NoChannel),
-        };
-        self.conn
-            .prepare_cached(
-                "INSERT INTO confirmations (id, customer_id, person_id, channel, recipient, summary, changed_by, org_id, at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                id,
-                customer.id,
-                person_id,
-                channel,
-                recipient,
-                summary,
-                self.by,
-                self.org(),
-                self.at,
-                name(&status)
-            ])?;
-        let to = match (&channel, &recipient) {
-            (Some(ch), Some(to)) => format!("by {ch} to {to}"),
-            _ => "— no consented email or mobile to send it to".to_string(),
-        };
-        self.timeline(
-            &customer.id,
-            TimelineKind::Confirmation,
-            &format!("Confirmation queued {to}: {summary}"),
-            None,
-            None,
-        )
+        for (i, target) in recipients(&customer, &to).into_iter().enumerate() {
+            let row_id = if i == 0 {
+                id.to_string()
+            } else {
+                uuid::Uuid::new_v4().to_string()
+            };
+            let (channel, recipient, status) = match &target.to {
+                Some((ch, to)) => (Some(name(ch)), Some(to.clone()), DeliveryStatus::Pending),
+                None => (None, None, DeliveryStatus::NoChannel),
+            };
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO confirmations (id, customer_id, person_id, channel, recipient, summary, changed_by, org_id, at,
+                                                status, summary_args)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?
+                .execute(params![
+                    row_id,
+                    customer.id,
+                    target.person_id,
+                    channel,
+                    recipient,
+                    text.template,
+                    self.by,
+                    self.org(),
+                    self.at,
+                    name(&status),
+                    to_json(&text.args)?
+                ])?;
+            let queued = match &target.to {
+                Some((ch, to)) => {
+                    let kind = match ch {
+                        Channel::Email => ContactKind::Email,
+                        Channel::Sms => ContactKind::Phone,
+                    };
+                    let how = match ch {
+                        Channel::Email => "Confirmation queued by email to {0}",
+                        Channel::Sms => "Confirmation queued by SMS to {0}",
+                    };
+                    Text::new(how, vec![TextArg::contact(kind, target.person_id.as_deref(), to)])
+                }
+                None => Text::plain("Confirmation not sent — no consented email or mobile to send it to"),
+            };
+            self.timeline(
+                &customer.id,
+                TimelineKind::Confirmation,
+                &queued.then(": ", text),
+                None,
+                None,
+            )?;
+        }
+        Ok(())
     }
 
     /// Marks the customer changed and appends its new document for every scope
@@ -272,4 +302,90 @@ impl<'a> Ctx<'a> {
         self.touched.extend(scopes);
         Ok(())
     }
+}
+
+/// Who a confirmation goes to.
+#[derive(Debug, Clone, Copy)]
+pub enum ConfirmTo<'a> {
+    /// Something agreed with this person, or with the account holder when `None`:
+    /// to them on their confirmation channel, else to the account's contact
+    /// marked for confirmations.
+    Person(Option<&'a str>),
+    /// A change to a person's contact data (the "was this you?" rule): to that
+    /// person on their confirmation channel as it is now, to `old` — the value
+    /// that was there before, on its own channel — and to the account's contact
+    /// marked for confirmations.
+    ContactChange {
+        person_id: &'a str,
+        old: Option<&'a ContactPoint>,
+    },
+}
+
+/// One row of a confirmation: the person it is for and where it goes.
+struct Target {
+    person_id: Option<String>,
+    to: Option<(Channel, String)>,
+}
+
+fn channel_of(c: &ContactPoint) -> Option<(Channel, String)> {
+    let ch = match c.kind {
+        ContactKind::Email => Channel::Email,
+        // A text message only goes to a mobile.
+        ContactKind::Phone if c.label == "mobile" => Channel::Sms,
+        ContactKind::Phone => return None,
+    };
+    c.consent.service.then(|| (ch, c.value.clone()))
+}
+
+/// The recipients of a confirmation, each address once.
+fn recipients(customer: &Customer, to: &ConfirmTo<'_>) -> Vec<Target> {
+    let holder = customer
+        .people
+        .iter()
+        .find(|p| p.roles.contains(&PersonRole::AccountHolder));
+    let on_channel = |p: &baton_proto::Person| Target {
+        person_id: Some(p.id.clone()),
+        to: p.confirmation_channel().map(|(ch, cp)| (ch, cp.value.clone())),
+    };
+    // The account's own contact for confirmations: the holder's contact point marked for them.
+    let marked = holder.and_then(|h| {
+        h.contacts
+            .iter()
+            .filter(|c| c.purposes.contains(&ContactPurpose::Confirmations))
+            .find_map(channel_of)
+            .map(|to| Target {
+                person_id: Some(h.id.clone()),
+                to: Some(to),
+            })
+    });
+    let mut out: Vec<Target> = Vec::new();
+    match to {
+        ConfirmTo::Person(person) => {
+            let person = person.and_then(|id| customer.person(id)).or(holder);
+            match person.map(on_channel) {
+                Some(t) if t.to.is_some() => out.push(t),
+                other => out.extend(marked.or(other)),
+            }
+        }
+        ConfirmTo::ContactChange { person_id, old } => {
+            if let Some(p) = customer.person(person_id) {
+                out.push(on_channel(p));
+            }
+            if let Some(to) = old.and_then(channel_of) {
+                out.push(Target {
+                    person_id: Some(person_id.to_string()),
+                    to: Some(to),
+                });
+            }
+            out.extend(marked);
+        }
+    }
+    // Each address once; a row with no channel only when nothing else goes out.
+    let mut seen = std::collections::HashSet::new();
+    let any_sent = out.iter().any(|t| t.to.is_some());
+    out.retain(|t| match &t.to {
+        Some((_, addr)) => seen.insert(addr.clone()),
+        None => !any_sent && seen.insert(String::new()),
+    });
+    out
 }

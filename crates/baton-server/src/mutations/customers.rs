@@ -1,9 +1,9 @@
 //! Creating a customer from a call nobody's record explains: the caller's name
 //! and the number they called from, nothing typed twice.
 
-use baton_proto::contact::{display_phone, normalize_phone};
+use baton_proto::contact::normalize_phone;
 use baton_proto::validate::{self, MAX_SHORT};
-use baton_proto::TimelineKind;
+use baton_proto::{ContactKind, Text, TextArg, TimelineKind};
 use rusqlite::{params, OptionalExtension};
 
 use super::Ctx;
@@ -72,7 +72,10 @@ pub fn create_customer(
     ctx.timeline(
         customer_id,
         TimelineKind::Interaction,
-        &format!("Customer {number} created from a call from {}", display_phone(&phone)),
+        &Text::new(
+            &format!("Customer {number} created from a call from {{0}}"),
+            vec![TextArg::contact(ContactKind::Phone, Some(person_id), &phone)],
+        ),
         None,
         None,
     )?;

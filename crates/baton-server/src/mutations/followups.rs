@@ -4,12 +4,13 @@
 
 use baton_proto::validate::{self, MAX_TEXT};
 use baton_proto::{
-    CallbackStatus, CommitmentStatus, ErrorCode, EscalationLevel, FollowUp, FollowUpKind, Role, TimelineKind,
+    CallbackStatus, CommitmentStatus, ErrorCode, EscalationLevel, FollowUp, FollowUpKind, Role, Text, TextArg,
+    TimelineKind,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::Ctx;
+use super::{ConfirmTo, Ctx};
 use crate::docs::Scope;
 use crate::error::ServerError;
 use crate::wire::ts;
@@ -100,12 +101,7 @@ pub fn reassign(
     owner_user_id: Option<&str>,
 ) -> Result<(), ServerError> {
     let open = open_item(ctx, customer_id, item)?;
-    if ctx.scope != Scope::Internal && owner_org_id != ctx.org() {
-        return Err(ServerError::forbidden(
-            "a partner's supervisors reassign within their organisation",
-        ));
-    }
-    ctx.org_kind(owner_org_id)?;
+    ctx.handoff_to(owner_org_id)?;
     let user_name = match owner_user_id {
         Some(user) => {
             let found: Option<(String, String)> = ctx
@@ -150,11 +146,13 @@ pub fn reassign(
     ctx.timeline(
         customer_id,
         TimelineKind::Escalated,
-        &format!(
-            "{} reassigned from {} to {to}: {}",
-            what(item.kind),
-            open.owner_org_name,
-            open.text
+        &Text::new(
+            &format!("{} reassigned from {{0}} to {{1}}: {{2}}", what(item.kind)),
+            vec![
+                TextArg::quote(&open.owner_org_name),
+                TextArg::quote(&to),
+                TextArg::quote(&open.text),
+            ],
         ),
         open.job_id.as_deref(),
         open.ticket_id.as_deref(),
@@ -191,21 +189,19 @@ pub fn reschedule(
         )?,
     };
     let when = match due_until {
-        Some(u) => format!(
-            "between {} and {}",
-            due_at.format("%a %d %b %H:%M UTC"),
-            u.format("%H:%M UTC")
-        ),
-        None => format!("by {}", due_at.format("%a %d %b %Y %H:%M UTC")),
+        Some(u) => Text::new("between {0} and {1}", vec![TextArg::time(due_at), TextArg::time(u)]),
+        None => Text::new("by {0}", vec![TextArg::time(due_at)]),
     };
     ctx.audit(
         "reschedule_follow_up",
         open.table.trim_end_matches('s'),
         &item.id,
         None,
-        &when,
+        &when.render(),
     )?;
-    let summary = format!("{} rescheduled, now {when}: {}", what(item.kind), open.text);
+    let summary = Text::plain(&format!("{} rescheduled, now ", what(item.kind)))
+        .then("", &when)
+        .then(": ", &Text::new("{0}", vec![TextArg::quote(&open.text)]));
     ctx.timeline(
         customer_id,
         TimelineKind::Escalated,
@@ -214,7 +210,7 @@ pub fn reschedule(
         open.ticket_id.as_deref(),
     )?;
     // The customer is told the new time: nobody has to call to find out.
-    ctx.confirm(customer_id, open.person_id.as_deref(), &summary)?;
+    ctx.confirm(customer_id, ConfirmTo::Person(open.person_id.as_deref()), &summary)?;
     ctx.publish_customer(customer_id, &[])
 }
 
@@ -246,10 +242,9 @@ pub fn escalate(ctx: &mut Ctx<'_>, customer_id: &str, item: &FollowUp, reason: &
     ctx.timeline(
         customer_id,
         TimelineKind::Escalated,
-        &format!(
-            "{} sent to the retailer's supervisors by {}: {reason}",
-            what(item.kind),
-            ctx.by
+        &Text::new(
+            &format!("{} sent to the retailer's supervisors by {{0}}: {{1}}", what(item.kind)),
+            vec![TextArg::quote(&ctx.by), TextArg::quote(&reason)],
         ),
         open.job_id.as_deref(),
         open.ticket_id.as_deref(),

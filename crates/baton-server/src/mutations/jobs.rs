@@ -1,9 +1,11 @@
 //! Partner jobs: their lifecycle, who does them, and who to contact for them.
 
-use baton_proto::{CallbackStatus, ErrorCode, Job, JobStatus, TimelineKind, TRIGGERED_CALLBACK_SLA_MINUTES};
+use baton_proto::{
+    CallbackStatus, ErrorCode, Job, JobStatus, Text, TextArg, TimelineKind, TRIGGERED_CALLBACK_SLA_MINUTES,
+};
 use rusqlite::params;
 
-use super::Ctx;
+use super::{ConfirmTo, Ctx};
 use crate::docs;
 use crate::error::ServerError;
 use crate::wire::{name, ts};
@@ -61,12 +63,9 @@ pub fn set_status(
     ctx.timeline(
         customer_id,
         TimelineKind::JobStatus,
-        &format!(
-            "{} {}: {} → {}",
-            job.number,
-            job.org_name,
-            job.status.as_str(),
-            status.as_str()
+        &Text::new(
+            &format!("{{0}} {{1}}: {} → {}", job.status.as_str(), status.as_str()),
+            vec![TextArg::job(&job.id, &job.number), TextArg::quote(&job.org_name)],
         ),
         Some(job_id),
         None,
@@ -101,7 +100,10 @@ fn queue_triggered_callbacks(
         ctx.timeline(
             customer_id,
             TimelineKind::CallbackScheduled,
-            &format!("Callback now due (job reached {}): {request}", status.as_str()),
+            &Text::new(
+                &format!("Callback now due (job reached {}): {{0}}", status.as_str()),
+                vec![TextArg::quote(&request)],
+            ),
             Some(job_id),
             None,
         )?;
@@ -131,7 +133,14 @@ pub fn reassign(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, org_id: &str
     ctx.timeline(
         customer_id,
         TimelineKind::JobAssigned,
-        &format!("{} moved from {} to {new_name}", job.number, job.org_name),
+        &Text::new(
+            "{0} moved from {1} to {2}",
+            vec![
+                TextArg::job(&job.id, &job.number),
+                TextArg::quote(&job.org_name),
+                TextArg::quote(&new_name),
+            ],
+        ),
         Some(job_id),
         None,
     )?;
@@ -159,8 +168,15 @@ pub fn set_contact(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, person_id
         job.contact_person_id.as_deref(),
         person_id,
     )?;
-    let summary = format!("{} will contact {} for {}", job.org_name, person.name, job.number);
+    let summary = Text::new(
+        "{0} will contact {1} for {2}",
+        vec![
+            TextArg::quote(&job.org_name),
+            TextArg::person(person_id, &person.name),
+            TextArg::job(&job.id, &job.number),
+        ],
+    );
     ctx.timeline(customer_id, TimelineKind::JobContact, &summary, Some(job_id), None)?;
-    ctx.confirm(customer_id, Some(person_id), &summary)?;
+    ctx.confirm(customer_id, ConfirmTo::Person(Some(person_id)), &summary)?;
     ctx.publish_job(job_id, None)
 }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use baton_proto::validate;
-use baton_proto::{ErrorCode, TimelineKind};
+use baton_proto::{ErrorCode, Text, TextArg, TimelineKind};
 use rusqlite::{params, OptionalExtension};
 
 use super::Ctx;
@@ -106,13 +106,17 @@ pub fn merge(ctx: &mut Ctx<'_>, survivor_id: &str, merged_id: &str, merge_id: &s
     ctx.timeline(
         survivor_id,
         TimelineKind::Merged,
-        &format!(
-            "{} ({}) merged into {} ({}): {} moved, both histories kept",
-            merged.number,
-            merged.display_name,
-            survivor.number,
-            survivor.display_name,
-            counts(&moved)
+        &Text::new(
+            &format!(
+                "{} ({{0}}) merged into {} ({{1}}): {} moved, both histories kept",
+                merged.number,
+                survivor.number,
+                counts(&moved)
+            ),
+            vec![
+                TextArg::quote(&merged.display_name),
+                TextArg::quote(&survivor.display_name),
+            ],
         ),
         None,
         None,
@@ -159,11 +163,13 @@ pub fn undo(ctx: &mut Ctx<'_>, survivor_id: &str, merge_id: &str) -> Result<(), 
     )?;
     ctx.audit("undo_merge", "customer", &merged_id, Some(&survivor), &merged_id)?;
     let restored = ctx.customer(&merged_id)?;
-    let text = format!(
-        "Merge undone: {} ({}) restored as a customer of its own with {}",
-        restored.number,
-        restored.display_name,
-        counts(&back)
+    let text = Text::new(
+        &format!(
+            "Merge undone: {} ({{0}}) restored as a customer of its own with {}",
+            restored.number,
+            counts(&back)
+        ),
+        vec![TextArg::quote(&restored.display_name)],
     );
     ctx.timeline(&survivor, TimelineKind::Unmerged, &text, None, None)?;
     ctx.timeline(&merged_id, TimelineKind::Unmerged, &text, None, None)?;

@@ -25,7 +25,7 @@ use crate::auth::AuthUser;
 use crate::error::ServerError;
 use crate::feed;
 
-pub use context::{system_caller, Ctx};
+pub use context::{system_caller, ConfirmTo, Ctx};
 
 /// The largest batch a client may push at once.
 pub const MAX_BATCH: usize = 100;

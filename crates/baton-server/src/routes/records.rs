@@ -69,29 +69,41 @@ impl Needle {
         })
     }
 
-    /// Candidate customers (ids after `cursor`, in id order), before scoping.
-    fn candidates(&self, conn: &Connection, cursor: &str, fetch: i64) -> Result<Vec<String>, ServerError> {
+    /// Candidate customers (ids after `cursor`, in id order), before scoping; a
+    /// partner's are only customers it has work on.
+    fn candidates(
+        &self,
+        conn: &Connection,
+        scope: &Scope,
+        cursor: &str,
+        fetch: i64,
+    ) -> Result<Vec<String>, ServerError> {
         let (sql, arg): (&str, String) = match self {
             Needle::Contact(v) => (
-                "SELECT DISTINCT p.customer_id FROM contact_points cp JOIN people p ON p.id = cp.person_id
-                 WHERE cp.value = ?1 AND p.customer_id > ?2 ORDER BY p.customer_id LIMIT ?3",
+                "SELECT DISTINCT p.customer_id AS id FROM contact_points cp JOIN people p ON p.id = cp.person_id
+                 WHERE cp.value = ?1 AND p.customer_id > ?2",
                 v.clone(),
             ),
             Needle::Name(n) => (
-                "SELECT DISTINCT customer_id FROM people WHERE name LIKE '%' || ?1 || '%' AND customer_id > ?2
-                 ORDER BY customer_id LIMIT ?3",
-                n.clone(),
+                "SELECT DISTINCT customer_id AS id FROM people WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'
+                 AND customer_id > ?2",
+                n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
             ),
             Needle::Number(n) => (
                 "SELECT id FROM (SELECT id FROM customers WHERE number = ?1 AND merged_into IS NULL
                                  UNION SELECT customer_id FROM orders WHERE number = ?1
                                  UNION SELECT customer_id FROM jobs WHERE number = ?1)
-                 WHERE id > ?2 ORDER BY id LIMIT ?3",
+                 WHERE id > ?2",
                 n.clone(),
             ),
         };
-        let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(rusqlite::params![arg, cursor, fetch], |r| r.get(0))?;
+        let org = scope.org().unwrap_or_default();
+        let sql = format!(
+            "SELECT id FROM ({sql}) WHERE (?4 = '' OR id IN ({})) ORDER BY id LIMIT ?3",
+            docs::partner_customers("?4")
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![arg, cursor, fetch, org], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -151,29 +163,45 @@ pub async fn search(
     let page = state
         .db
         .read(move |tx| {
-            let mut ids = needle.candidates(tx, &cursor, (limit + 1) as i64)?;
-            let more = ids.len() > limit;
-            ids.truncate(limit);
-            let next_cursor = more.then(|| ids.last().cloned()).flatten();
+            // Candidates are read in batches and judged in the caller's scope; the
+            // cursor is the last customer *shown*, so it names nothing hidden.
+            let batch = (limit + 1) as i64;
+            let mut after = cursor;
             let mut items = Vec::new();
-            for c in docs::load_customers(tx, &ids)? {
-                let Some(doc) = docs::customer_for_scope(tx, &scope, &c)? else {
-                    continue;
-                };
-                let jobs: Vec<Job> = docs::jobs_of_customer(tx, &doc.id)?
-                    .into_iter()
-                    .filter(|j| scope.org().is_none_or(|o| o == j.org_id))
-                    .collect();
-                if let Some(people) = needle.matches(&doc, &jobs) {
-                    items.push(CustomerSummary {
-                        id: doc.id,
-                        number: doc.number,
-                        display_name: doc.display_name,
-                        people,
-                    });
+            loop {
+                let ids = needle.candidates(tx, &scope, &after, batch)?;
+                let exhausted = (ids.len() as i64) < batch;
+                for c in docs::load_customers(tx, &ids)? {
+                    let Some(doc) = docs::customer_for_scope(tx, &scope, &c)? else {
+                        continue;
+                    };
+                    let jobs: Vec<Job> = docs::jobs_of_customer(tx, &doc.id)?
+                        .into_iter()
+                        .filter(|j| scope.org().is_none_or(|o| o == j.org_id))
+                        .collect();
+                    if let Some(people) = needle.matches(&doc, &jobs) {
+                        if items.len() == limit {
+                            let next_cursor = items.last().map(|i: &CustomerSummary| i.id.clone());
+                            return Ok(Page { items, next_cursor });
+                        }
+                        items.push(CustomerSummary {
+                            id: doc.id,
+                            number: doc.number,
+                            display_name: doc.display_name,
+                            people,
+                        });
+                    }
+                }
+                match ids.last() {
+                    Some(last) if !exhausted => after = last.clone(),
+                    _ => {
+                        return Ok(Page {
+                            items,
+                            next_cursor: None,
+                        })
+                    }
                 }
             }
-            Ok(Page { items, next_cursor })
         })
         .await?;
     Ok(ApiJson(page))
@@ -385,11 +413,15 @@ pub async fn jobs(
         limit: q.limit,
     }
     .get()?;
-    let org = caller.scope().org().unwrap_or_default().to_string();
+    let scope = caller.scope();
+    let org = scope.org().unwrap_or_default().to_string();
     let status = q.status.map(|s| s.as_str());
     let mut items = state
         .db
-        .read(move |tx| docs::jobs_page(tx, &org, status, &cursor, limit + 1))
+        .read(move |tx| {
+            let jobs = docs::jobs_page(tx, &org, status, &cursor, limit + 1)?;
+            docs::jobs_for_scope(tx, &scope, jobs)
+        })
         .await?;
     let more = items.len() > limit;
     items.truncate(limit);

@@ -16,10 +16,19 @@ pub struct Api {
 
 impl Api {
     pub async fn start() -> Api {
+        Api::start_sized(40).await
+    }
+
+    /// A demo server with `customers` customers (the stories' among them).
+    pub async fn start_sized(customers: usize) -> Api {
         let dir = tempfile::tempdir().expect("tempdir");
-        let server = RunningServer::demo("127.0.0.1:0".parse().expect("addr"), &dir.path().join("s.sqlite"), 40)
-            .await
-            .expect("server");
+        let server = RunningServer::demo(
+            "127.0.0.1:0".parse().expect("addr"),
+            &dir.path().join("s.sqlite"),
+            customers,
+        )
+        .await
+        .expect("server");
         Api {
             dir,
             server,

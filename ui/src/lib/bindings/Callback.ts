@@ -9,9 +9,10 @@ import type { QueueEscalation } from "./QueueEscalation";
  */
 export type Callback = { id: string, owner_org_id: string, owner_org_name: string, owner_user_id: string | null, owner_name: string | null, 
 /**
- * The person to call, and the number to call them on (E.164).
+ * The person to call, and the number to call them on (E.164). A partner
+ * without the `phone` field gets no number, and no person its jobs do not name.
  */
-person_id: string | null, phone: string, 
+person_id: string | null, phone: string | null, 
 /**
  * What the customer asked for, in their words.
  */

@@ -1,0 +1,168 @@
+//! Who may hand work to whom, who may change what a customer agreed to, and who
+//! a confirmation goes to — on the real server over HTTP.
+
+use baton_proto::Customer;
+use baton_server::demo::{story1, story4};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+mod common;
+use common::Api;
+
+fn id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn callback_owned_by(org: &str) -> Value {
+    json!({"type": "schedule_callback", "customer_id": story1::CUSTOMER_ID, "callback_id": id(),
+           "owner_org_id": org, "owner_user_id": null, "person_id": story1::MOTHER_ID,
+           "phone": story1::MOTHER_MOBILE, "request": "Confirm the visit", "due_at": "2030-01-01T10:00:00Z",
+           "trigger": null, "job_id": story1::JOB_ID})
+}
+
+fn commitment_owned_by(org: &str) -> Value {
+    json!({"type": "record_commitment", "customer_id": story1::CUSTOMER_ID, "commitment_id": id(),
+           "text": "Bring the bracket", "due_at": "2030-01-01T10:00:00Z", "owner_org_id": org,
+           "ticket_id": null, "job_id": story1::JOB_ID})
+}
+
+async fn record(api: &Api, token: &str, customer: &str) -> Customer {
+    let (status, body) = api.get(token, &format!("/customers/{customer}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_value(body).expect("customer")
+}
+
+#[tokio::test]
+async fn a_partner_hands_work_only_to_itself_or_the_retailer() {
+    let api = Api::start().await;
+    let dan = api.login("dan").await;
+    // Another partner would be handed the customer: refused, nothing stored.
+    for intent in [callback_owned_by("swiftparcel"), commitment_owned_by("pageturn")] {
+        assert_eq!(api.refused(&dan, intent.clone()).await, "forbidden", "{intent}");
+    }
+    let priya = api.login("priya").await;
+    let (status, _) = api.get(&priya, &format!("/customers/{}", story1::CUSTOMER_ID)).await;
+    assert_eq!(status, StatusCode::OK, "the carrier has its own job on story 1");
+    let lena = api.login("lena").await;
+    let (status, _) = api.get(&lena, &format!("/customers/{}", story1::CUSTOMER_ID)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "PageTurn was not handed Margaret");
+
+    // Its own organisation and the retailer are fine.
+    for org in ["brightline", "northwind"] {
+        api.apply(&dan, callback_owned_by(org)).await;
+        api.apply(&dan, commitment_owned_by(org)).await;
+    }
+    // Retailer staff give work to any organisation.
+    let alice = api.login("alice").await;
+    api.apply(&alice, commitment_owned_by("pageturn")).await;
+    let (status, _) = api.get(&lena, &format!("/customers/{}", story1::CUSTOMER_ID)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn only_retailer_staff_escalate_tickets_and_set_consent_or_purposes() {
+    let api = Api::start().await;
+    let dan = api.login("dan").await;
+    // Dan opens a ticket of his own and tries to pass it to the carrier.
+    let ticket = id();
+    api.apply(
+        &dan,
+        json!({"type": "open_ticket", "customer_id": story1::CUSTOMER_ID, "ticket_id": ticket,
+               "subject": "Bracket missing", "priority": "normal", "job_ids": [story1::JOB_ID]}),
+    )
+    .await;
+    let escalate = json!({"type": "escalate_ticket", "customer_id": story1::CUSTOMER_ID, "ticket_id": ticket,
+                          "org_id": "swiftparcel", "reason": "Bring a bracket", "pause_reason": null});
+    assert_eq!(api.refused(&dan, escalate).await, "forbidden");
+
+    let preferences = json!({"type": "set_contact_preferences", "customer_id": story1::CUSTOMER_ID,
+        "person_id": story1::MOTHER_ID, "contact_point_id": story1::MOTHER_MOBILE_ID,
+        "purposes": ["marketing"], "preferred": true, "consent": {"service": true, "marketing": true}});
+    assert_eq!(api.refused(&dan, preferences.clone()).await, "forbidden");
+    let with_purpose = json!({"type": "add_contact_point", "customer_id": story1::CUSTOMER_ID,
+        "person_id": story1::MOTHER_ID, "contact_point_id": id(), "kind": "phone", "label": "work",
+        "value": "+447946000999", "purposes": ["confirmations"]});
+    assert_eq!(api.refused(&dan, with_purpose).await, "forbidden");
+    let before = record(&api, &dan, story1::CUSTOMER_ID).await;
+    let mobile = before
+        .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
+        .expect("mobile");
+    assert!(!mobile.consent.marketing && !mobile.purposes.contains(&baton_proto::ContactPurpose::Marketing));
+
+    // A number without purposes is the partner's to add; the retailer sets what it is for.
+    let point = id();
+    api.apply(
+        &dan,
+        json!({"type": "add_contact_point", "customer_id": story1::CUSTOMER_ID, "person_id": story1::MOTHER_ID,
+               "contact_point_id": point, "kind": "phone", "label": "work", "value": "+447946000999", "purposes": []}),
+    )
+    .await;
+    let alice = api.login("alice").await;
+    api.apply(&alice, preferences).await;
+    // The retailer's own escalation of its ticket still works (story 4's path).
+    let (status, body) = api.get(&alice, &format!("/tickets/{}", story4::TICKET_ID)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_contact_change_is_confirmed_to_the_person_the_old_value_and_the_confirmations_contact() {
+    let api = Api::start().await;
+    let alice = api.login("alice").await;
+    let before = record(&api, &alice, story1::CUSTOMER_ID).await.confirmations.len();
+    api.apply(
+        &alice,
+        json!({"type": "set_contact_point", "customer_id": story1::CUSTOMER_ID, "person_id": story1::MOTHER_ID,
+               "contact_point_id": story1::MOTHER_MOBILE_ID, "value": "07946 000888",
+               "base_value": story1::MOTHER_MOBILE}),
+    )
+    .await;
+    let doc = record(&api, &alice, story1::CUSTOMER_ID).await;
+    let new: Vec<(Option<&str>, Option<&str>)> = doc.confirmations[before..]
+        .iter()
+        .map(|c| (c.person_id.as_deref(), c.recipient.as_deref()))
+        .collect();
+    assert_eq!(
+        new,
+        vec![
+            // Margaret on her channel as it is now: the new mobile.
+            (Some(story1::MOTHER_ID), Some("+447946000888")),
+            // "Was this you?" on the number that was replaced.
+            (Some(story1::MOTHER_ID), Some(story1::MOTHER_MOBILE)),
+            // The account's contact marked for confirmations.
+            (Some(story1::SON_ID), Some("arthur.hughes@example.com")),
+        ]
+    );
+    // The record says who got what: one timeline entry per recipient.
+    let queued: Vec<&str> = doc
+        .timeline
+        .iter()
+        .filter(|e| e.kind == baton_proto::TimelineKind::Confirmation)
+        .map(|e| e.text.as_str())
+        .filter(|t| t.contains("000888"))
+        .collect();
+    assert_eq!(queued.len(), 3, "{queued:?}");
+}
+
+#[tokio::test]
+async fn a_partners_promise_is_confirmed_to_its_jobs_contact_and_shows_no_hidden_address() {
+    // The issue as found: dan records a promise on Margaret's record and was shown
+    // "Waiting to be sent by email to arthur.hughes@example.com".
+    let api = Api::start().await;
+    let dan = api.login("dan").await;
+    api.apply(&dan, commitment_owned_by("brightline")).await;
+    let seen = record(&api, &dan, story1::CUSTOMER_ID).await;
+    let body = serde_json::to_string(&seen).expect("json");
+    assert!(!body.contains("arthur.hughes@example.com"), "{body}");
+    assert!(
+        !body.contains("Arthur"),
+        "the account holder's name is not the installer's to see"
+    );
+    let promise = seen.confirmations.last().expect("a confirmation");
+    assert_eq!(promise.person_id.as_deref(), Some(story1::MOTHER_ID));
+    assert_eq!(promise.recipient.as_deref(), Some(story1::MOTHER_MOBILE));
+    assert_eq!(seen.display_name, story1::MOTHER_NAME);
+
+    let alice = api.login("alice").await;
+    let full = record(&api, &alice, story1::CUSTOMER_ID).await;
+    assert_eq!(full.display_name, "Arthur Hughes");
+}

@@ -1,0 +1,709 @@
+//! The leak test. For seeded random edits by every role, it works out from the
+//! raw tables and the written scope rule (docs/security.md) — never from the
+//! server's own filter — every value each partner may not see: names of people
+//! its jobs do not name, phone numbers, emails, addresses and order numbers it
+//! has no field for, and the ids and numbers of work that is not its own. Then
+//! it calls every GET operation of the served OpenAPI document as that partner
+//! (every id, every filter value, every cursor to the end, search by every
+//! value held, the snapshot, the change feed, the event stream) and every
+//! intent it sent, and searches every response body for those values.
+//!
+//! `BATON_LEAK_SEEDS` (default 3) and `BATON_LEAK_STEPS` (default 60) set how
+//! much of it runs; `make soak` runs hundreds of seeds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use baton_proto::PartnerField;
+use futures_util::StreamExt;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use reqwest::StatusCode;
+use rusqlite::{Connection, OpenFlags};
+use serde_json::{json, Value};
+
+mod common;
+use common::Api;
+
+const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparcel"), ("lena", "pageturn")];
+const STAFF: [&str; 2] = ["alice", "sam"];
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// What a value is, for the failure message.
+type Labelled = BTreeSet<(String, String)>;
+
+/// Every value of each kind the database holds, and what one partner may see of them.
+#[derive(Default, Clone)]
+struct Values {
+    names: BTreeSet<String>,
+    people: BTreeSet<String>,
+    phones: BTreeSet<String>,
+    emails: BTreeSet<String>,
+    addresses: BTreeSet<String>,
+    orders: BTreeSet<String>,
+    customers: BTreeSet<String>,
+    jobs: BTreeSet<String>,
+    tickets: BTreeSet<String>,
+    callbacks: BTreeSet<String>,
+    commitments: BTreeSet<String>,
+}
+
+impl Values {
+    fn kinds(&self) -> [(&'static str, &BTreeSet<String>); 11] {
+        [
+            ("name", &self.names),
+            ("person id", &self.people),
+            ("phone", &self.phones),
+            ("email", &self.emails),
+            ("address", &self.addresses),
+            ("order number", &self.orders),
+            ("customer", &self.customers),
+            ("job", &self.jobs),
+            ("ticket", &self.tickets),
+            ("callback", &self.callbacks),
+            ("commitment", &self.commitments),
+        ]
+    }
+
+    fn kinds_mut(&mut self) -> [&mut BTreeSet<String>; 11] {
+        [
+            &mut self.names,
+            &mut self.people,
+            &mut self.phones,
+            &mut self.emails,
+            &mut self.addresses,
+            &mut self.orders,
+            &mut self.customers,
+            &mut self.jobs,
+            &mut self.tickets,
+            &mut self.callbacks,
+            &mut self.commitments,
+        ]
+    }
+
+    fn extend(&mut self, other: &Values) {
+        for (mine, (_, theirs)) in self.kinds_mut().into_iter().zip(other.kinds()) {
+            mine.extend(theirs.iter().cloned());
+        }
+    }
+
+    /// What is in `self` and not in `seen`, labelled, with every written form of a phone.
+    fn minus(&self, seen: &Values) -> Labelled {
+        let mut out = Labelled::new();
+        for ((what, all), (_, ok)) in self.kinds().into_iter().zip(seen.kinds()) {
+            for v in all.difference(ok) {
+                if what == "phone" {
+                    for form in phone_forms(v) {
+                        out.insert((what.to_string(), form));
+                    }
+                } else {
+                    out.insert((what.to_string(), v.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The E.164 value and the ways a server or console might write it out.
+fn phone_forms(e164: &str) -> Vec<String> {
+    let mut forms = vec![e164.to_string()];
+    if let Ok(n) = phonenumber::parse(None, e164) {
+        forms.push(n.format().mode(phonenumber::Mode::International).to_string());
+        forms.push(n.format().mode(phonenumber::Mode::National).to_string());
+        forms.push(n.national().value().to_string());
+    }
+    forms
+}
+
+fn column(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> BTreeSet<String> {
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let rows = stmt.query_map(args, |r| r.get::<_, Option<String>>(0)).expect("query");
+    rows.filter_map(|r| r.expect("row")).collect()
+}
+
+/// Every value the database holds now.
+fn everything(conn: &Connection) -> Values {
+    let c = |sql: &str| column(conn, sql, &[]);
+    Values {
+        names: &c("SELECT name FROM people") | &c("SELECT display_name FROM customers"),
+        people: c("SELECT id FROM people"),
+        phones: &c("SELECT value FROM contact_points WHERE kind = 'phone'") | &c("SELECT phone FROM callbacks"),
+        emails: c("SELECT value FROM contact_points WHERE kind = 'email'"),
+        addresses: &c("SELECT line1 FROM addresses") | &c("SELECT postcode FROM addresses"),
+        orders: c("SELECT number FROM orders"),
+        customers: &c("SELECT id FROM customers") | &c("SELECT number FROM customers"),
+        jobs: &c("SELECT id FROM jobs") | &c("SELECT number FROM jobs"),
+        tickets: &c("SELECT id FROM tickets") | &c("SELECT number FROM tickets"),
+        callbacks: c("SELECT id FROM callbacks"),
+        commitments: c("SELECT id FROM commitments"),
+    }
+}
+
+/// What partner `org` may see now, by the written rule (docs/security.md),
+/// straight from the tables: its work is its jobs, the tickets it owns or that
+/// are escalated to it, the callbacks it owns or that are on its jobs, and the
+/// commitments it owns or that are on its jobs or tickets; the customers of that
+/// work; of their people only those its jobs name as contact; of those people
+/// only the kinds of contact data its fields allow (and, with `phone`, the
+/// numbers its callbacks are to be made on); its jobs' addresses with
+/// `address`; its jobs' orders with `orders`.
+fn visible_to(conn: &Connection, org: &str) -> Values {
+    let fields: Vec<PartnerField> = serde_json::from_str(
+        &conn
+            .query_row("SELECT visible_fields FROM orgs WHERE id = ?1", [org], |r| {
+                r.get::<_, String>(0)
+            })
+            .expect("org"),
+    )
+    .expect("fields");
+    let has = |f: PartnerField| fields.contains(&f);
+    let c = |sql: &str| column(conn, sql, &[&org]);
+    const JOBS: &str = "SELECT id FROM jobs WHERE org_id = ?1";
+    const TICKETS: &str = "SELECT id FROM tickets WHERE owner_org_id = ?1 OR escalated_org_id = ?1";
+    let callbacks = format!("FROM callbacks WHERE owner_org_id = ?1 OR job_id IN ({JOBS})");
+    let commitments =
+        format!("FROM commitments WHERE owner_org_id = ?1 OR job_id IN ({JOBS}) OR ticket_id IN ({TICKETS})");
+    let people = "SELECT contact_person_id FROM jobs WHERE org_id = ?1";
+    let customers = format!(
+        "SELECT customer_id FROM jobs WHERE org_id = ?1
+         UNION SELECT customer_id FROM tickets WHERE id IN ({TICKETS})
+         UNION SELECT customer_id {callbacks} UNION SELECT customer_id {commitments}"
+    );
+    let contact = |kind: &str| {
+        c(&format!(
+            "SELECT value FROM contact_points WHERE kind = '{kind}' AND person_id IN ({people})"
+        ))
+    };
+    let mut v = Values {
+        names: c(&format!("SELECT name FROM people WHERE id IN ({people})")),
+        people: c(people),
+        customers: &c(&format!("SELECT id FROM customers WHERE id IN ({customers})"))
+            | &c(&format!("SELECT number FROM customers WHERE id IN ({customers})")),
+        jobs: &c(JOBS) | &c("SELECT number FROM jobs WHERE org_id = ?1"),
+        tickets: &c(TICKETS) | &c(&format!("SELECT number FROM tickets WHERE id IN ({TICKETS})")),
+        callbacks: c(&format!("SELECT id {callbacks}")),
+        commitments: c(&format!("SELECT id {commitments}")),
+        ..Values::default()
+    };
+    if has(PartnerField::Phone) {
+        v.phones = &contact("phone") | &c(&format!("SELECT phone {callbacks}"));
+    }
+    if has(PartnerField::Email) {
+        v.emails = contact("email");
+    }
+    if has(PartnerField::Address) {
+        let of_jobs = "FROM addresses WHERE id IN (SELECT address_id FROM jobs WHERE org_id = ?1)";
+        v.addresses = &c(&format!("SELECT line1 {of_jobs}")) | &c(&format!("SELECT postcode {of_jobs}"));
+    }
+    if has(PartnerField::Orders) {
+        v.orders = c("SELECT number FROM orders WHERE id IN (SELECT order_id FROM jobs WHERE org_id = ?1)");
+    }
+    v
+}
+
+/// `needle` in `hay` as a whole token: not inside a longer word, number or id.
+fn contains_token(hay: &str, needle: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    hay.match_indices(needle).any(|(at, _)| {
+        let before = hay[..at].chars().next_back();
+        let after = hay[at + needle.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+/// One request a partner made and the body it got back.
+struct Seen {
+    request: String,
+    body: String,
+}
+
+/// Searches each response for each forbidden value, leaving out values the
+/// request itself carried (an echo tells the caller nothing new).
+fn leaks(seen: &[Seen], forbidden: &Labelled) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in seen {
+        for (what, value) in forbidden {
+            if contains_token(&s.body, value) && !s.request.contains(value.as_str()) {
+                let at = s.body.find(value.as_str()).unwrap_or(0);
+                let from = s.body[..at].char_indices().rev().nth(80).map_or(0, |(i, _)| i);
+                let to = s.body[at..]
+                    .char_indices()
+                    .nth(80 + value.chars().count())
+                    .map_or(s.body.len(), |(i, _)| at + i);
+                out.push(format!("{what} {value:?} in {}: …{}…", s.request, &s.body[from..to]));
+            }
+        }
+    }
+    out
+}
+
+/// The test's own picture of the data: every row id it may draw an edit from.
+struct Pool {
+    customers: Vec<String>,
+    people: Vec<(String, String)>,
+    contacts: Vec<(String, String, String, String, String)>,
+    jobs: Vec<(String, String, String)>,
+    tickets: Vec<(String, String, String)>,
+    callbacks: Vec<(String, String)>,
+    commitments: Vec<(String, String)>,
+    orgs: Vec<String>,
+    users: Vec<(String, String)>,
+}
+
+fn rows<T>(conn: &Connection, sql: &str, f: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>) -> Vec<T> {
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let out = stmt.query_map([], f).expect("query").map(|r| r.expect("row")).collect();
+    out
+}
+
+impl Pool {
+    fn read(conn: &Connection) -> Pool {
+        Pool {
+            customers: rows(conn, "SELECT id FROM customers WHERE merged_into IS NULL", |r| r.get(0)),
+            people: rows(conn, "SELECT customer_id, id FROM people", |r| Ok((r.get(0)?, r.get(1)?))),
+            contacts: rows(
+                conn,
+                "SELECT p.customer_id, p.id, cp.id, cp.value, cp.kind FROM contact_points cp JOIN people p ON p.id = cp.person_id",
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            ),
+            jobs: rows(conn, "SELECT customer_id, id, status FROM jobs", |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            }),
+            tickets: rows(conn, "SELECT customer_id, id, status FROM tickets", |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            }),
+            callbacks: rows(conn, "SELECT customer_id, id FROM callbacks", |r| Ok((r.get(0)?, r.get(1)?))),
+            commitments: rows(conn, "SELECT customer_id, id FROM commitments", |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            }),
+            orgs: rows(conn, "SELECT id FROM orgs", |r| r.get(0)),
+            users: rows(conn, "SELECT id, org_id FROM users", |r| Ok((r.get(0)?, r.get(1)?))),
+        }
+    }
+}
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T], customer: &str, key: impl Fn(&T) -> &str) -> Option<&'a T> {
+    // Mostly an item of the chosen customer; sometimes any item at all (a foreign id).
+    if rng.random_bool(0.8) {
+        let own: Vec<&T> = items.iter().filter(|i| key(i) == customer).collect();
+        if let Some(i) = own.choose(rng) {
+            return Some(i);
+        }
+    }
+    items.choose(rng)
+}
+
+/// A random intent, drawn from the ids the database holds (the caller's own
+/// customers mostly, anyone's sometimes) and made-up values.
+fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
+    let customer = if rng.random_bool(0.8) && !mine.is_empty() {
+        mine.choose(rng).cloned()
+    } else {
+        pool.customers.choose(rng).cloned()
+    }
+    .unwrap_or_default();
+    let c = customer.as_str();
+    let person = pick(rng, &pool.people, c, |p| &p.0)
+        .map(|p| p.1.clone())
+        .unwrap_or_default();
+    let contact = pick(rng, &pool.contacts, c, |p| &p.0).cloned().unwrap_or_default();
+    let job = pick(rng, &pool.jobs, c, |p| &p.0).cloned().unwrap_or_default();
+    let ticket = pick(rng, &pool.tickets, c, |p| &p.0).cloned().unwrap_or_default();
+    let callback = pick(rng, &pool.callbacks, c, |p| &p.0)
+        .map(|p| p.1.clone())
+        .unwrap_or_default();
+    let commitment = pick(rng, &pool.commitments, c, |p| &p.0)
+        .map(|p| p.1.clone())
+        .unwrap_or_default();
+    let org = pool.orgs.choose(rng).cloned().unwrap_or_default();
+    let user = pool
+        .users
+        .iter()
+        .filter(|u| u.1 == org)
+        .collect::<Vec<_>>()
+        .choose(rng)
+        .map(|u| u.0.clone());
+    let id = || uuid::Uuid::new_v4().to_string();
+    let phone = format!("+447{}{:08}", rng.random_range(4..=9), rng.random_range(0..100_000_000));
+    let email = format!("leak{}@example.net", rng.random_range(0..1_000_000));
+    let new_value = if contact.4 == "email" {
+        email.clone()
+    } else {
+        phone.clone()
+    };
+    let due = (chrono::Utc::now() + chrono::Duration::hours(rng.random_range(-30..60))).to_rfc3339();
+    let job_statuses = [
+        "scheduled",
+        "en_route",
+        "at_depot",
+        "delayed",
+        "completed",
+        "failed",
+        "cancelled",
+    ];
+    let status = *job_statuses.choose(rng).unwrap_or(&"scheduled");
+    let item_kind = if rng.random_bool(0.5) { "callback" } else { "commitment" };
+    let item_id = if item_kind == "callback" {
+        &callback
+    } else {
+        &commitment
+    };
+    let purposes = ["appointments", "confirmations", "billing", "marketing"];
+    let some_purposes: Vec<&str> = purposes.iter().copied().filter(|_| rng.random_bool(0.4)).collect();
+    match rng.random_range(0..21) {
+        0 | 1 => json!({"type": "set_contact_point", "customer_id": c, "person_id": contact.1,
+                    "contact_point_id": contact.2, "value": new_value, "base_value": contact.3}),
+        2 => json!({"type": "add_contact_point", "customer_id": c, "person_id": person, "contact_point_id": id(),
+                    "kind": if rng.random_bool(0.5) { "email" } else { "phone" },
+                    "label": if rng.random_bool(0.5) { "mobile" } else { "personal" },
+                    "value": if rng.random_bool(0.5) { email.clone() } else { phone.clone() }, "purposes": some_purposes}),
+        3 => json!({"type": "set_contact_preferences", "customer_id": c, "person_id": contact.1,
+                    "contact_point_id": contact.2, "purposes": some_purposes, "preferred": rng.random_bool(0.5),
+                    "consent": {"service": rng.random_bool(0.8), "marketing": rng.random_bool(0.3)}}),
+        4 => json!({"type": "reassign_job", "customer_id": job.0, "job_id": job.1, "org_id": org}),
+        5 | 6 => {
+            json!({"type": "set_job_status", "customer_id": job.0, "job_id": job.1, "status": status, "base_status": job.2})
+        }
+        7 => json!({"type": "set_job_contact", "customer_id": job.0, "job_id": job.1, "person_id": person}),
+        8 => json!({"type": "add_note", "customer_id": c, "note_id": id(), "text": "Spoke about the delivery",
+                    "job_id": rng.random_bool(0.5).then(|| job.1.clone()), "ticket_id": rng.random_bool(0.3).then(|| ticket.1.clone())}),
+        9 => json!({"type": "log_interaction", "customer_id": c, "interaction_id": id(), "channel": "phone",
+                    "summary": "Customer rang about the visit", "job_id": rng.random_bool(0.5).then(|| job.1.clone()), "ticket_id": null}),
+        10 => json!({"type": "open_ticket", "customer_id": c, "ticket_id": id(), "subject": "Visit went wrong",
+                    "priority": "normal", "job_ids": if rng.random_bool(0.5) { vec![job.1.clone()] } else { vec![] }}),
+        11 => json!({"type": "escalate_ticket", "customer_id": ticket.0, "ticket_id": ticket.1, "org_id": org,
+                    "reason": "Please call the customer", "pause_reason": null}),
+        12 => json!({"type": "set_ticket_status", "customer_id": ticket.0, "ticket_id": ticket.1,
+                    "status": (["pending", "resolved", "closed", "open"].choose(rng)), "base_status": ticket.2}),
+        13 | 14 => json!({"type": "schedule_callback", "customer_id": c, "callback_id": id(), "owner_org_id": org,
+                    "owner_user_id": user, "person_id": rng.random_bool(0.7).then(|| person.clone()),
+                    "phone": if rng.random_bool(0.5) && contact.4 == "phone" { contact.3.clone() } else { phone.clone() },
+                    "request": "Call back about the visit", "due_at": due,
+                    "job_id": rng.random_bool(0.6).then(|| job.1.clone()), "trigger": null}),
+        15 => json!({"type": "record_callback_attempt", "customer_id": c, "callback_id": callback,
+                    "outcome": (["reached", "no_answer", "left_message", "wrong_number"].choose(rng)), "note": ""}),
+        16 => json!({"type": "record_commitment", "customer_id": c, "commitment_id": id(), "text": "Send the manual",
+                    "due_at": due, "owner_org_id": org, "ticket_id": rng.random_bool(0.3).then(|| ticket.1.clone()),
+                    "job_id": rng.random_bool(0.5).then(|| job.1.clone())}),
+        17 => json!({"type": "resolve_commitment", "customer_id": c, "commitment_id": commitment,
+                    "status": (["kept", "broken", "cancelled"].choose(rng))}),
+        18 => json!({"type": "reassign_follow_up", "customer_id": c, "item": {"kind": item_kind, "id": item_id},
+                    "owner_org_id": org, "owner_user_id": user}),
+        19 => json!({"type": "reschedule_follow_up", "customer_id": c, "item": {"kind": item_kind, "id": item_id},
+                    "due_at": due, "due_until": null}),
+        _ => json!({"type": "send_confirmation", "customer_id": c, "confirmation_id": id(),
+                    "person_id": rng.random_bool(0.5).then(|| person.clone()), "text": "Your visit is booked"}),
+    }
+}
+
+impl Api {
+    async fn request(&self, token: &str, path: &str) -> Seen {
+        let res = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get");
+        Seen {
+            // As the caller wrote it, so an echo of its own query is recognised.
+            request: format!("GET {}", path.replace("%2B", "+").replace("%20", " ")),
+            body: res.text().await.expect("body"),
+        }
+    }
+
+    /// Every page of a list, following `next_cursor` (or `next_token`).
+    async fn pages(&self, token: &str, path: &str, out: &mut Vec<Seen>) {
+        let join = if path.contains('?') { '&' } else { '?' };
+        let mut next: Option<String> = None;
+        for _ in 0..500 {
+            let url = match &next {
+                None => path.to_string(),
+                Some(c) if path.contains("/sync/snapshot") => format!("{path}{join}token={c}"),
+                Some(c) => format!("{path}{join}cursor={c}"),
+            };
+            let seen = self.request(token, &url).await;
+            let body: Value = serde_json::from_str(&seen.body).unwrap_or(Value::Null);
+            out.push(seen);
+            next = body["next_cursor"]
+                .as_str()
+                .or(body["next_token"].as_str())
+                .map(|c| c.to_string());
+            if next.is_none() {
+                return;
+            }
+        }
+        panic!("{path}: more than 500 pages");
+    }
+}
+
+/// The sample values a query parameter is tried with.
+fn samples(param: &Value, doc: &Value, pool: &Pool) -> Vec<String> {
+    let name = param["name"].as_str().unwrap_or_default();
+    let mut schema = &param["schema"];
+    if let Some(r) = schema["$ref"].as_str() {
+        schema = &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")];
+    }
+    let enums: Vec<String> = schema["enum"]
+        .as_array()
+        .or(schema["oneOf"][0]["enum"].as_array())
+        .map(|v| v.iter().filter_map(|e| e.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    match name {
+        "owner_org" | "escalated_to" => pool.orgs.clone(),
+        "owner_user" => pool.users.iter().map(|u| u.0.clone()).collect(),
+        "overdue" | "escalated" => vec!["true".into(), "false".into()],
+        "due_before" => vec![(chrono::Utc::now() + chrono::Duration::days(30))
+            .to_rfc3339()
+            .replace('+', "%2B")],
+        _ if !enums.is_empty() => enums,
+        _ => Vec::new(),
+    }
+}
+
+/// Everything partner `token` can read: every GET of the OpenAPI document.
+async fn crawl(api: &Api, token: &str, doc: &Value, pool: &Pool, all: &Values) -> (Vec<Seen>, Vec<Seen>) {
+    let mut current = Vec::new();
+    let mut history = Vec::new();
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, ops) in paths {
+        let Some(get) = ops.get("get") else { continue };
+        let path = path.trim_start_matches("/v1");
+        if path == "/sync/events" {
+            // The stream's first event, a poke, is all it ever carries besides heartbeats.
+            let res = api
+                .http
+                .get(api.url(path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("events");
+            let mut stream = res.bytes_stream();
+            let mut body = String::new();
+            while !body.contains("\n\n") {
+                match stream.next().await {
+                    Some(Ok(chunk)) => body.push_str(&String::from_utf8_lossy(&chunk)),
+                    _ => break,
+                }
+            }
+            current.push(Seen {
+                request: "GET /sync/events".into(),
+                body,
+            });
+            continue;
+        }
+        if path == "/sync/changes" {
+            let mut after = 0;
+            loop {
+                let seen = api
+                    .request(token, &format!("/sync/changes?after={after}&limit=50"))
+                    .await;
+                let body: Value = serde_json::from_str(&seen.body).expect("changes");
+                history.push(seen);
+                after = body["cursor"].as_i64().expect("cursor");
+                if body["has_more"] != true {
+                    break;
+                }
+            }
+            continue;
+        }
+        if path == "/sync/snapshot" {
+            api.pages(token, "/sync/snapshot?limit=3", &mut current).await;
+            continue;
+        }
+        if path == "/customers" {
+            for phone in &all.phones {
+                api.pages(
+                    token,
+                    &format!("/customers?phone={}&limit=1", phone.replace('+', "%2B")),
+                    &mut current,
+                )
+                .await;
+            }
+            for email in &all.emails {
+                api.pages(token, &format!("/customers?email={email}&limit=1"), &mut current)
+                    .await;
+            }
+            let words: BTreeSet<String> = all
+                .names
+                .iter()
+                .flat_map(|n| n.split(' ').map(String::from).collect::<Vec<_>>())
+                .filter(|w| w.chars().count() >= 2)
+                .chain(all.orders.iter().cloned())
+                .chain(all.customers.iter().filter(|c| c.starts_with("C-")).cloned())
+                .chain(all.jobs.iter().filter(|c| c.starts_with("J-")).cloned())
+                .collect();
+            for w in words {
+                api.pages(
+                    token,
+                    &format!("/customers?q={}&limit=1", w.replace(' ', "%20")),
+                    &mut current,
+                )
+                .await;
+            }
+            continue;
+        }
+        if path.contains("{id}") {
+            let ids: Vec<String> = if path.starts_with("/customers/") {
+                pool.customers.clone()
+            } else if path.starts_with("/jobs/") {
+                pool.jobs.iter().map(|j| j.1.clone()).collect()
+            } else if path.starts_with("/tickets/") {
+                pool.tickets.iter().map(|j| j.1.clone()).collect()
+            } else if path.starts_with("/callbacks/") {
+                pool.callbacks.iter().map(|j| j.1.clone()).collect()
+            } else if path.starts_with("/commitments/") {
+                pool.commitments.iter().map(|j| j.1.clone()).collect()
+            } else if path.starts_with("/orgs/") {
+                pool.orgs.clone()
+            } else {
+                panic!("the leak test does not know the ids of {path}")
+            };
+            for id in ids {
+                let p = path.replace("{id}", &id);
+                if get["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == "cursor"))
+                {
+                    api.pages(token, &format!("{p}?limit=2"), &mut current).await;
+                } else {
+                    current.push(api.request(token, &p).await);
+                }
+            }
+            continue;
+        }
+        let params: Vec<&Value> = get["parameters"]
+            .as_array()
+            .map(|ps| ps.iter().collect())
+            .unwrap_or_default();
+        let paged = params.iter().any(|p| p["name"] == "cursor");
+        let base = if paged {
+            format!("{path}?limit=2")
+        } else {
+            path.to_string()
+        };
+        if paged {
+            api.pages(token, &base, &mut current).await;
+        } else {
+            current.push(api.request(token, &base).await);
+        }
+        for p in params {
+            let name = p["name"].as_str().unwrap_or_default();
+            if matches!(name, "cursor" | "limit") {
+                continue;
+            }
+            for v in samples(p, doc, pool) {
+                api.pages(token, &format!("{base}&{name}={v}"), &mut current).await;
+            }
+        }
+    }
+    (current, history)
+}
+
+async fn one_seed(seed: u64, steps: usize) {
+    let api = Api::start_sized(30 + (seed as usize % 20)).await;
+    let db = api.dir.path().join("s.sqlite");
+    let conn = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open read-only");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut tokens = BTreeMap::new();
+    for user in STAFF.iter().chain(PARTNERS.iter().map(|p| &p.0)) {
+        tokens.insert(*user, api.login(user).await);
+    }
+    let mut all_ever = everything(&conn);
+    let mut ever_seen: BTreeMap<&str, Values> =
+        PARTNERS.iter().map(|(_, org)| (*org, visible_to(&conn, org))).collect();
+    let mut partner_sent: BTreeMap<&str, Vec<Seen>> = BTreeMap::new();
+
+    for step in 0..steps {
+        let pool = Pool::read(&conn);
+        let users: Vec<&str> = STAFF.iter().copied().chain(PARTNERS.iter().map(|p| p.0)).collect();
+        let user = *users.choose(&mut rng).expect("users");
+        let partner = PARTNERS.iter().find(|p| p.0 == user).map(|p| p.1);
+        let mine: Vec<String> = match partner {
+            Some(org) => visible_to(&conn, org)
+                .customers
+                .into_iter()
+                .filter(|c| c.starts_with("cus_"))
+                .collect(),
+            None => pool.customers.clone(),
+        };
+        let intent = random_intent(&mut rng, &pool, &mine);
+        let (status, body) = if step % 2 == 0 {
+            api.mutate(&tokens[user], intent.clone()).await
+        } else {
+            let m = json!({"id": uuid::Uuid::new_v4(), "client_seq": step, "created_at": chrono::Utc::now(),
+                           "intent": intent.clone()});
+            api.push(&tokens[user], json!([m])).await
+        };
+        assert_eq!(status, StatusCode::OK, "seed {seed} step {step}: {intent} → {body}");
+        if let Some(org) = partner {
+            partner_sent.entry(org).or_default().push(Seen {
+                request: format!("intent {intent}"),
+                body: body.to_string(),
+            });
+        }
+        all_ever.extend(&everything(&conn));
+        for (_, org) in PARTNERS {
+            ever_seen.get_mut(org).expect("partner").extend(&visible_to(&conn, org));
+        }
+    }
+
+    let doc: Value = serde_json::from_str(&api.request("", "/openapi.json").await.body).expect("openapi");
+    let pool = Pool::read(&conn);
+    let mut found = Vec::new();
+    for (user, org) in PARTNERS {
+        let now = visible_to(&conn, org);
+        let forbidden_now = all_ever.minus(&now);
+        let never_seen = all_ever.minus(&ever_seen[org]);
+        assert!(
+            forbidden_now.iter().any(|(w, _)| w == "phone") && forbidden_now.iter().any(|(w, _)| w == "name"),
+            "{org}: the test must have something to look for"
+        );
+        let (current, history) = crawl(&api, &tokens[user], &doc, &pool, &all_ever).await;
+        assert!(
+            current.len() > 100,
+            "{org}: the crawl reached {} responses",
+            current.len()
+        );
+        found.extend(
+            leaks(&current, &forbidden_now)
+                .into_iter()
+                .map(|l| format!("{org}: {l}")),
+        );
+        found.extend(leaks(&history, &never_seen).into_iter().map(|l| format!("{org}: {l}")));
+        if let Some(sent) = partner_sent.get(org) {
+            found.extend(leaks(sent, &forbidden_now).into_iter().map(|l| format!("{org}: {l}")));
+        }
+    }
+    found.sort();
+    found.dedup();
+    let shown: Vec<&String> = found.iter().take(40).collect();
+    assert!(
+        found.is_empty(),
+        "seed {seed}: {} leaks, the first:\n{}",
+        found.len(),
+        shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[tokio::test]
+async fn no_partner_response_holds_a_value_the_rule_hides() {
+    let seeds = env_usize("BATON_LEAK_SEEDS", 3) as u64;
+    let steps = env_usize("BATON_LEAK_STEPS", 60);
+    for seed in 0..seeds {
+        one_seed(seed, steps).await;
+    }
+}
+
+#[test]
+fn tokens_are_whole() {
+    assert!(contains_token("call +447946000202 now", "+447946000202"));
+    assert!(!contains_token("\"cus_0000123\"", "cus_000012"));
+    assert!(contains_token("\"cus_000012\"", "cus_000012"));
+    assert!(!contains_token("O-3000012", "O-300001"));
+    assert!(contains_token("(O-300001)", "O-300001"));
+}
