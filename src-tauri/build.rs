@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "scorecards_list",
     "sync_status",
     "sync_now",
+    "tel_links_get",
+    "tel_links_set",
 ];
 
 fn main() {

@@ -52,10 +52,9 @@ pub async fn announce_due_callbacks(app: AppHandle, console: Arc<Console>) {
         match console.take_due_callbacks() {
             Ok(due) => {
                 for row in due {
-                    let body = match &row.phone {
-                        Some(phone) => format!("Call {phone}: {}", row.text),
-                        None => row.text.clone(),
-                    };
+                    // A name and the request, never the number: a notification
+                    // shows on a locked screen, to anyone passing.
+                    let body = row.text.clone();
                     let shown = app
                         .notification()
                         .builder()

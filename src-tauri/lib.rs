@@ -41,10 +41,12 @@ fn register_links(app: &tauri::App) {
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "reading the link Baton was opened with"),
     }
+    // Baton's own links always; phone (tel:) links only when the user asks for
+    // them (the palette's "Open phone links in Baton"), as they may belong to a dialler.
     #[cfg(any(target_os = "linux", windows))]
     if std::env::var_os("BATON_NO_LINK_REGISTRATION").is_none() {
-        if let Err(e) = app.deep_link().register_all() {
-            tracing::warn!(error = %e, "registering Baton for baton: and tel: links");
+        if let Err(e) = app.deep_link().register("baton") {
+            tracing::warn!(error = %e, "registering Baton for baton: links");
         }
     }
 }
@@ -106,6 +108,8 @@ pub fn run() {
             commands::queues::scorecards_list,
             commands::sync::sync_status,
             commands::sync::sync_now,
+            commands::desktop::tel_links_get,
+            commands::desktop::tel_links_set,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

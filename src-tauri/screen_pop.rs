@@ -81,11 +81,12 @@ fn percent_decode(s: &str) -> String {
 pub fn deliver(app: &AppHandle, links: &[String]) {
     let Some(pop) = links.iter().rev().find_map(|l| parse(l)) else {
         if !links.is_empty() {
-            tracing::warn!(?links, "ignoring a link Baton does not understand");
+            // Not the links themselves: a tel: link is a customer's number.
+            tracing::warn!(count = links.len(), "ignoring a link Baton does not understand");
         }
         return;
     };
-    tracing::info!(?pop, "screen pop");
+    tracing::info!("screen pop");
     if let Some(state) = app.try_state::<AppState>() {
         state.set_screen_pop(pop);
     }

@@ -2,6 +2,7 @@
 //! baton-core, map the error.
 
 pub mod customers;
+pub mod desktop;
 pub mod queues;
 pub mod session;
 pub mod sync;

@@ -34,11 +34,15 @@ async fn start(clock: &ManualClock, smtp_port: u16) -> Harness {
     let clock = clock.clone();
     Harness::start_with(60, move |s| {
         s.clock = std::sync::Arc::new(clock);
+        // The clock jumps by days here; a sign-in outlives it (sessions.rs tests lifetimes).
+        s.sessions.idle = chrono::Duration::days(3650);
+        s.sessions.absolute = chrono::Duration::days(3650);
         s.delivery = DeliveryConfig {
             smtp_url: Some(format!("smtp://127.0.0.1:{smtp_port}")),
             email_from: Some("Northwind Electricals <care@northwind.example>".into()),
             sms_url: None,
             sms_token: None,
+            smtp_credentials: None,
         };
         s.deliver_every = Some(Duration::from_secs(3600)); // woken by every edit
     })

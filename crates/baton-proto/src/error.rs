@@ -17,6 +17,10 @@ pub enum ErrorCode {
     Gone,
     PayloadTooLarge,
     UpgradeRequired,
+    /// Too many attempts: wait `details.retry_after_seconds` before the next.
+    RateLimited,
+    /// The server is too busy to take this now; try again shortly.
+    Busy,
     Offline,
     NotSignedIn,
     Keyring,

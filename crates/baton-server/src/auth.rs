@@ -16,8 +16,113 @@ use crate::docs::Scope;
 use crate::error::ServerError;
 use crate::AppState;
 
-/// How long a console stays signed in without logging in again.
-pub const SESSION_DAYS: i64 = 30;
+/// How sign-in is guarded and how long a session lives.
+#[derive(Debug, Clone)]
+pub struct SessionPolicy {
+    /// A session unused for this long ends (the console signs in again).
+    pub idle: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub absolute: Duration,
+    /// Failed sign-ins per username before each further attempt must wait.
+    pub free_failures_per_user: u32,
+    /// Failed sign-ins per source address before each further attempt must wait
+    /// (higher: an office shares one address).
+    pub free_failures_per_address: u32,
+    /// Failures after which the username or address is locked for `lock_for`.
+    pub lock_after_per_user: u32,
+    pub lock_after_per_address: u32,
+    pub lock_for: Duration,
+    /// Take the client address from the last `X-Forwarded-For` hop (only behind
+    /// a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle: Duration::hours(8),
+            absolute: Duration::days(30),
+            free_failures_per_user: 3,
+            free_failures_per_address: 10,
+            lock_after_per_user: 10,
+            lock_after_per_address: 50,
+            lock_for: Duration::minutes(15),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl SessionPolicy {
+    /// How long to wait after `failures` failed attempts: nothing for the free
+    /// ones, then 1 s, 2 s, 4 s … and the lock from `lock_after` on.
+    fn wait(&self, failures: u32, free: u32, lock_after: u32) -> Duration {
+        if failures >= lock_after {
+            self.lock_for
+        } else if failures <= free {
+            Duration::zero()
+        } else {
+            let secs = 1i64 << (failures - free - 1).min(20);
+            Duration::seconds(secs).min(self.lock_for)
+        }
+    }
+}
+
+/// Password checks run on at most this many threads at once, whatever the load,
+/// so a flood of sign-ins cannot take the cores reads and writes need.
+pub fn hashing_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+/// Sign-ins waiting for a password check beyond this are answered `busy` at once.
+pub const MAX_WAITING_CHECKS: usize = 64;
+
+/// The bounded pool password checks run on.
+#[derive(Clone)]
+pub struct HashingPool {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    checks: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for HashingPool {
+    fn default() -> Self {
+        HashingPool {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(hashing_threads())),
+            waiting: std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            checks: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        }
+    }
+}
+
+impl HashingPool {
+    /// Password checks run so far.
+    pub fn checks(&self) -> u64 {
+        self.checks.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Runs `check` on a blocking thread once a permit is free.
+    async fn run<T: Send + 'static>(&self, check: impl FnOnce() -> T + Send + 'static) -> Result<T, ServerError> {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_CHECKS {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(ServerError::Api(
+                baton_proto::ErrorCode::Busy,
+                "the server is checking too many sign-ins at once; try again in a moment".into(),
+            ));
+        }
+        let permit = self.permits.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let permit = permit.map_err(|e| ServerError::Internal(format!("password checks stopped: {e}")))?;
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        tokio::task::spawn_blocking(move || {
+            let out = check();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| ServerError::Internal(format!("password check failed: {e}")))
+    }
+}
 
 pub fn hash_password(password: &str) -> Result<String, ServerError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -59,7 +164,8 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(UserInfo, String)> 
     Ok((user, r.get(7)?))
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id, o.name, o.kind, u.password_hash
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id, o.name, o.kind, u.password_hash,
+            u.disabled_at
      FROM users u JOIN orgs o ON o.id = u.org_id";
 
 /// A user by username, for acting as them inside the server (demo data).
@@ -71,54 +177,165 @@ pub fn user_by_username(conn: &Connection, username: &str) -> Result<Option<User
         .map(|(u, _)| u))
 }
 
-/// Checks a username and password; on success creates a session and returns its token.
-pub async fn login(state: &AppState, username: String, password: String) -> Result<(String, UserInfo), ServerError> {
+/// A hash of a password nobody has, so an unknown username costs the same
+/// check as a known one and gets the same answer.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("no user has this password").unwrap_or_default())
+}
+
+fn throttle_keys(username: &str, addr: Option<std::net::IpAddr>) -> Vec<(String, bool)> {
+    let mut keys = vec![(format!("user:{}", username.to_lowercase()), true)];
+    if let Some(a) = addr {
+        keys.push((format!("addr:{a}"), false));
+    }
+    keys
+}
+
+/// Records a sign-in attempt in the audit log: who tried, from where, and how it went.
+fn audit_sign_in(
+    conn: &Connection,
+    at: &str,
+    username: &str,
+    user: Option<&UserInfo>,
+    addr: Option<std::net::IpAddr>,
+    outcome: &str,
+) -> Result<(), ServerError> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
+         VALUES (?1, ?2, ?3, ?4, 'user', ?5, NULL, ?6)",
+    )?
+    .execute(params![
+        at,
+        user.map(|u| u.id.as_str()).unwrap_or_default(),
+        user.map(|u| u.org.id.as_str()).unwrap_or_default(),
+        outcome,
+        username,
+        addr.map(|a| a.to_string()).unwrap_or_default()
+    ])?;
+    Ok(())
+}
+
+/// Checks a username and password from `addr`; on success creates a session and
+/// returns its token. Failures are counted per username and per address; past
+/// the free ones, each attempt must wait longer, then the lock holds.
+pub async fn login(
+    state: &AppState,
+    username: String,
+    password: String,
+    addr: Option<std::net::IpAddr>,
+) -> Result<(String, UserInfo), ServerError> {
     if username.trim().is_empty() || password.is_empty() {
         return Err(ServerError::bad_request("username and password are required"));
     }
     if username.len() > 200 || password.len() > 1024 {
         return Err(ServerError::bad_request("username or password is too long"));
     }
-    let found = state
-        .db
-        .read(move |tx| {
-            let sql = format!("{USER_SELECT} WHERE u.username = ?1");
-            Ok(tx.query_row(&sql, [username.trim()], user_from_row).optional()?)
-        })
-        .await?;
-    // Verify on a blocking thread: argon2 is deliberately slow.
-    let verified = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) if verify_password(&password, &hash) => Some(user),
-        _ => None,
-    })
-    .await
-    .map_err(|e| ServerError::Internal(format!("password check failed: {e}")))?;
-    let Some(user) = verified else {
-        return Err(ServerError::unauthenticated("wrong username or password"));
+    let username = username.trim().to_string();
+    let now = state.now();
+    let at = crate::wire::ts(now);
+    let keys = throttle_keys(&username, addr);
+    // Throttled attempts are refused before any password is checked.
+    let (wait, found) = {
+        let (keys, name, at) = (keys.clone(), username.clone(), at.clone());
+        state
+            .db
+            .read(move |tx| {
+                let mut latest: Option<String> = None;
+                for (key, _) in &keys {
+                    let next: Option<String> = tx
+                        .prepare_cached("SELECT next_allowed_at FROM sign_in_failures WHERE key = ?1")?
+                        .query_row([key], |r| r.get(0))
+                        .optional()?;
+                    latest = latest.max(next.filter(|n| *n > at));
+                }
+                let sql = format!("{USER_SELECT} WHERE u.username = ?1");
+                let found = tx
+                    .query_row(&sql, [&name], |r| {
+                        Ok((user_from_row(r)?, r.get::<_, Option<String>>(8)?))
+                    })
+                    .optional()?;
+                Ok((latest, found))
+            })
+            .await?
     };
+    if let Some(until) = wait {
+        let secs = (crate::wire::parse_ts(&until)? - now).num_seconds().max(1) as u64;
+        let (name, at) = (username.clone(), at.clone());
+        state
+            .db
+            .write(move |tx| audit_sign_in(tx, &at, &name, None, addr, "sign_in_throttled"))
+            .await?;
+        return Err(ServerError::Throttled(secs));
+    }
+    let candidate = found.map(|((user, hash), disabled)| (user, hash, disabled.is_some()));
+    let check_against = candidate
+        .as_ref()
+        .filter(|c| !c.2)
+        .map_or_else(|| decoy_hash().to_string(), |c| c.1.clone());
+    let verified = state
+        .hashing
+        .run(move || verify_password(&password, &check_against))
+        .await?;
+    let user = candidate.filter(|c| verified && !c.2).map(|c| c.0);
 
+    let policy = state.sessions.clone();
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
     let token = URL_SAFE_NO_PAD.encode(raw);
     let hash = token_hash(&token);
-    let user_id = user.id.clone();
+    let signed_in = user.clone();
     state
         .db
         .write(move |tx| {
-            let now = Utc::now();
-            tx.execute(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    hash,
-                    user_id,
-                    now.to_rfc3339(),
-                    (now + Duration::days(SESSION_DAYS)).to_rfc3339()
-                ],
-            )?;
+            match &signed_in {
+                Some(user) => {
+                    for (key, _) in &keys {
+                        tx.prepare_cached("DELETE FROM sign_in_failures WHERE key = ?1")?
+                            .execute([key])?;
+                    }
+                    tx.prepare_cached(
+                        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
+                         VALUES (?1, ?2, ?3, ?4, ?3)",
+                    )?
+                    .execute(params![hash, user.id, at, crate::wire::ts(now + policy.absolute)])?;
+                    audit_sign_in(tx, &at, &username, Some(user), addr, "sign_in")?;
+                }
+                None => {
+                    for (key, per_user) in &keys {
+                        let failures: u32 = tx
+                            .prepare_cached("SELECT failures FROM sign_in_failures WHERE key = ?1")?
+                            .query_row([key], |r| r.get(0))
+                            .optional()?
+                            .unwrap_or(0)
+                            + 1;
+                        let wait = if *per_user {
+                            policy.wait(failures, policy.free_failures_per_user, policy.lock_after_per_user)
+                        } else {
+                            policy.wait(
+                                failures,
+                                policy.free_failures_per_address,
+                                policy.lock_after_per_address,
+                            )
+                        };
+                        tx.prepare_cached(
+                            "INSERT INTO sign_in_failures (key, failures, last_failure_at, next_allowed_at)
+                             VALUES (?1, ?2, ?3, ?4)
+                             ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,
+                                 last_failure_at = excluded.last_failure_at, next_allowed_at = excluded.next_allowed_at",
+                        )?
+                        .execute(params![key, failures, at, crate::wire::ts(now + wait)])?;
+                    }
+                    audit_sign_in(tx, &at, &username, None, addr, "sign_in_failed")?;
+                }
+            }
             Ok(())
         })
         .await?;
-    Ok((token, user))
+    match user {
+        Some(user) => Ok((token, user)),
+        None => Err(ServerError::unauthenticated("wrong username or password")),
+    }
 }
 
 pub async fn logout(state: &AppState, token: &str) -> Result<(), ServerError> {
@@ -129,16 +346,72 @@ pub async fn logout(state: &AppState, token: &str) -> Result<(), ServerError> {
             tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
             Ok(())
         })
-        .await
+        .await?;
+    state.revoked();
+    Ok(())
 }
 
-fn user_for_token(conn: &Connection, token: &str) -> Result<Option<UserInfo>, ServerError> {
-    let sql =
-        format!("{USER_SELECT} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = ?1 AND s.expires_at > ?2");
+/// Ends every session of `user_id` (sign out everywhere); returns how many.
+pub async fn logout_everywhere(state: &AppState, user_id: &str) -> Result<usize, ServerError> {
+    let user_id = user_id.to_string();
+    let n = state
+        .db
+        .write(move |tx| Ok(tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?))
+        .await?;
+    state.revoked();
+    Ok(n)
+}
+
+/// Disables or enables a user by username; a disabled user's sessions end and
+/// it cannot sign in. Returns whether the user exists.
+pub fn set_disabled(conn: &Connection, username: &str, disabled: bool, at: &str) -> Result<bool, ServerError> {
+    let changed = conn.execute(
+        "UPDATE users SET disabled_at = CASE WHEN ?2 THEN COALESCE(disabled_at, ?3) END WHERE username = ?1",
+        params![username, disabled, at],
+    )?;
+    if disabled {
+        conn.execute(
+            "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?1)",
+            [username],
+        )?;
+    }
+    Ok(changed > 0)
+}
+
+/// The user of a live session: not signed out, not idle past the policy, not
+/// past its expiry, its user not disabled. Also says whether `last_seen_at`
+/// is stale enough to be written again.
+fn user_for_token(
+    conn: &Connection,
+    token: &str,
+    now: chrono::DateTime<Utc>,
+    idle: Duration,
+) -> Result<Option<(UserInfo, bool)>, ServerError> {
+    const SQL: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id, o.name, o.kind, u.password_hash,
+                u.disabled_at, s.last_seen_at
+         FROM users u JOIN orgs o ON o.id = u.org_id JOIN sessions s ON s.user_id = u.id
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3 AND u.disabled_at IS NULL";
+    let now_s = crate::wire::ts(now);
     Ok(conn
-        .query_row(&sql, params![token_hash(token), Utc::now().to_rfc3339()], user_from_row)
+        .query_row(
+            SQL,
+            params![token_hash(token), now_s, crate::wire::ts(now - idle)],
+            |r| Ok((user_from_row(r)?, r.get::<_, Option<String>>(9)?)),
+        )
         .optional()?
-        .map(|(u, _)| u))
+        .map(|((u, _), seen)| {
+            let stale = seen.is_none_or(|s| s < crate::wire::ts(now - Duration::minutes(1)));
+            (u, stale)
+        }))
+}
+
+/// Whether `token` still names a live session (for streams that outlive a request).
+pub async fn session_alive(state: &AppState, token: &str) -> Result<bool, ServerError> {
+    let (token, now, idle) = (token.to_string(), state.now(), state.sessions.idle);
+    state
+        .db
+        .read(move |tx| Ok(user_for_token(tx, &token, now, idle)?.is_some()))
+        .await
 }
 
 /// The signed-in caller of a request, from `Authorization: Bearer <token>`.
@@ -173,12 +446,24 @@ impl FromRequestParts<AppState> for AuthUser {
             .filter(|t| !t.is_empty() && t.len() < 200)
             .ok_or_else(|| ServerError::unauthenticated("the Authorization header must be 'Bearer <token>'"))?
             .to_string();
-        let lookup = token.clone();
-        let user = state
+        let (lookup, now, idle) = (token.clone(), state.now(), state.sessions.idle);
+        let (user, stale) = state
             .db
-            .read(move |tx| user_for_token(tx, &lookup))
+            .read(move |tx| user_for_token(tx, &lookup, now, idle))
             .await?
             .ok_or_else(|| ServerError::unauthenticated("the session has expired or was signed out; sign in again"))?;
+        if stale {
+            // The idle clock restarts at most once a minute, not with every request.
+            let (hash, at) = (token_hash(&token), crate::wire::ts(now));
+            state
+                .db
+                .write(move |tx| {
+                    tx.prepare_cached("UPDATE sessions SET last_seen_at = ?1 WHERE token_hash = ?2")?
+                        .execute(params![at, hash])?;
+                    Ok(())
+                })
+                .await?;
+        }
         Ok(AuthUser { user, token })
     }
 }

@@ -28,8 +28,10 @@ pub const RETRY_MINUTES: [i64; 5] = [1, 5, 30, 120, 360];
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryConfig {
     /// `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS) or
-    /// `smtps://user:password@host` (TLS).
+    /// `smtps://host` (TLS).
     pub smtp_url: Option<String>,
+    /// SMTP user name and password, kept out of the URL.
+    pub smtp_credentials: Option<(String, String)>,
     /// The sender of confirmation emails, e.g. `Northwind Electricals <care@example.com>`.
     pub email_from: Option<String>,
     /// An HTTP endpoint that takes `POST {"to": "+44…", "body": "…"}`.
@@ -139,10 +141,16 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(text_of(d))
         .map_err(|e| format!("building the email: {e}"))?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| format!("the email server address is invalid: {e}"))?
-        .timeout(Some(std::time::Duration::from_secs(20)))
-        .build();
+        .timeout(Some(std::time::Duration::from_secs(20)));
+    if let Some((user, password)) = &cfg.smtp_credentials {
+        transport = transport.credentials(lettre::transport::smtp::authentication::Credentials::new(
+            user.clone(),
+            password.clone(),
+        ));
+    }
+    let transport = transport.build();
     transport
         .send(message)
         .await

@@ -13,6 +13,9 @@ pub enum ServerError {
     Sqlite(#[from] rusqlite::Error),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Too many failed sign-ins: the next attempt is checked after this many seconds.
+    #[error("too many failed sign-ins; try again in {0} s")]
+    Throttled(u64),
 }
 
 impl ServerError {
@@ -34,6 +37,7 @@ impl ServerError {
         match self {
             ServerError::Api(code, _) => *code,
             ServerError::Sqlite(_) | ServerError::Internal(_) => ErrorCode::Internal,
+            ServerError::Throttled(_) => ErrorCode::RateLimited,
         }
     }
 }
@@ -48,6 +52,8 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
         ErrorCode::Gone => StatusCode::GONE,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::UpgradeRequired => StatusCode::UPGRADE_REQUIRED,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Offline | ErrorCode::Keyring | ErrorCode::Storage | ErrorCode::Internal => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -57,6 +63,16 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let code = self.code();
+        if let ServerError::Throttled(wait) = self {
+            let body = ApiError {
+                details: Some(serde_json::json!({ "retry_after_seconds": wait })),
+                ..ApiError::new(code, self.to_string())
+            };
+            let mut res = (status_for(code), axum::Json(body)).into_response();
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+            return res;
+        }
         let message = match &self {
             ServerError::Api(_, m) => m.clone(),
             other => {

@@ -64,6 +64,12 @@ pub struct AppState {
     pub delivering: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// For the SMS gateway.
     pub http: reqwest::Client,
+    /// Sign-in throttling and session lifetimes.
+    pub sessions: auth::SessionPolicy,
+    /// Where password checks run: a bounded pool.
+    pub hashing: auth::HashingPool,
+    /// Told whenever sessions end, so live streams re-check theirs at once.
+    pub revocations: broadcast::Sender<()>,
 }
 
 impl AppState {
@@ -82,7 +88,15 @@ impl AppState {
             deliveries: std::sync::Arc::new(tokio::sync::Notify::new()),
             delivering: std::sync::Arc::new(tokio::sync::Mutex::new(())),
             http: reqwest::Client::new(),
+            sessions: auth::SessionPolicy::default(),
+            hashing: auth::HashingPool::default(),
+            revocations: broadcast::channel(16).0,
         }
+    }
+
+    /// Sessions were ended (sign-out, a disabled user): live streams check theirs.
+    pub fn revoked(&self) {
+        let _ = self.revocations.send(());
     }
 
     /// The same state reading time from `clock`.
@@ -130,9 +144,12 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     if let Some(every) = state.deliver_every {
         tokio::spawn(delivery::run(state.clone(), every));
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { stop.cancelled().await })
+    .await
 }
 
 /// A server running on a background task (tests, embedding).

@@ -16,37 +16,105 @@ struct Cli {
 }
 
 /// How the server follows up: escalation sweeps and sending confirmations.
+/// Secrets never come from the command line (where every user of the machine can
+/// read them): the SMTP password and the SMS token are read from the environment
+/// or from a file.
 #[derive(clap::Args)]
 struct EngineArgs {
     /// SMTP server for confirmation emails: smtp://host:port, smtp://host:port?tls=required
-    /// or smtps://user:password@host. Without it, email confirmations stay pending.
+    /// or smtps://host, with no password in it. Without it, email confirmations stay pending.
     #[arg(long, env = "BATON_SMTP_URL")]
     smtp_url: Option<String>,
+    /// SMTP user name; the password comes from BATON_SMTP_PASSWORD or --smtp-password-file.
+    #[arg(long, env = "BATON_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// A file holding the SMTP password (instead of BATON_SMTP_PASSWORD).
+    #[arg(long)]
+    smtp_password_file: Option<PathBuf>,
     /// Sender of confirmation emails.
     #[arg(long, env = "BATON_EMAIL_FROM", default_value = "Customer care <care@localhost>")]
     email_from: String,
     /// HTTP SMS gateway taking POST {"to", "body"}. Without it, SMS confirmations stay pending.
     #[arg(long, env = "BATON_SMS_URL")]
     sms_url: Option<String>,
-    /// Bearer token for the SMS gateway.
-    #[arg(long, env = "BATON_SMS_TOKEN")]
-    sms_token: Option<String>,
+    /// A file holding the SMS gateway's bearer token (instead of BATON_SMS_TOKEN).
+    #[arg(long)]
+    sms_token_file: Option<PathBuf>,
     /// Seconds between escalation sweeps of overdue callbacks and commitments.
     #[arg(long, env = "BATON_SWEEP_SECONDS", default_value_t = 30)]
     sweep_seconds: u64,
 }
 
+/// A secret from the environment variable `var`, or from `file`, trimmed.
+fn secret(var: &str, file: Option<&PathBuf>) -> anyhow::Result<Option<String>> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return Ok(Some(text.trim().to_string()));
+    }
+    Ok(std::env::var(var).ok().filter(|v| !v.is_empty()))
+}
+
 impl EngineArgs {
-    fn apply(self, mut state: AppState) -> AppState {
+    fn apply(self, mut state: AppState) -> anyhow::Result<AppState> {
+        if let Some(url) = &self.smtp_url {
+            let parsed = reqwest::Url::parse(url).context("--smtp-url is not a URL")?;
+            if parsed.password().is_some() {
+                anyhow::bail!(
+                    "--smtp-url must not hold a password (it would be visible to every user of this machine): \
+                     give the user with --smtp-user and the password in BATON_SMTP_PASSWORD or --smtp-password-file"
+                );
+            }
+        }
+        let password = secret("BATON_SMTP_PASSWORD", self.smtp_password_file.as_ref())?;
+        let smtp_credentials = match (self.smtp_user, password) {
+            (Some(user), Some(password)) => Some((user, password)),
+            (Some(_), None) => anyhow::bail!("--smtp-user needs BATON_SMTP_PASSWORD or --smtp-password-file"),
+            (None, Some(_)) => anyhow::bail!("an SMTP password needs --smtp-user"),
+            (None, None) => None,
+        };
         state.sweep_every = Some(std::time::Duration::from_secs(self.sweep_seconds.max(1)));
         state.deliver_every = Some(std::time::Duration::from_secs(15));
         state.delivery = baton_server::delivery::DeliveryConfig {
             smtp_url: self.smtp_url,
+            smtp_credentials,
             email_from: Some(self.email_from),
             sms_url: self.sms_url,
-            sms_token: self.sms_token,
+            sms_token: secret("BATON_SMS_TOKEN", self.sms_token_file.as_ref())?,
         };
-        state
+        Ok(state)
+    }
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    Disable { username: String },
+    Enable { username: String },
+}
+
+/// How long sessions live and who reaches sign-in.
+#[derive(clap::Args)]
+struct SessionArgs {
+    /// Minutes a session may go unused before the console must sign in again.
+    #[arg(long, env = "BATON_SESSION_IDLE_MINUTES", default_value_t = 480)]
+    session_idle_minutes: i64,
+    /// Days after sign-in a session ends, however busy.
+    #[arg(long, env = "BATON_SESSION_DAYS", default_value_t = 30)]
+    session_days: i64,
+    /// Behind a reverse proxy: count failed sign-ins by the address it puts last in
+    /// X-Forwarded-For, not by the proxy's own.
+    #[arg(long, env = "BATON_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+}
+
+impl SessionArgs {
+    fn apply(self, mut state: AppState) -> anyhow::Result<AppState> {
+        if self.session_idle_minutes < 1 || self.session_days < 1 {
+            anyhow::bail!("--session-idle-minutes and --session-days must be at least 1");
+        }
+        state.sessions.idle = chrono::Duration::minutes(self.session_idle_minutes);
+        state.sessions.absolute = chrono::Duration::days(self.session_days);
+        state.sessions.trust_forwarded_for = self.trust_forwarded_for;
+        Ok(state)
     }
 }
 
@@ -62,7 +130,17 @@ enum Command {
         #[arg(long, env = "BATON_RETAIN_DAYS", default_value_t = 30)]
         retain_days: i64,
         #[command(flatten)]
+        sessions: SessionArgs,
+        #[command(flatten)]
         engine: EngineArgs,
+    },
+    /// Disable or enable a user: a disabled user's sessions end at once (and any
+    /// live stream closes) and it cannot sign in.
+    User {
+        #[arg(long, env = "BATON_DB", default_value = "baton.sqlite")]
+        db: PathBuf,
+        #[command(subcommand)]
+        action: UserAction,
     },
     /// Serve the API with demo data: the product stories plus generated customers.
     Demo {
@@ -125,6 +203,8 @@ async fn compact_daily(state: AppState, retain: chrono::Duration) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        // Colour only on a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
@@ -135,9 +215,11 @@ async fn main() -> anyhow::Result<()> {
             db,
             addr,
             retain_days,
+            sessions,
             engine,
         } => {
-            let state = engine.apply(AppState::open(&db).with_context(|| format!("opening {}", db.display()))?);
+            let state = engine.apply(AppState::open(&db).with_context(|| format!("opening {}", db.display()))?)?;
+            let state = sessions.apply(state)?;
             tokio::spawn(compact_daily(state.clone(), chrono::Duration::days(retain_days.max(1))));
             let listener = TcpListener::bind(addr)
                 .await
@@ -147,6 +229,30 @@ async fn main() -> anyhow::Result<()> {
             baton_server::serve(listener, state).await?;
         }
         Command::Openapi => print!("{}", baton_server::openapi::document()),
+        Command::User { db, action } => {
+            let state = AppState::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let (username, disable) = match action {
+                UserAction::Disable { username } => (username, true),
+                UserAction::Enable { username } => (username, false),
+            };
+            let at = baton_server::wire::ts(chrono::Utc::now());
+            let name = username.clone();
+            let found = state
+                .db
+                .write(move |tx| baton_server::auth::set_disabled(tx, &name, disable, &at))
+                .await?;
+            if !found {
+                anyhow::bail!("there is no user '{username}'");
+            }
+            println!(
+                "{username} is {}",
+                if disable {
+                    "disabled; its sessions have ended"
+                } else {
+                    "enabled"
+                }
+            );
+        }
         Command::Demo {
             addr,
             customers,
@@ -156,7 +262,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let tmp = tempfile::tempdir().context("creating a temporary directory")?;
             let path = db.unwrap_or_else(|| tmp.path().join("baton-demo.sqlite"));
-            let state = engine.apply(AppState::open(&path).with_context(|| format!("opening {}", path.display()))?);
+            let state = engine.apply(AppState::open(&path).with_context(|| format!("opening {}", path.display()))?)?;
             let started = std::time::Instant::now();
             match demo::seed(&state, customers).await? {
                 Some(s) => {

@@ -19,6 +19,7 @@ fn config(smtp_port: u16, sms_url: &str) -> DeliveryConfig {
         email_from: Some("Northwind Electricals <care@northwind.example>".into()),
         sms_url: Some(sms_url.to_string()),
         sms_token: Some("gateway-token".into()),
+        smtp_credentials: None,
     }
 }
 

@@ -69,7 +69,8 @@ pub fn apply_batch(
             }
             Err(ServerError::Api(code, message)) => {
                 drop(sp); // rolls the savepoint back: nothing of the rejected edit stays
-                tracing::info!(mutation = %m.id, ?code, %message, "mutation rejected");
+                          // The code only: a message may quote what was typed (a phone number).
+                tracing::info!(mutation = %m.id, ?code, "mutation rejected");
                 MutationOutcome::Rejected { code, message }
             }
             Err(other) => return Err(other),

@@ -156,9 +156,15 @@ pub async fn events(
         state.heartbeat,
     ))
     .map(|_| Ok(Event::default().event("heartbeat").data("")));
+    // The stream ends when its session does: signed out (here or everywhere),
+    // idle, expired or its user disabled. Re-checked when sessions are revoked on
+    // this server, and at every heartbeat for changes made elsewhere.
+    let ended = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(watch_session(state.clone(), caller.token.clone(), ended.clone()));
     let stream = stream::once(std::future::ready(poke(head)))
         .chain(stream::select(live, heartbeat))
-        .take_until(state.shutdown.clone().cancelled_owned());
+        .take_until(state.shutdown.clone().cancelled_owned())
+        .take_until(ended.cancelled_owned());
     Ok(Sse::new(stream))
 }
 
@@ -193,4 +199,22 @@ pub async fn push(
     let (out, head) = outcome;
     state.poke(head, out.touched.into_iter().collect());
     Ok(ApiJson(PushResponse { results: out.results }))
+}
+
+/// Cancels `ended` once `token`'s session is no longer live.
+async fn watch_session(state: AppState, token: String, ended: tokio_util::sync::CancellationToken) {
+    let mut revoked = state.revocations.subscribe();
+    let mut every = tokio::time::interval(state.heartbeat);
+    loop {
+        tokio::select! {
+            _ = ended.cancelled() => return,
+            _ = state.shutdown.cancelled() => return,
+            _ = revoked.recv() => {}
+            _ = every.tick() => {}
+        }
+        if !matches!(crate::auth::session_alive(&state, &token).await, Ok(true)) {
+            ended.cancel();
+            return;
+        }
+    }
 }

@@ -78,6 +78,9 @@ export const backend = {
   followUpsAct: (items: FollowUpRef[], action: QueueAction) => call<number>("follow_ups_act", { items, action }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   syncNow: () => call<null>("sync_now"),
+  /** Whether this desktop opens phone (tel:) links in Baton. */
+  telLinks: () => call<boolean>("tel_links_get"),
+  setTelLinks: (on: boolean) => call<boolean>("tel_links_set", { on }),
 };
 
 export const events = {

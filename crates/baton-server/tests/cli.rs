@@ -1,0 +1,182 @@
+//! The command line: secrets are refused where other users of the machine could read them.
+
+use std::process::Command;
+
+fn serve(args: &[&str]) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("s.sqlite");
+    let out = Command::new(env!("CARGO_BIN_EXE_baton-server"))
+        .args(["serve", "--db", db.to_str().expect("path"), "--addr", "127.0.0.1:0"])
+        .args(args)
+        .env_remove("BATON_SMTP_PASSWORD")
+        .env_remove("BATON_SMS_TOKEN")
+        .output()
+        .expect("run baton-server");
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_password_in_the_smtp_url_is_refused_before_the_server_starts() {
+    let (ok, err) = serve(&["--smtp-url", "smtps://care:hunter2@mail.example.com"]);
+    assert!(!ok);
+    assert!(err.contains("must not hold a password"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the refusal does not repeat the secret: {err}"
+    );
+}
+
+#[test]
+fn an_smtp_user_without_a_password_is_refused() {
+    let (ok, err) = serve(&["--smtp-url", "smtp://mail.example.com:587", "--smtp-user", "care"]);
+    assert!(!ok);
+    assert!(err.contains("BATON_SMTP_PASSWORD"), "{err}");
+}
+
+#[test]
+fn there_is_no_command_line_flag_for_the_sms_token() {
+    let (ok, err) = serve(&["--sms-token", "secret"]);
+    assert!(!ok);
+    assert!(err.contains("unexpected argument"), "{err}");
+}
+
+/// A server process on a demo database with everything Baton logs turned on,
+/// its output collected as it is written.
+struct Logged {
+    child: std::process::Child,
+    url: String,
+    output: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Logged {
+    fn start(dir: &std::path::Path) -> Logged {
+        use std::io::BufRead;
+        let db = dir.join("s.sqlite");
+        let db = db.to_str().expect("path");
+        let seeded = Command::new(env!("CARGO_BIN_EXE_baton-server"))
+            .args(["demo", "--customers", "20", "--load-only", "--db", db])
+            .output()
+            .expect("seed");
+        assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
+            .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
+            .env(
+                "RUST_LOG",
+                "trace,hyper=info,hyper_util=info,h2=info,reqwest=info,rustls=info,tokio=info",
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start baton-server");
+        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let collect = output.clone();
+        let reader = std::thread::spawn(move || {
+            let errors = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("addr=").nth(1).and_then(|r| r.split_whitespace().next()) {
+                    let _ = addr_tx.send(addr.to_string());
+                }
+                collect.lock().expect("lock").push_str(&(line + "\n"));
+            }
+            let rest = errors.join().unwrap_or_default();
+            collect.lock().expect("lock").push_str(&rest);
+        });
+        let addr = addr_rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the server says where it serves");
+        Logged {
+            child,
+            url: format!("http://{addr}/v1"),
+            output,
+            reader: Some(reader),
+        }
+    }
+
+    /// Stops the server and returns everything it wrote.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let out = self.output.lock().expect("lock").clone();
+        out
+    }
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_logs_hold_no_phone_number_email_or_token() {
+    use baton_server::demo::{story1, DEMO_PASSWORD};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Logged::start(dir.path());
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/auth/login", server.url))
+        .json(&serde_json::json!({"username": "alice", "password": DEMO_PASSWORD}))
+        .send()
+        .await;
+    let body: serde_json::Value = res.expect("login").json().await.expect("json");
+    let token = body["token"].as_str().expect("token").to_string();
+    let get = |path: String| {
+        let http = http.clone();
+        let token = token.clone();
+        async move {
+            http.get(path)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("get")
+                .text()
+                .await
+        }
+    };
+    get(format!("{}/customers?phone=%2B447946000202", server.url))
+        .await
+        .expect("search");
+    get(format!("{}/customers?email=arthur.hughes@example.com", server.url))
+        .await
+        .expect("search");
+    for value in ["07946 000777", "+44 7946 ABC"] {
+        let intent = serde_json::json!({"type": "set_contact_point", "customer_id": story1::CUSTOMER_ID,
+            "person_id": story1::MOTHER_ID, "contact_point_id": story1::MOTHER_MOBILE_ID, "value": value,
+            "base_value": story1::MOTHER_MOBILE});
+        http.post(format!("{}/mutations", server.url))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"id": uuid::Uuid::new_v4(), "intent": intent}))
+            .send()
+            .await
+            .expect("mutate");
+    }
+    http.post(format!("{}/auth/login", server.url))
+        .json(&serde_json::json!({"username": "alice", "password": "not-her-password"}))
+        .send()
+        .await
+        .expect("bad login");
+    let log = server.stop();
+    assert!(log.contains("signed in"), "the log was written: {log}");
+    for secret in [
+        "447946000202",
+        "7946 000202",
+        "7946000777",
+        "7946 000777",
+        "7946 ABC",
+        "arthur.hughes@example.com",
+        "@example.com",
+        token.as_str(),
+        DEMO_PASSWORD,
+        "not-her-password",
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret:?}");
+    }
+}

@@ -1,0 +1,56 @@
+//! What Baton is to the desktop: whether it opens the phone (`tel:`) links of
+//! other applications. Opt-in, because it takes them from the softphone or
+//! dialler the user may already have.
+
+use baton_proto::{ApiError, ErrorCode};
+use tauri::AppHandle;
+
+use crate::error::{IpcError, IpcResult};
+
+fn link_error(e: impl std::fmt::Display) -> IpcError {
+    IpcError(ApiError::new(
+        ErrorCode::Internal,
+        format!("the desktop would not change its link handler: {e}"),
+    ))
+}
+
+/// Whether Baton opens `tel:` links on this desktop.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn tel_links_get(app: AppHandle) -> IpcResult<bool> {
+    #[cfg(any(target_os = "linux", windows))]
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        app.deep_link().is_registered("tel").map_err(link_error)
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    {
+        let _ = app;
+        Ok(false)
+    }
+}
+
+/// Makes Baton the desktop's handler for `tel:` links, or stops it being one.
+#[tauri::command]
+#[tracing::instrument(skip(app))]
+pub fn tel_links_set(app: AppHandle, on: bool) -> IpcResult<bool> {
+    #[cfg(any(target_os = "linux", windows))]
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        let links = app.deep_link();
+        if on {
+            links.register("tel").map_err(link_error)?;
+        } else {
+            links.unregister("tel").map_err(link_error)?;
+        }
+        links.is_registered("tel").map_err(link_error)
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    {
+        let _ = (app, on);
+        Err(IpcError(ApiError::new(
+            ErrorCode::BadRequest,
+            "this desktop hands out tel: links through its own settings",
+        )))
+    }
+}
