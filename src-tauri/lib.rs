@@ -81,6 +81,10 @@ pub fn run() {
                 data_dir: data_dir(app)?,
                 secrets: Arc::new(KeyringStore),
                 sync: SyncOptions::default(),
+                // A retailer's own certificate authority (or several, ':'-separated).
+                ca_certs: std::env::var_os("BATON_CA_CERT")
+                    .map(|v| std::env::split_paths(&v).collect())
+                    .unwrap_or_default(),
             };
             tracing::info!(data_dir = %config.data_dir.display(), "starting");
             app.manage(state::AppState::new(config));

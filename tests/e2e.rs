@@ -105,6 +105,7 @@ impl Drop for Driver {
 
 fn partner_config(dir: &Path) -> ConsoleConfig {
     ConsoleConfig {
+        ca_certs: Vec::new(),
         data_dir: dir.join("installer"),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions::default(),
@@ -852,6 +853,7 @@ async fn callbacks_and_promises_go_to_the_organisation_that_can_act() -> Result<
     let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
     let url = server.url();
     let partner = |name: &str| ConsoleConfig {
+        ca_certs: Vec::new(),
         data_dir: tmp.path().join(name),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions::default(),

@@ -115,6 +115,7 @@ async fn bench_record_paint(dir: &std::path::Path, customers: usize, samples: us
 
 fn config(dir: &std::path::Path, name: &str) -> ConsoleConfig {
     ConsoleConfig {
+        ca_certs: Vec::new(),
         data_dir: dir.join(name),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions::default(),

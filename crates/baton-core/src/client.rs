@@ -18,7 +18,10 @@ pub struct ApiClient {
     token: Option<String>,
 }
 
-/// Checks and normalises a server URL typed by a user (`http://host:port`, no trailing slash).
+/// Checks and normalises a server URL typed by a user (`https://host:port`, no
+/// trailing slash). Plain `http://` is accepted only for a server on this
+/// computer: anything else would send customer data and passwords readable to
+/// whoever shares the network.
 pub fn normalize_server_url(input: &str) -> Result<String> {
     let trimmed = input.trim().trim_end_matches('/');
     let url = reqwest::Url::parse(trimmed).map_err(|e| {
@@ -30,16 +33,80 @@ pub fn normalize_server_url(input: &str) -> Result<String> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(CoreError::invalid(
             ErrorCode::BadRequest,
-            "the server address must start with http:// or https://",
+            "the server address must start with https:// (or http:// for a server on this computer)",
+        ));
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(CoreError::invalid(
+            ErrorCode::BadRequest,
+            format!(
+                "Baton connects to a server over the network only with https://, so nobody on the way can read \
+                 customer data or your password: use https://{}… (http:// is only for a server on this computer)",
+                url.host_str().unwrap_or_default()
+            ),
         ));
     }
     Ok(trimmed.to_string())
 }
 
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Certificate authorities a console trusts besides the system's own store and
+/// the public roots: a retailer's own CA, from PEM files.
+fn trusted_roots(files: &[std::path::PathBuf]) -> Result<Vec<reqwest::Certificate>> {
+    let mut out = Vec::new();
+    for f in files {
+        let pem = std::fs::read(f).map_err(|e| {
+            CoreError::invalid(
+                ErrorCode::BadRequest,
+                format!("cannot read the certificate authority {}: {e}", f.display()),
+            )
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            CoreError::invalid(
+                ErrorCode::BadRequest,
+                format!("{} is not a PEM certificate: {e}", f.display()),
+            )
+        })?;
+        out.extend(certs);
+    }
+    Ok(out)
+}
+
+/// A request that did not get an answer: an untrusted certificate is said as
+/// such (it will not fix itself), anything else is the network.
+fn send_error(e: reqwest::Error) -> CoreError {
+    let mut chain = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(err) = source {
+        chain.push_str(&err.to_string());
+        chain.push(' ');
+        source = err.source();
+    }
+    if chain.contains("certificate") || chain.contains("UnknownIssuer") {
+        return CoreError::invalid(
+            ErrorCode::BadRequest,
+            "this computer does not trust the server's certificate: ask your administrator for the retailer's \
+             certificate authority (BATON_CA_CERT), or check the server address",
+        );
+    }
+    CoreError::Offline(e.without_url().to_string())
+}
+
 impl ApiClient {
-    pub fn new(base: &str, token: Option<String>) -> Result<ApiClient> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
+    pub fn new(base: &str, token: Option<String>, ca_certs: &[std::path::PathBuf]) -> Result<ApiClient> {
+        let mut builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(5));
+        for cert in trusted_roots(ca_certs)? {
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
             .build()
             .map_err(|e| CoreError::Internal(format!("building the HTTP client: {e}")))?;
         Ok(ApiClient {
@@ -71,7 +138,7 @@ impl ApiClient {
             .timeout(Duration::from_secs(30))
             .send()
             .await
-            .map_err(|e| CoreError::Offline(e.without_url().to_string()))?;
+            .map_err(send_error)?;
         let status = res.status();
         if status.is_success() {
             return res
@@ -96,7 +163,7 @@ impl ApiClient {
             .timeout(Duration::from_secs(10))
             .send()
             .await
-            .map_err(|e| CoreError::Offline(e.without_url().to_string()))?;
+            .map_err(send_error)?;
         match res.status() {
             s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(()),
             s => Err(error_from(s, res.text().await.unwrap_or_default())),
@@ -144,7 +211,7 @@ impl ApiClient {
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .send()
             .await
-            .map_err(|e| CoreError::Offline(e.without_url().to_string()))?;
+            .map_err(send_error)?;
         if res.status().is_success() {
             Ok(res)
         } else {

@@ -23,6 +23,9 @@ pub struct ConsoleConfig {
     pub data_dir: PathBuf,
     pub secrets: Arc<dyn SecretStore>,
     pub sync: SyncOptions,
+    /// PEM files of certificate authorities to trust besides the system's (a
+    /// retailer's own CA for its server).
+    pub ca_certs: Vec<PathBuf>,
 }
 
 impl ConsoleConfig {
@@ -86,7 +89,7 @@ impl Console {
         require("username", username, 200)?;
         require("password", password, 1024)?;
         let server_url = normalize_server_url(server_url)?;
-        let res = ApiClient::new(&server_url, None)?
+        let res = ApiClient::new(&server_url, None, &cfg.ca_certs)?
             .login(username.trim(), password)
             .await?;
         cfg.secrets.set(&account(&server_url, &res.user.username), &res.token)?;
@@ -139,7 +142,7 @@ impl Console {
 
     fn open(cfg: ConsoleConfig, info: SessionInfo, token: String) -> Result<Console> {
         let cache = Cache::open(&cfg.cache_file(&info.server_url, &info.user.username))?;
-        let api = ApiClient::new(&info.server_url, Some(token))?;
+        let api = ApiClient::new(&info.server_url, Some(token), &cfg.ca_certs)?;
         let sync = SyncHandle::start(api.clone(), cache.clone(), cfg.sync.clone())?;
         Ok(Console {
             info,

@@ -135,21 +135,51 @@ pub fn router(state: AppState) -> axum::Router {
     routes::router(state)
 }
 
-/// Serves the API on `listener` until `state.shutdown` is cancelled.
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    let stop = state.shutdown.clone();
+/// The background work a serving server does: escalation sweeps and deliveries.
+fn start_workers(state: &AppState) {
     if let Some(every) = state.sweep_every {
         tokio::spawn(scheduler::run(state.clone(), every));
     }
     if let Some(every) = state.deliver_every {
         tokio::spawn(delivery::run(state.clone(), every));
     }
+}
+
+/// Serves the API on `listener` until `state.shutdown` is cancelled.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let stop = state.shutdown.clone();
+    start_workers(&state);
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move { stop.cancelled().await })
     .await
+}
+
+/// The server's certificate chain and key, from PEM files.
+pub async fn tls_config(cert: &Path, key: &Path) -> std::io::Result<axum_server::tls_rustls::RustlsConfig> {
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await
+}
+
+/// Serves the API over TLS on `listener` until `state.shutdown` is cancelled.
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: AppState,
+    tls: axum_server::tls_rustls::RustlsConfig,
+) -> std::io::Result<()> {
+    start_workers(&state);
+    let handle = axum_server::Handle::new();
+    let stop = state.shutdown.clone();
+    let stopping = handle.clone();
+    tokio::spawn(async move {
+        stop.cancelled().await;
+        stopping.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, tls)?
+        .handle(handle)
+        .serve(router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .await
 }
 
 /// A server running on a background task (tests, embedding).
@@ -165,6 +195,18 @@ impl RunningServer {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(serve(listener, state.clone()));
+        Ok(RunningServer { addr, state, task })
+    }
+
+    /// Like [`RunningServer::start`], over TLS.
+    pub async fn start_tls(
+        addr: SocketAddr,
+        state: AppState,
+        tls: axum_server::tls_rustls::RustlsConfig,
+    ) -> std::io::Result<RunningServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(serve_tls(listener, state.clone(), tls));
         Ok(RunningServer { addr, state, task })
     }
 

@@ -129,6 +129,12 @@ enum Command {
         /// Keep this many days of the change feed; consoles offline for longer re-snapshot.
         #[arg(long, env = "BATON_RETAIN_DAYS", default_value_t = 30)]
         retain_days: i64,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+        #[arg(long, env = "BATON_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, env = "BATON_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         #[command(flatten)]
         sessions: SessionArgs,
         #[command(flatten)]
@@ -215,6 +221,8 @@ async fn main() -> anyhow::Result<()> {
             db,
             addr,
             retain_days,
+            tls_cert,
+            tls_key,
             sessions,
             engine,
         } => {
@@ -224,9 +232,24 @@ async fn main() -> anyhow::Result<()> {
             let listener = TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
-            tracing::info!(addr = %listener.local_addr()?, db = %db.display(), "serving");
             tokio::spawn(shutdown_signal(state.clone()));
-            baton_server::serve(listener, state).await?;
+            match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => {
+                    let tls = baton_server::tls_config(&cert, &key).await.with_context(|| {
+                        format!(
+                            "reading the TLS certificate {} and key {}",
+                            cert.display(),
+                            key.display()
+                        )
+                    })?;
+                    tracing::info!(addr = %listener.local_addr()?, db = %db.display(), tls = true, "serving");
+                    baton_server::serve_tls(listener, state, tls).await?;
+                }
+                _ => {
+                    tracing::info!(addr = %listener.local_addr()?, db = %db.display(), tls = false, "serving");
+                    baton_server::serve(listener, state).await?;
+                }
+            }
         }
         Command::Openapi => print!("{}", baton_server::openapi::document()),
         Command::User { db, action } => {

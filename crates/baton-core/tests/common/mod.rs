@@ -95,6 +95,7 @@ impl Harness {
 
 pub fn config_in(dir: &Path, name: &str) -> ConsoleConfig {
     ConsoleConfig {
+        ca_certs: Vec::new(),
         data_dir: dir.join(name),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions {

@@ -48,6 +48,7 @@ fn say(line: &str) -> Result<()> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let config = ConsoleConfig {
+        ca_certs: Vec::new(),
         data_dir: args.data_dir.clone(),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions {
