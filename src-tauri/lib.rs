@@ -85,6 +85,7 @@ pub fn run() {
                 ca_certs: std::env::var_os("BATON_CA_CERT")
                     .map(|v| std::env::split_paths(&v).collect())
                     .unwrap_or_default(),
+                plain_cache: false,
             };
             tracing::info!(data_dir = %config.data_dir.display(), "starting");
             app.manage(state::AppState::new(config));

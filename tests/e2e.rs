@@ -106,6 +106,7 @@ impl Drop for Driver {
 fn partner_config(dir: &Path) -> ConsoleConfig {
     ConsoleConfig {
         ca_certs: Vec::new(),
+        plain_cache: false,
         data_dir: dir.join("installer"),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions::default(),
@@ -854,6 +855,7 @@ async fn callbacks_and_promises_go_to_the_organisation_that_can_act() -> Result<
     let url = server.url();
     let partner = |name: &str| ConsoleConfig {
         ca_certs: Vec::new(),
+        plain_cache: false,
         data_dir: tmp.path().join(name),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions::default(),

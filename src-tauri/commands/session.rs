@@ -61,16 +61,27 @@ pub async fn sign_in(
     password: String,
 ) -> IpcResult<SessionInfo> {
     let console = Console::sign_in(state.config.clone(), &server_url, &username, &password).await?;
+    // A console whose session the server ended stays installed, locked, until
+    // this sign-in: let it go (its cache and queued edits are the new one's).
+    if let Some(old) = state.take().await {
+        old.release();
+    }
     let console = state.install(&app, console).await;
     Ok(console.session().clone())
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub async fn sign_out(state: State<'_, AppState>) -> IpcResult<()> {
+pub async fn sign_out(state: State<'_, AppState>, discard_unsynced: bool) -> IpcResult<()> {
+    // Queued edits go out first; if some cannot, the user is asked (`unsynced`)
+    // and stays signed in.
+    if !discard_unsynced {
+        let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+        console.drain().await?;
+    }
     // Taken out of the app state first: commands still running finish on their
     // own copy, and nothing new starts on a console that is signing out.
     let console = state.take().await.ok_or_else(IpcError::not_signed_in)?;
-    console.sign_out().await?;
+    console.sign_out(true).await?;
     Ok(())
 }

@@ -48,6 +48,84 @@ struct Args {
     paint_samples: usize,
 }
 
+/// Record reads during a flood of bad sign-ins (50 a second): from one address
+/// (throttled after ten), and from a new address and username each time (every
+/// attempt's password checked, on the bounded pool). Printed next to the same
+/// reads with no flood, and the raw loopback round trip.
+async fn bench_login_flood(http: &reqwest::Client, url: &str) -> Result<()> {
+    let token = login(http, url, "alice").await?;
+    let record = format!("{url}/v1/customers/{}", story1::CUSTOMER_ID);
+    let reads = |window: Duration| {
+        let (http, record, token) = (http.clone(), record.clone(), token.clone());
+        async move {
+            let mut out = Vec::new();
+            let until = Instant::now() + window;
+            while Instant::now() < until {
+                let t = Instant::now();
+                let res = http.get(&record).bearer_auth(&token).send().await?;
+                res.error_for_status()?.bytes().await?;
+                out.push(t.elapsed());
+            }
+            out.sort();
+            anyhow::Ok(out)
+        }
+    };
+    let mut raw = Vec::new();
+    for _ in 0..500 {
+        let t = Instant::now();
+        http.get(format!("{url}/v1/health")).send().await?.bytes().await?;
+        raw.push(t.elapsed());
+    }
+    raw.sort();
+    let quiet = reads(Duration::from_secs(4)).await?;
+    let flood = |spread: bool| {
+        let (http, url) = (http.clone(), url.to_string());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(20));
+            let mut answered = (0usize, 0usize);
+            let mut pending = Vec::new();
+            for n in 0u32..250 {
+                tick.tick().await;
+                let (http, url) = (http.clone(), url.clone());
+                pending.push(tokio::spawn(async move {
+                    let addr = if spread {
+                        format!("10.{}.{}.{}", n >> 16 & 255, n >> 8 & 255, n & 255)
+                    } else {
+                        "10.0.0.1".to_string()
+                    };
+                    let res = http
+                        .post(format!("{url}/v1/auth/login"))
+                        .header("x-forwarded-for", addr)
+                        .json(&json!({"username": format!("nobody{n}"), "password": "guess"}))
+                        .send()
+                        .await;
+                    res.map(|r| r.status().as_u16()).unwrap_or(0)
+                }));
+            }
+            for p in pending {
+                match p.await.unwrap_or(0) {
+                    429 | 503 => answered.1 += 1,
+                    _ => answered.0 += 1,
+                }
+            }
+            answered
+        })
+    };
+    for (label, spread) in [("one address", false), ("every address new", true)] {
+        let attack = flood(spread);
+        let during = reads(Duration::from_secs(4)).await?;
+        let (checked, refused) = attack.await?;
+        println!(
+            "record GET, login flood:   p50 {:>6.2} ms, p99 {:>6.2} ms with 50 bad sign-ins/s from {label} ({checked} checked, {refused} refused); no flood p99 {:.2} ms; raw HTTP round trip p50 {:.2} ms",
+            percentile(&during, 0.5).as_secs_f64() * 1e3,
+            percentile(&during, 0.99).as_secs_f64() * 1e3,
+            percentile(&quiet, 0.99).as_secs_f64() * 1e3,
+            percentile(&raw, 0.5).as_secs_f64() * 1e3,
+        );
+    }
+    Ok(())
+}
+
 /// What the record screen waits for, from a cache holding `customers` customers:
 /// a screen pop's phone lookup, then opening the record (read, markers, the
 /// IPC payload serialised as the app sends it). The webview's own render of
@@ -116,6 +194,7 @@ async fn bench_record_paint(dir: &std::path::Path, customers: usize, samples: us
 fn config(dir: &std::path::Path, name: &str) -> ConsoleConfig {
     ConsoleConfig {
         ca_certs: Vec::new(),
+        plain_cache: name.ends_with("-plain"),
         data_dir: dir.join(name),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions::default(),
@@ -269,12 +348,10 @@ async fn main() -> Result<()> {
     );
 
     let started = Instant::now();
-    let server = RunningServer::demo(
-        "127.0.0.1:0".parse()?,
-        &dir.path().join("server.sqlite"),
-        args.customers,
-    )
-    .await?;
+    // Behind a (pretend) proxy, so the sign-in flood below can come from many addresses.
+    let mut state = baton_server::AppState::open(&dir.path().join("server.sqlite"))?;
+    state.sessions.trust_forwarded_for = true;
+    let server = RunningServer::demo_on("127.0.0.1:0".parse()?, state, args.customers).await?;
     let url = server.url();
     println!(
         "demo data load:            {:>10.2} s for {} customers",
@@ -295,8 +372,45 @@ async fn main() -> Result<()> {
         elapsed.as_secs_f64()
     );
 
+    // 1b. What encryption at rest costs: the same sync into a plain cache, and
+    // record opens from each.
+    let started = Instant::now();
+    let plain = Console::sign_in(config(dir.path(), "agent-plain"), &url, "alice", DEMO_PASSWORD).await?;
+    synced(&plain).await?;
+    let plain_elapsed = started.elapsed();
+    println!(
+        "initial sync, plain cache: {:>10.0} rows/s (encrypted: {:.0} rows/s, {:.0}% of plain)",
+        rows as f64 / plain_elapsed.as_secs_f64(),
+        rows as f64 / elapsed.as_secs_f64(),
+        100.0 * plain_elapsed.as_secs_f64() / elapsed.as_secs_f64()
+    );
+    let opens = |console: &Console| -> Result<Vec<Duration>> {
+        let mut out = Vec::new();
+        for i in 0..2_000 {
+            let id = format!("cus_{:06}", 8 + (i * 7_919) % (args.customers - 8));
+            let t = Instant::now();
+            let view = console.open_customer(&id)?;
+            serde_json::to_string(&view)?;
+            out.push(t.elapsed());
+        }
+        out.sort();
+        Ok(out)
+    };
+    let (enc, pla) = (opens(&agent)?, opens(&plain)?);
+    println!(
+        "record open, encrypted:    p50 {:>6.2} ms, p99 {:>6.2} ms; plain: p50 {:>6.2} ms, p99 {:>6.2} ms ({} customers)",
+        percentile(&enc, 0.5).as_secs_f64() * 1e3,
+        percentile(&enc, 0.99).as_secs_f64() * 1e3,
+        percentile(&pla, 0.5).as_secs_f64() * 1e3,
+        percentile(&pla, 0.99).as_secs_f64() * 1e3,
+        customers
+    );
+    plain.release();
+    drop(plain);
+
     // 2. Server mutations per second.
     let http = reqwest::Client::new();
+    bench_login_flood(&http, &url).await?;
     let token = login(&http, &url, "sam").await.context("logging in the writers")?;
     let single = bench_mutations(&url, &token, &args, 1).await?;
     println!(

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, watch};
 
-use crate::cache::Cache;
+use crate::cache::{AtRest, Cache, CacheKey};
 use crate::client::{normalize_server_url, ApiClient};
-use crate::credentials::{account, SecretStore};
+use crate::credentials::{account, cache_key_account, SecretStore};
 use crate::error::{CoreError, Result};
 use crate::sync::{SyncHandle, SyncOptions};
 use crate::view::{CustomerView, Resolution, SearchHit, SessionInfo, SyncStatus};
@@ -26,6 +26,8 @@ pub struct ConsoleConfig {
     /// PEM files of certificate authorities to trust besides the system's (a
     /// retailer's own CA for its server).
     pub ca_certs: Vec<PathBuf>,
+    /// Keep the cache unencrypted: only for measuring what encryption costs.
+    pub plain_cache: bool,
 }
 
 impl ConsoleConfig {
@@ -141,7 +143,34 @@ impl Console {
     }
 
     fn open(cfg: ConsoleConfig, info: SessionInfo, token: String) -> Result<Console> {
-        let cache = Cache::open(&cfg.cache_file(&info.server_url, &info.user.username))?;
+        let path = cfg.cache_file(&info.server_url, &info.user.username);
+        let cache = if cfg.plain_cache {
+            Cache::open(&path, &AtRest::Plain)?
+        } else {
+            let key_account = cache_key_account(&info.server_url, &info.user.username);
+            match cfg.secrets.get(&key_account)? {
+                Some(hex) => Cache::open(&path, &AtRest::Encrypted(CacheKey::from_hex(&hex)?))?,
+                None => {
+                    // A new key. A file already there is either a plain cache from an
+                    // earlier Baton (encrypted now, edits kept) or one whose key is gone
+                    // from the keyring: unreadable, set aside rather than deleted.
+                    let key = CacheKey::random();
+                    cfg.secrets.set(&key_account, &key.to_hex())?;
+                    match Cache::open(&path, &AtRest::Encrypted(key.clone())) {
+                        Ok(c) => c,
+                        Err(e) if path.exists() => {
+                            tracing::warn!(error = %e, "the local cache cannot be read with a new key; setting it aside");
+                            let aside = path.with_extension(format!("unreadable-{}", chrono::Utc::now().timestamp()));
+                            std::fs::rename(&path, &aside)
+                                .map_err(|e| CoreError::Internal(format!("setting the unreadable cache aside: {e}")))?;
+                            crate::cache::delete_files(&path)?;
+                            Cache::open(&path, &AtRest::Encrypted(key))?
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        };
         let api = ApiClient::new(&info.server_url, Some(token), &cfg.ca_certs)?;
         let sync = SyncHandle::start(api.clone(), cache.clone(), cfg.sync.clone())?;
         Ok(Console {
@@ -156,19 +185,73 @@ impl Console {
     /// Signs out: ends the server session (when reachable) and removes the token
     /// from the secret store. The cache, with any queued edits, stays on disk so
     /// nothing saved is lost; it is pushed after the next sign-in.
-    pub async fn sign_out(&self) -> Result<()> {
+    /// Signs out. Edits still queued go to the server first (waiting a little
+    /// for them); if some cannot, nothing is removed and the answer is
+    /// `unsynced` with how many, unless the user chose to discard them. Then the
+    /// server session ends, and the token, the cache and its key are deleted:
+    /// nothing of the user's customers stays on this computer.
+    pub async fn sign_out(&self, discard_unsynced: bool) -> Result<()> {
+        if !discard_unsynced {
+            self.drain().await?;
+        }
+        self.end_session().await
+    }
+
+    /// Sends what is queued, waiting a little; `unsynced` (with how many) when
+    /// some edits could not reach the server.
+    pub async fn drain(&self) -> Result<()> {
+        if self.status().pending > 0 {
+            self.sync_now();
+            let _ = self
+                .wait_until(std::time::Duration::from_secs(10), |c| c.status().pending == 0)
+                .await;
+            let pending = self.status().pending;
+            if pending > 0 {
+                return Err(CoreError::Api(baton_proto::ApiError {
+                    details: Some(serde_json::json!({ "pending": pending })),
+                    ..baton_proto::ApiError::new(
+                        ErrorCode::Unsynced,
+                        format!(
+                            "{pending} {} not reached the server yet; signing out now would lose {}",
+                            if pending == 1 { "edit has" } else { "edits have" },
+                            if pending == 1 { "it" } else { "them" }
+                        ),
+                    )
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    async fn end_session(&self) -> Result<()> {
         self.sync.stop();
         if let Err(e) = self.api.logout().await {
             tracing::warn!(error = %e, "could not end the server session; removing the local token anyway");
         }
-        self.cfg
-            .secrets
-            .delete(&account(&self.info.server_url, &self.info.user.username))?;
+        let (server, user) = (&self.info.server_url, &self.info.user.username);
+        self.cfg.secrets.delete(&account(server, user))?;
         match std::fs::remove_file(self.cfg.session_file()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(CoreError::Internal(format!("removing the session file: {e}"))),
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CoreError::Internal(format!("removing the session file: {e}"))),
         }
+        crate::cache::delete_files(&self.cfg.cache_file(server, user))?;
+        self.cfg.secrets.delete(&cache_key_account(server, user))
+    }
+
+    /// Lets go of this console without signing out (its session ended on the
+    /// server): the cache, its key and its queued edits stay for the next sign-in.
+    pub fn release(&self) {
+        self.sync.stop();
+    }
+
+    /// The cache, unless the server ended the session: then nothing of it is
+    /// shown until the user signs in again.
+    fn live(&self) -> Result<&Cache> {
+        if self.status().connectivity == crate::view::Connectivity::SignedOut {
+            return Err(CoreError::Locked);
+        }
+        Ok(&self.cache)
     }
 
     pub fn session(&self) -> &SessionInfo {
@@ -180,7 +263,7 @@ impl Console {
     }
 
     pub fn search(&self, query: &str) -> Result<Vec<SearchHit>> {
-        self.cache.search(query)
+        self.live()?.search(query)
     }
 
     /// This user as the server names an author: "name (organisation)".
@@ -191,12 +274,12 @@ impl Console {
     /// The record as it stands, marked with what others changed since the user
     /// last opened it (see `open_customer`).
     pub fn customer(&self, id: &str) -> Result<CustomerView> {
-        let since = self.cache.compared_to(id)?;
+        let since = self.live()?.compared_to(id)?;
         self.marked(self.stored(id)?, since)
     }
 
     fn stored(&self, id: &str) -> Result<CustomerView> {
-        self.cache
+        self.live()?
             .customer_view(id)?
             .ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that customer is not in your records"))
     }
@@ -213,7 +296,7 @@ impl Console {
     /// previous opening, and stay while it is on screen however often it refreshes.
     pub fn open_customer(&self, id: &str) -> Result<CustomerView> {
         let view = self.stored(id)?;
-        let since = self.cache.record_opened(id, chrono::Utc::now())?;
+        let since = self.live()?.record_opened(id, chrono::Utc::now())?;
         self.marked(view, since)
     }
 
@@ -223,12 +306,12 @@ impl Console {
         const KEY: &str = "orgs";
         match self.api.orgs().await {
             Ok(orgs) => {
-                self.cache.store(KEY, &orgs)?;
+                self.live()?.store(KEY, &orgs)?;
                 Ok(orgs)
             }
             Err(e) => {
                 tracing::debug!(error = %e, "organisations from the cache");
-                Ok(self.cache.stored(KEY)?.unwrap_or_else(|| {
+                Ok(self.live()?.stored(KEY)?.unwrap_or_else(|| {
                     vec![baton_proto::OrgProfile {
                         org: self.info.user.org.clone(),
                         visible_fields: Vec::new(),
@@ -241,7 +324,7 @@ impl Console {
     /// The record on screen, re-read after a change: what it shows now counts as seen.
     pub fn refresh_customer(&self, id: &str) -> Result<CustomerView> {
         let view = self.customer(id)?;
-        self.cache.record_seen(id, chrono::Utc::now())?;
+        self.live()?.record_seen(id, chrono::Utc::now())?;
         Ok(view)
     }
 
@@ -259,7 +342,7 @@ impl Console {
 
     /// Open tickets for a home view, the most urgent first.
     pub fn tickets(&self, filter: &crate::view::TicketFilter) -> Result<Vec<crate::view::TicketRow>> {
-        self.cache.tickets(filter, chrono::Utc::now())
+        self.live()?.tickets(filter, chrono::Utc::now())
     }
 
     /// The dispatcher's jobs board.
@@ -272,17 +355,17 @@ impl Console {
                 ));
             }
         }
-        self.cache.jobs_board(filter)
+        self.live()?.jobs_board(filter)
     }
 
     /// This user's callbacks that have come due since last asked, each once.
     pub fn take_due_callbacks(&self) -> Result<Vec<crate::view::FollowUpRow>> {
-        self.cache.take_due_callbacks(&self.info.user.id, chrono::Utc::now())
+        self.live()?.take_due_callbacks(&self.info.user.id, chrono::Utc::now())
     }
 
     /// When this user's next scheduled callback comes due.
     pub fn next_callback_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-        self.cache.next_callback_due(&self.info.user.id, chrono::Utc::now())
+        self.live()?.next_callback_due(&self.info.user.id, chrono::Utc::now())
     }
 
     /// Changes one phone number or email of a person: saved locally at once (works
@@ -317,7 +400,7 @@ impl Console {
             value: value.to_string(),
             base_value: point.value.clone(),
         };
-        self.cache.enqueue(intent, &self.by())?;
+        self.live()?.enqueue(intent, &self.by())?;
         self.sync.nudge();
         self.customer(customer_id)
     }
@@ -341,7 +424,7 @@ impl Console {
             job_id: job.id,
             org_id: org_id.trim().to_string(),
         };
-        self.cache.enqueue(intent, &self.by())?;
+        self.live()?.enqueue(intent, &self.by())?;
         self.sync.nudge();
         Ok(())
     }
@@ -370,7 +453,7 @@ impl Console {
             status,
             base_status: job.status,
         };
-        self.cache.enqueue(intent, &self.by())?;
+        self.live()?.enqueue(intent, &self.by())?;
         self.sync.nudge();
         Ok(())
     }
@@ -386,19 +469,19 @@ impl Console {
                 "only the retailer's staff can create a customer",
             ));
         }
-        let id = self.cache.enqueue(intent, &self.by())?;
+        let id = self.live()?.enqueue(intent, &self.by())?;
         self.sync.nudge();
         Ok(id)
     }
 
     /// Open callbacks and commitments for a queue view, overdue first.
     pub fn follow_ups(&self, filter: &crate::view::FollowUpFilter) -> Result<Vec<crate::view::FollowUpRow>> {
-        self.cache.follow_ups(filter, chrono::Utc::now())
+        self.live()?.follow_ups(filter, chrono::Utc::now())
     }
 
     /// Open, overdue and escalated follow-ups per owning organisation.
     pub fn queue_counts(&self) -> Result<Vec<baton_proto::QueueCounts>> {
-        self.cache.queue_counts(chrono::Utc::now())
+        self.live()?.queue_counts(chrono::Utc::now())
     }
 
     /// Reassigns, reschedules or escalates each selected follow-up (supervisors):
@@ -454,7 +537,7 @@ impl Console {
                     reason: reason.trim().to_string(),
                 },
             };
-            self.cache.enqueue(intent, &self.by())?;
+            self.live()?.enqueue(intent, &self.by())?;
         }
         self.sync.nudge();
         Ok(items.len())
@@ -485,7 +568,7 @@ impl Console {
             };
             self.set_contact_point(customer_id, person_id, contact_point_id, &conflict.replaced_value)?;
         }
-        self.cache.mark_resolved(mutation_id)?;
+        self.live()?.mark_resolved(mutation_id)?;
         self.sync.nudge();
         self.customer(intent.customer_id())
     }

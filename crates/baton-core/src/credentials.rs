@@ -76,6 +76,11 @@ pub fn account(server_url: &str, username: &str) -> String {
     format!("{username}@{server_url}")
 }
 
+/// The keyring account holding the key of that user's cache file.
+pub fn cache_key_account(server_url: &str, username: &str) -> String {
+    format!("cache-key:{}", account(server_url, username))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

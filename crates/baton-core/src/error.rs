@@ -15,6 +15,9 @@ pub enum CoreError {
     Keyring(String),
     #[error("not signed in")]
     NotSignedIn,
+    /// The server ended the session: the cache stays locked until the user signs in again.
+    #[error("your session has ended: sign in again (edits not yet synced are kept)")]
+    Locked,
     #[error("{0}")]
     Internal(String),
     #[error("timed out after {0}")]
@@ -34,7 +37,7 @@ impl CoreError {
             CoreError::Offline(_) => ErrorCode::Offline,
             CoreError::Storage(_) => ErrorCode::Storage,
             CoreError::Keyring(_) => ErrorCode::Keyring,
-            CoreError::NotSignedIn => ErrorCode::NotSignedIn,
+            CoreError::NotSignedIn | CoreError::Locked => ErrorCode::NotSignedIn,
             CoreError::Internal(_) | CoreError::TimedOut(_) => ErrorCode::Internal,
         }
     }

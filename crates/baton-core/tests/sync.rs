@@ -509,11 +509,17 @@ async fn a_partner_moves_its_job_along_and_the_retailer_sees_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_out_forgets_the_token_but_keeps_queued_edits() {
+async fn signing_out_sends_queued_edits_first_then_leaves_nothing_behind() {
     let mut h = Harness::start(10).await;
     let cfg = h.config("agent");
     let agent = std::sync::Arc::new(h.console_with(&cfg, "alice").await);
     synced(&agent).await;
+    let cache_files = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(cfg.data_dir.join("caches"))
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
+    };
+    assert!(!cache_files().is_empty());
     h.outage(&[&agent]).await;
     agent
         .set_contact_point(
@@ -524,32 +530,62 @@ async fn signing_out_forgets_the_token_but_keeps_queued_edits() {
         )
         .expect("offline edit");
 
-    // Signed out while another part of the app still holds the console, and
-    // with the server unreachable: the local token goes all the same.
-    let still_held = agent.clone();
-    agent.sign_out().await.expect("sign out");
+    // With the server unreachable the edit cannot go: signing out says so and
+    // removes nothing.
+    let err = agent
+        .sign_out(false)
+        .await
+        .expect_err("refused while an edit is queued");
+    let api = err.to_api();
+    assert_eq!(api.code, baton_proto::ErrorCode::Unsynced, "{api:?}");
+    assert_eq!(api.details.as_ref().and_then(|d| d["pending"].as_u64()), Some(1));
     let account = baton_core::credentials::account(&h.url(), "alice");
+    assert!(cfg.secrets.get(&account).expect("store").is_some(), "still signed in");
+    assert_eq!(agent.status().pending, 1, "the edit is still queued");
+
+    // Once the server is back, signing out sends it first, then removes the
+    // token, the cache and its key.
+    h.restart_server().await;
+    agent.sign_out(false).await.expect("sign out");
     assert_eq!(
         cfg.secrets.get(&account).expect("store"),
         None,
         "the token left the keyring"
     );
+    let key = baton_core::credentials::cache_key_account(&h.url(), "alice");
+    assert_eq!(
+        cfg.secrets.get(&key).expect("store"),
+        None,
+        "the cache key left the keyring"
+    );
+    assert!(cache_files().is_empty(), "no cache left: {:?}", cache_files());
     assert!(
         Console::resume(cfg.clone()).expect("resume").is_none(),
         "nothing to resume"
     );
-    drop(still_held);
-    drop(agent);
-
-    // The edit saved before signing out reaches the server after the next sign-in.
-    h.restart_server().await;
-    let again = h.console_with(&cfg, "alice").await;
-    until(&again, Duration::from_secs(15), "the queued edit to sync", |c| {
-        let s = c.status();
-        (s.pending == 0 && s.connectivity == Connectivity::Online).then_some(())
-    })
-    .await;
     let installer = h.console("installer", "dan").await;
     synced(&installer).await;
     assert_eq!(mother_mobile(&installer).as_deref(), Some("+447946000777"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_can_discard_what_cannot_be_sent() {
+    let mut h = Harness::start(10).await;
+    let cfg = h.config("agent");
+    let agent = h.console_with(&cfg, "alice").await;
+    synced(&agent).await;
+    h.outage(&[&agent]).await;
+    agent
+        .set_contact_point(
+            story1::CUSTOMER_ID,
+            story1::MOTHER_ID,
+            story1::MOTHER_MOBILE_ID,
+            "07946 000778",
+        )
+        .expect("offline edit");
+    agent.sign_out(true).await.expect("sign out, discarding");
+    assert!(Console::resume(cfg.clone()).expect("resume").is_none());
+    assert!(std::fs::read_dir(cfg.data_dir.join("caches"))
+        .map(|d| d.count() == 0)
+        .unwrap_or(true));
 }

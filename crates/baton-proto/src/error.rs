@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Busy,
     Offline,
     NotSignedIn,
+    /// Signing out would lose edits not yet on the server: `details.pending` says how many.
+    Unsynced,
     Keyring,
     Storage,
     Internal,

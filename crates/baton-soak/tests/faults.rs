@@ -52,6 +52,7 @@ fn targets() -> Vec<(String, String, String, bool)> {
 async fn sign_in(dir: &std::path::Path, url: &str, user: &str) -> Console {
     let config = ConsoleConfig {
         ca_certs: Vec::new(),
+        plain_cache: false,
         data_dir: dir.join(user),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions {

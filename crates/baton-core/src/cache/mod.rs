@@ -1,6 +1,7 @@
 //! The local cache: one SQLite file per (server, user), holding only what the
 //! user may see, plus the outbox of their edits.
 
+mod at_rest;
 mod board;
 mod follow_ups;
 mod notify;
@@ -19,6 +20,7 @@ use include_dir::{include_dir, Dir};
 use rusqlite::Connection;
 use rusqlite_migration::Migrations;
 
+pub use at_rest::{delete as delete_files, AtRest, CacheKey};
 pub use outbox::{OutboxCounts, OutboxEntry};
 pub use state::SyncCursor;
 
@@ -32,14 +34,18 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Opens (creating and migrating) the cache file at `path`.
-    pub fn open(path: &Path) -> Result<Cache> {
+    /// Opens (creating and migrating) the cache file at `path`, kept on disk as
+    /// `at_rest` says; the file and its folder are the OS user's alone.
+    pub fn open(path: &Path, at_rest: &AtRest) -> Result<Cache> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| CoreError::Internal(format!("creating {}: {e}", dir.display())))?;
+            at_rest::owner_only(dir, true)?;
         }
-        let mut conn = Connection::open(path)?;
+        let mut conn = at_rest::open(path, at_rest)?;
+        at_rest::owner_only(path, false)?;
         // WAL + synchronous=FULL: a committed edit survives a crash or power loss.
+        // SQLite gives the WAL and shared-memory files the database file's mode.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(Duration::from_secs(5))?;

@@ -96,6 +96,7 @@ impl Harness {
 pub fn config_in(dir: &Path, name: &str) -> ConsoleConfig {
     ConsoleConfig {
         ca_certs: Vec::new(),
+        plain_cache: false,
         data_dir: dir.join(name),
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions {

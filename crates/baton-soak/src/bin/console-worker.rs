@@ -14,12 +14,52 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use baton_core::credentials::MemoryStore;
+use baton_core::credentials::SecretStore;
 use baton_core::view::Connectivity;
 use baton_core::{Console, ConsoleConfig, SyncOptions};
 use baton_proto::ErrorCode;
 use baton_server::demo::{story1, DEMO_PASSWORD};
 use clap::Parser;
+
+/// Secrets in a file beside the cache, so a console killed and started again
+/// finds its cache key (the desktop keeps them in the OS keyring; a file next to
+/// the cache would defeat its encryption, which is fine for a crash test only).
+struct FileStore(PathBuf);
+
+impl FileStore {
+    fn read(&self) -> baton_core::Result<std::collections::BTreeMap<String, String>> {
+        match std::fs::read_to_string(&self.0) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| baton_core::CoreError::Keyring(e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+            Err(e) => Err(baton_core::CoreError::Keyring(e.to_string())),
+        }
+    }
+
+    fn write(&self, map: &std::collections::BTreeMap<String, String>) -> baton_core::Result<()> {
+        let text = serde_json::to_string(map).map_err(|e| baton_core::CoreError::Keyring(e.to_string()))?;
+        let tmp = self.0.with_extension("tmp");
+        std::fs::write(&tmp, text).map_err(|e| baton_core::CoreError::Keyring(e.to_string()))?;
+        std::fs::rename(&tmp, &self.0).map_err(|e| baton_core::CoreError::Keyring(e.to_string()))
+    }
+}
+
+impl SecretStore for FileStore {
+    fn get(&self, account: &str) -> baton_core::Result<Option<String>> {
+        Ok(self.read()?.get(account).cloned())
+    }
+
+    fn set(&self, account: &str, secret: &str) -> baton_core::Result<()> {
+        let mut map = self.read()?;
+        map.insert(account.to_string(), secret.to_string());
+        self.write(&map)
+    }
+
+    fn delete(&self, account: &str) -> baton_core::Result<()> {
+        let mut map = self.read()?;
+        map.remove(account);
+        self.write(&map)
+    }
+}
 
 #[derive(Parser)]
 struct Args {
@@ -47,10 +87,12 @@ fn say(line: &str) -> Result<()> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    std::fs::create_dir_all(&args.data_dir)?;
     let config = ConsoleConfig {
         ca_certs: Vec::new(),
+        plain_cache: false,
         data_dir: args.data_dir.clone(),
-        secrets: Arc::new(MemoryStore::default()),
+        secrets: Arc::new(FileStore(args.data_dir.join("secrets.json"))),
         sync: SyncOptions {
             min_backoff: Duration::from_millis(20),
             max_backoff: Duration::from_millis(300),

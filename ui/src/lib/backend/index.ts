@@ -56,7 +56,8 @@ export const backend = {
   sessionGet: () => call<SessionState>("session_get"),
   signIn: (serverUrl: string, username: string, password: string) =>
     call<SessionInfo>("sign_in", { serverUrl, username, password }),
-  signOut: () => call<null>("sign_out"),
+  /** Sends queued edits first; rejects with code `unsynced` if some cannot go, unless told to discard them. */
+  signOut: (discardUnsynced: boolean) => call<null>("sign_out", { discardUnsynced }),
   search: (query: string) => call<SearchHit[]>("search", { query }),
   customerGet: (id: string) => call<CustomerView>("customer_get", { id }),
   /** Opening a record: "changed since you looked" now compares against the previous opening. */
