@@ -217,5 +217,6 @@ pub fn target(intent: &Intent) -> String {
             baton_proto::FollowUpKind::Commitment => format!("commitment:{}", item.id),
         },
         Intent::MergeCustomers { merge_id, .. } | Intent::UndoMerge { merge_id, .. } => format!("merge:{merge_id}"),
+        Intent::EraseCustomer { customer_id, .. } => format!("customer:{customer_id}"),
     }
 }

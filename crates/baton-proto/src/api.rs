@@ -78,3 +78,17 @@ pub struct CommitmentItem {
     pub customer_name: String,
     pub commitment: Commitment,
 }
+
+/// Everything held on one customer, for a data-subject access request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct CustomerExport {
+    pub exported_at: chrono::DateTime<chrono::Utc>,
+    /// The whole record: people, contact points with purposes and consent,
+    /// addresses, orders, tickets, callbacks, promises, confirmations, timeline.
+    pub customer: crate::Customer,
+    /// The partner jobs done for the customer.
+    pub jobs: Vec<crate::Job>,
+    /// Every recorded change to the customer's data: who, which organisation, when, before and after.
+    pub audit: Vec<crate::AuditEntry>,
+}

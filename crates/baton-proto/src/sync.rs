@@ -302,6 +302,10 @@ pub enum Intent {
     },
     /// Undo a merge: what moved goes back to the restored customer.
     UndoMerge { customer_id: String, merge_id: String },
+    /// Erase a customer at their request (retailer supervisors): their personal
+    /// data is replaced in every table that holds it, an erasure record is
+    /// kept, and every console drops the customer.
+    EraseCustomer { customer_id: String, reason: String },
 }
 
 impl Intent {
@@ -330,6 +334,7 @@ impl Intent {
             Intent::CreateCustomer { .. } => "create_customer",
             Intent::MergeCustomers { .. } => "merge_customers",
             Intent::UndoMerge { .. } => "undo_merge",
+            Intent::EraseCustomer { .. } => "erase_customer",
         }
     }
 
@@ -375,7 +380,8 @@ impl Intent {
             | Intent::SendConfirmation { customer_id, .. }
             | Intent::CreateCustomer { customer_id, .. }
             | Intent::MergeCustomers { customer_id, .. }
-            | Intent::UndoMerge { customer_id, .. } => customer_id,
+            | Intent::UndoMerge { customer_id, .. }
+            | Intent::EraseCustomer { customer_id, .. } => customer_id,
         }
     }
 }

@@ -57,8 +57,9 @@ pub fn candidates(conn: &Connection, customer_id: &str) -> Result<Vec<DuplicateC
     }
 
     let mut out = Vec::new();
-    let mut stmt =
-        conn.prepare_cached("SELECT number, display_name FROM customers WHERE id = ?1 AND merged_into IS NULL")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT number, display_name FROM customers WHERE id = ?1 AND merged_into IS NULL AND erased_at IS NULL",
+    )?;
     for (id, reasons) in found {
         let mut rows = stmt.query([&id])?;
         if let Some(r) = rows.next()? {

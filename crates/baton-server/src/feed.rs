@@ -66,6 +66,17 @@ pub fn append_job(tx: &Connection, job_id: &str, previous_org: Option<&str>) -> 
 }
 
 /// Tells `scope` to drop a document it may no longer see.
+pub fn append_removal(tx: &Connection, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
+    append_remove(tx, scope, entity, id)
+}
+
+/// Appends a job's document for the retailer only (a job whose customer was erased).
+pub fn append_job_for_retailer(tx: &Connection, job_id: &str) -> Result<Vec<String>, ServerError> {
+    let job = docs::load_job(tx, job_id)?.ok_or_else(|| ServerError::not_found("job"))?;
+    append(tx, &Scope::Internal.key(), &Record::Job(job))?;
+    Ok(vec![Scope::Internal.key()])
+}
+
 fn append_remove(tx: &Connection, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
     tx.prepare_cached(
         "INSERT INTO changes (scope, entity, entity_id, op, doc, created_at) VALUES (?1, ?2, ?3, 'remove', NULL, ?4)",

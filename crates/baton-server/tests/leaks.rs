@@ -354,6 +354,10 @@ fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
     };
     let purposes = ["appointments", "confirmations", "billing", "marketing"];
     let some_purposes: Vec<&str> = purposes.iter().copied().filter(|_| rng.random_bool(0.4)).collect();
+    if rng.random_range(0..50) == 0 {
+        // Rarely, an erasure: nothing of the erased customer may linger anywhere.
+        return json!({"type": "erase_customer", "customer_id": c, "reason": "Customer's request"});
+    }
     match rng.random_range(0..21) {
         0 | 1 => json!({"type": "set_contact_point", "customer_id": c, "person_id": contact.1,
                     "contact_point_id": contact.2, "value": new_value, "base_value": contact.3}),

@@ -270,7 +270,7 @@ pub fn load_customers(conn: &Connection, ids: &[String]) -> Result<Vec<Customer>
 
     let mut by_id: HashMap<String, Customer> = HashMap::new();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, number, display_name, updated_at FROM customers WHERE id {IN} AND merged_into IS NULL"
+        "SELECT id, number, display_name, updated_at FROM customers WHERE id {IN} AND merged_into IS NULL AND erased_at IS NULL"
     ))?;
     let mut rows = stmt.query([&list])?;
     while let Some(r) = rows.next()? {

@@ -305,7 +305,7 @@ pub fn customer_ids_page(
     match scope {
         Scope::Internal => {
             let mut stmt = conn.prepare_cached(
-                "SELECT id FROM customers WHERE id > ?1 AND merged_into IS NULL ORDER BY id LIMIT ?2",
+                "SELECT id FROM customers WHERE id > ?1 AND merged_into IS NULL AND erased_at IS NULL ORDER BY id LIMIT ?2",
             )?;
             let mut rows = stmt.query(params![after, limit as i64])?;
             while let Some(r) = rows.next()? {

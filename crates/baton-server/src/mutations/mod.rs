@@ -10,6 +10,7 @@ mod casework;
 mod contacts;
 mod context;
 mod customers;
+mod erase;
 mod followups;
 mod jobs;
 mod merge;
@@ -302,5 +303,6 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             merge_id,
         } => merge::merge(ctx, customer_id, merged_id, merge_id),
         Intent::UndoMerge { customer_id, merge_id } => merge::undo(ctx, customer_id, merge_id),
+        Intent::EraseCustomer { customer_id, reason } => erase::erase(ctx, customer_id, reason),
     }
 }

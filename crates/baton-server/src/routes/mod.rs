@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/duplicates", get(records::customer_duplicates))
         .route("/customers/{id}/merges", get(records::merges))
         .route("/customers/{id}/audit", get(records::audit))
+        .route("/customers/{id}/export", get(records::export))
         .route("/jobs", get(records::jobs))
         .route("/jobs/{id}", get(records::job))
         .route("/tickets", get(casework::tickets))

@@ -90,7 +90,7 @@ impl Needle {
                 n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
             ),
             Needle::Number(n) => (
-                "SELECT id FROM (SELECT id FROM customers WHERE number = ?1 AND merged_into IS NULL
+                "SELECT id FROM (SELECT id FROM customers WHERE number = ?1 AND merged_into IS NULL AND erased_at IS NULL
                                  UNION SELECT customer_id FROM orders WHERE number = ?1
                                  UNION SELECT customer_id FROM jobs WHERE number = ?1)
                  WHERE id > ?2",
@@ -357,6 +357,71 @@ pub async fn audit(
     })
     .await?;
     Ok(ApiJson(found))
+}
+
+/// Everything held on a customer, as JSON, for a data-subject access request
+/// (retailer supervisors). The export itself is audited.
+#[utoipa::path(get, path = "/v1/customers/{id}/export", tag = "customers",
+    params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, description = "The customer's record, jobs and audit trail", body = baton_proto::CustomerExport),
+              (status = 403, description = "Only the retailer's supervisors export customer data", body = baton_proto::ApiError),
+              (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<baton_proto::CustomerExport>, ServerError> {
+    let supervisor = caller.user.role == baton_proto::Role::Supervisor;
+    let now = state.now();
+    let export = retailer_read(&state, &caller, id.clone(), "export customer data", move |tx, id| {
+        if !supervisor {
+            return Err(ServerError::forbidden(
+                "only the retailer's supervisors export customer data",
+            ));
+        }
+        let customer = docs::visible_customer(tx, &Scope::Internal, id)?;
+        let jobs = docs::jobs_of_customer(tx, id)?;
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, at, user_id, org_id, action, entity, entity_id, before, after FROM audit_log
+             WHERE customer_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = stmt.query([id])?;
+        let mut audit = Vec::new();
+        while let Some(r) = rows.next()? {
+            audit.push(AuditEntry {
+                id: r.get("id")?,
+                at: parse_ts(&r.get::<_, String>("at")?)?,
+                user_id: r.get("user_id")?,
+                org_id: r.get("org_id")?,
+                action: r.get("action")?,
+                entity: r.get("entity")?,
+                entity_id: r.get("entity_id")?,
+                before: r.get("before")?,
+                after: r.get("after")?,
+            });
+        }
+        Ok(baton_proto::CustomerExport {
+            exported_at: now,
+            customer,
+            jobs,
+            audit,
+        })
+    })
+    .await?;
+    let (user, org, at) = (caller.user.id.clone(), caller.user.org.id.clone(), crate::wire::ts(now));
+    state
+        .db
+        .write(move |tx| {
+            tx.execute(
+                "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after, customer_id)
+                 VALUES (?1, ?2, ?3, 'export_customer', 'customer', ?4, NULL, 'exported', ?4)",
+                rusqlite::params![at, user, org, id],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(ApiJson(export))
 }
 
 /// Reads something of customer `id` that only the retailer's staff may see: the
