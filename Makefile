@@ -7,7 +7,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: help deps deps-test ui build run test lint fmt unit e2e bench soak clean
+.PHONY: help deps deps-test ui build run test lint audit fmt unit e2e bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -15,7 +15,7 @@ help: ## List the targets
 deps: ## Install missing system and npm packages for building and running
 	@scripts/deps.sh
 
-deps-test: ## Also install what the tests need (WebKitWebDriver, tauri-driver)
+deps-test: ## Also install what the tests need (WebKitWebDriver, tauri-driver, cargo-deny)
 	@scripts/deps.sh test
 
 ui/dist/index.html: $(UI_SOURCES) package-lock.json
@@ -32,10 +32,14 @@ run: build ## Start the demo server and open the console signed in to it
 fmt: ## Format the Rust code
 	$(CARGO) fmt --all
 
-lint: deps-test ui ## Format check, clippy -D warnings, UI type check
+lint: deps-test ui ## Format check, clippy -D warnings, dependency licences/bans/sources, UI type check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) deny check licenses bans sources
 	npm run check --workspace ui
+
+audit: deps-test ## Known vulnerabilities in dependencies (needs the RustSec advisory database online)
+	$(CARGO) deny check advisories
 
 unit: deps-test ui ## Rust unit and integration tests (real server, real SQLite), UI unit tests, bindings and OpenAPI drift
 	$(CARGO) test --workspace --exclude baton

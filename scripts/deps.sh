@@ -32,6 +32,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+if [ "${1:-}" = "test" ] && ! command -v cargo-deny >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo-deny" ]; then
+  echo "Installing cargo-deny (dependency licence, ban and source checks)"
+  cargo install cargo-deny --locked
+fi
+
 if [ "${1:-}" = "test" ] && ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
   echo "Installing tauri-driver (WebDriver for the end-to-end tests)"
   cargo install tauri-driver --locked
