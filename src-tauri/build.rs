@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "customer_open",
     "edit_submit",
     "orgs_list",
+    "confirmation_templates_list",
     "screen_pop_take",
     "contact_update",
     "edit_resolve",

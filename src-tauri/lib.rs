@@ -102,6 +102,7 @@ pub fn run() {
             commands::customers::customer_open,
             commands::customers::edit_submit,
             commands::customers::orgs_list,
+            commands::customers::confirmation_templates_list,
             commands::customers::screen_pop_take,
             commands::customers::contact_update,
             commands::customers::edit_resolve,

@@ -753,6 +753,24 @@ async fn dispatch(client: &Client, server: &RunningServer) -> Result<()> {
     if status != "en_route" {
         bail!("the server holds the job as {status}");
     }
+
+    // And tells Margaret it is on its way, in the retailer's words: a partner's
+    // confirmation form offers the retailer's messages only, no free text.
+    css(client, "#action-confirm").await?.click().await?;
+    css(client, "#action-template")
+        .await?
+        .select_by_value("tpl_on_the_way")
+        .await?;
+    if !client.find_all(Locator::Css("#action-text")).await?.is_empty() {
+        bail!("a partner was offered free text for a confirmation");
+    }
+    text_with(client, "#action-template-body", "We are on our way to you now.").await?;
+    css(client, "#action-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='confirmation:'][data-state='synced']",
+    )
+    .await?;
     Ok(())
 }
 

@@ -49,6 +49,16 @@ pub async fn orgs_list(state: State<'_, AppState>) -> IpcResult<Vec<OrgProfile>>
     Ok(console.orgs().await?)
 }
 
+/// The retailer's confirmation templates (all a partner may send a customer).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn confirmation_templates_list(
+    state: State<'_, AppState>,
+) -> IpcResult<Vec<baton_proto::ConfirmationTemplate>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.confirmation_templates().await?)
+}
+
 #[tauri::command]
 #[tracing::instrument(skip(state))]
 pub async fn contact_update(

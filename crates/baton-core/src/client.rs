@@ -194,6 +194,10 @@ impl ApiClient {
         self.send(self.http.get(self.url("/orgs"))).await
     }
 
+    pub async fn confirmation_templates(&self) -> Result<Vec<baton_proto::ConfirmationTemplate>> {
+        self.send(self.http.get(self.url("/confirmation-templates"))).await
+    }
+
     /// A partner's scorecard: the same figures the retailer and the partner see.
     pub async fn scorecard(&self, org_id: &str) -> Result<baton_proto::Scorecard> {
         let path = format!("/orgs/{}/scorecard", url_segment(org_id));

@@ -321,6 +321,22 @@ impl Console {
         }
     }
 
+    /// The retailer's confirmation templates (all a partner may send): fresh
+    /// from the server when it answers, else as last fetched, so the form works offline.
+    pub async fn confirmation_templates(&self) -> Result<Vec<baton_proto::ConfirmationTemplate>> {
+        const KEY: &str = "confirmation_templates";
+        match self.api.confirmation_templates().await {
+            Ok(found) => {
+                self.live()?.store(KEY, &found)?;
+                Ok(found)
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "confirmation templates from the cache");
+                Ok(self.live()?.stored(KEY)?.unwrap_or_default())
+            }
+        }
+    }
+
     /// The record on screen, re-read after a change: what it shows now counts as seen.
     pub fn refresh_customer(&self, id: &str) -> Result<CustomerView> {
         let view = self.customer(id)?;

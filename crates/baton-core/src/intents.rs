@@ -178,8 +178,16 @@ fn check(customer: &Customer, intent: &Intent) -> Result<()> {
             normalize_phone(phone)?;
             Ok(())
         }
-        Intent::SendConfirmation { person_id, text: t, .. } => {
-            text("the confirmation", t, MAX_TEXT)?;
+        Intent::SendConfirmation {
+            person_id,
+            text: t,
+            template_id,
+            ..
+        } => {
+            match template_id {
+                Some(id) => text("the template", id, MAX_ID)?,
+                None => text("the confirmation", t, MAX_TEXT)?,
+            }
             person(customer, person_id.as_deref())
         }
         _ => Ok(()),

@@ -238,6 +238,7 @@ async fn record_actions_are_checked_before_they_are_queued_and_confirmed_by_the_
             confirmation_id: "cf1".into(),
             person_id: Some("per_nobody".into()),
             text: "Your visit is on Tuesday".into(),
+            template_id: None,
         }),
         Some(ErrorCode::NotFound)
     );
@@ -250,6 +251,7 @@ async fn record_actions_are_checked_before_they_are_queued_and_confirmed_by_the_
             confirmation_id: "cf_visit".into(),
             person_id: Some(story1::MOTHER_ID.into()),
             text: "Your installation is booked for Tuesday between 10:00 and 12:00.".into(),
+            template_id: None,
         })
         .expect("queued");
     let sent = until(&alice, Duration::from_secs(10), "the confirmation on the record", |a| {

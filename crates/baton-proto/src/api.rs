@@ -92,3 +92,15 @@ pub struct CustomerExport {
     /// Every recorded change to the customer's data: who, which organisation, when, before and after.
     pub audit: Vec<crate::AuditEntry>,
 }
+
+/// A confirmation the retailer has worded, which anyone (partners included) may
+/// send to a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct ConfirmationTemplate {
+    pub id: String,
+    /// What staff pick it by: "Visit booked".
+    pub name: String,
+    /// The words the customer receives.
+    pub body: String,
+}

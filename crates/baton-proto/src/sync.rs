@@ -291,7 +291,13 @@ pub enum Intent {
         customer_id: String,
         confirmation_id: String,
         person_id: Option<String>,
+        /// The words to send (retailer staff); empty when a template is given.
+        #[serde(default)]
         text: String,
+        /// One of the retailer's confirmation templates. Partners send only these:
+        /// nothing they write goes out under the retailer's name.
+        #[serde(default)]
+        template_id: Option<String>,
     },
     /// Merge a duplicate customer into `customer_id` (retailer staff). Nothing is
     /// lost: people, jobs, cases and both histories move, and the merge can be undone.

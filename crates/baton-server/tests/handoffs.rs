@@ -166,3 +166,82 @@ async fn a_partners_promise_is_confirmed_to_its_jobs_contact_and_shows_no_hidden
     let full = record(&api, &alice, story1::CUSTOMER_ID).await;
     assert_eq!(full.display_name, "Arthur Hughes");
 }
+
+#[tokio::test]
+async fn a_partner_sends_only_the_retailers_confirmation_templates() {
+    let api = Api::start().await;
+    let dan = api.login("dan").await;
+    let own_words = json!({"type": "send_confirmation", "customer_id": story1::CUSTOMER_ID, "confirmation_id": id(),
+        "person_id": story1::MOTHER_ID, "text": "Pay the balance at http://pay.example.net"});
+    assert_eq!(api.refused(&dan, own_words).await, "forbidden");
+    let (status, templates) = api.get(&dan, "/confirmation-templates").await;
+    assert_eq!(status, StatusCode::OK);
+    let booked = templates
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["name"] == "Visit booked"))
+        .expect("the retailer's template")
+        .clone();
+    let sent = id();
+    api.apply(
+        &dan,
+        json!({"type": "send_confirmation", "customer_id": story1::CUSTOMER_ID, "confirmation_id": sent,
+               "person_id": story1::MOTHER_ID, "template_id": booked["id"]}),
+    )
+    .await;
+    let seen = record(&api, &dan, story1::CUSTOMER_ID).await;
+    let c = seen.confirmations.iter().find(|c| c.id == sent).expect("sent");
+    assert_eq!(c.summary, booked["body"].as_str().expect("body"));
+    // Both at once, or an unknown template, is refused.
+    let both = json!({"type": "send_confirmation", "customer_id": story1::CUSTOMER_ID, "confirmation_id": id(),
+        "person_id": null, "template_id": booked["id"], "text": "and more"});
+    assert_eq!(api.refused(&dan, both).await, "bad_request");
+    let unknown = json!({"type": "send_confirmation", "customer_id": story1::CUSTOMER_ID, "confirmation_id": id(),
+        "person_id": null, "template_id": "tpl_nope"});
+    assert_eq!(api.refused(&dan, unknown).await, "bad_request");
+}
+
+#[tokio::test]
+async fn only_retailer_supervisors_word_templates() {
+    let api = Api::start().await;
+    let template = json!({"id": "tpl_parts_ordered", "name": "Parts ordered",
+                          "body": "We have ordered the part; we will call you to book the visit."});
+    for user in ["alice", "dan"] {
+        let token = api.login(user).await;
+        let res = api
+            .http
+            .post(api.url("/confirmation-templates"))
+            .bearer_auth(&token)
+            .json(&template)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{user}");
+    }
+    let sam = api.login("sam").await;
+    for bad in [
+        json!({"id": "tpl x", "name": "n", "body": "b"}),
+        json!({"id": "tpl_y", "name": " ", "body": "b"}),
+        json!({"id": "tpl_z", "name": "n", "body": ""}),
+    ] {
+        let res = api
+            .http
+            .post(api.url("/confirmation-templates"))
+            .bearer_auth(&sam)
+            .json(&bad)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let res = api
+        .http
+        .post(api.url("/confirmation-templates"))
+        .bearer_auth(&sam)
+        .json(&template)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, all) = api.get(&sam, "/confirmation-templates").await;
+    assert!(all.to_string().contains("Parts ordered"));
+}

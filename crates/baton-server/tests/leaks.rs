@@ -399,6 +399,8 @@ fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
                     "owner_org_id": org, "owner_user_id": user}),
         19 => json!({"type": "reschedule_follow_up", "customer_id": c, "item": {"kind": item_kind, "id": item_id},
                     "due_at": due, "due_until": null}),
+        _ if rng.random_bool(0.5) => json!({"type": "send_confirmation", "customer_id": c, "confirmation_id": id(),
+                    "person_id": rng.random_bool(0.5).then(|| person.clone()), "template_id": "tpl_visit_booked"}),
         _ => json!({"type": "send_confirmation", "customer_id": c, "confirmation_id": id(),
                     "person_id": rng.random_bool(0.5).then(|| person.clone()), "text": "Your visit is booked"}),
     }

@@ -22,6 +22,26 @@ pub const CARRIER: (&str, &str) = ("swiftparcel", "Swift Parcels");
 pub const DIGITAL: (&str, &str) = ("pageturn", "PageTurn Digital");
 
 /// (id, name, kind, the customer fields its jobs need)
+/// The retailer's confirmation templates (all a partner may send a customer).
+pub const TEMPLATES: [(&str, &str, &str); 4] = [
+    (
+        "tpl_visit_booked",
+        "Visit booked",
+        "Your visit is booked. We will come in the time window we agreed with you, and call before we arrive.",
+    ),
+    ("tpl_on_the_way", "On our way", "We are on our way to you now."),
+    (
+        "tpl_delivery_delayed",
+        "Delivery delayed",
+        "Your delivery is running late. We will contact you with a new time today.",
+    ),
+    (
+        "tpl_job_done",
+        "Work completed",
+        "The work is complete. Thank you for your time; reply to this message if anything is not right.",
+    ),
+];
+
 const ORGS: [(&str, &str, &str, &str); 4] = [
     (RETAILER.0, RETAILER.1, "retailer", "[]"),
     (INSTALLER.0, INSTALLER.1, "partner", r#"["phone","address","orders"]"#),
@@ -114,6 +134,12 @@ fn seed_tx(
     hashes: &[String],
     now: DateTime<Utc>,
 ) -> Result<DemoSummary, ServerError> {
+    for (id, name, body) in TEMPLATES {
+        tx.execute(
+            "INSERT INTO confirmation_templates (id, name, body, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, 'usr_sam')",
+            params![id, name, body, crate::wire::ts(now)],
+        )?;
+    }
     for (id, name, kind, fields) in ORGS {
         tx.execute(
             "INSERT INTO orgs (id, name, kind, visible_fields) VALUES (?1, ?2, ?3, ?4)",

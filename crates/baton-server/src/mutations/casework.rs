@@ -646,18 +646,43 @@ pub fn resolve_commitment(
     ctx.publish_customer(customer_id, &[])
 }
 
-/// A confirmation the agent writes and sends on purpose ("your visit is
-/// Tuesday 10–12"): on the person's confirmation channel, delivered and retried
-/// like every automatic one. The person must be on the caller's view of the customer.
+/// A confirmation sent on purpose ("your visit is Tuesday 10–12"): on the
+/// person's confirmation channel, delivered and retried like every automatic
+/// one. Retailer staff write it or pick one of the retailer's templates; a
+/// partner sends templates only. The person must be on the caller's view of
+/// the customer.
 pub fn send_confirmation(
     ctx: &mut Ctx<'_>,
     customer_id: &str,
     confirmation_id: &str,
     person_id: Option<&str>,
     text: &str,
+    template_id: Option<&str>,
 ) -> Result<(), ServerError> {
     validate::id("confirmation_id", confirmation_id)?;
-    let text = validate::text("text", text, MAX_TEXT)?;
+    let text = match template_id {
+        Some(t) => {
+            if !text.trim().is_empty() {
+                return Err(ServerError::bad_request(
+                    "send either a template or your own words, not both",
+                ));
+            }
+            validate::id("template_id", t)?;
+            ctx.conn
+                .prepare_cached("SELECT body FROM confirmation_templates WHERE id = ?1")?
+                .query_row([t], |r| r.get::<_, String>(0))
+                .optional()?
+                .ok_or_else(|| ServerError::bad_request("there is no such confirmation template"))?
+        }
+        None => {
+            if ctx.scope != Scope::Internal {
+                return Err(ServerError::forbidden(
+                    "a partner sends the retailer's confirmation templates, not its own words",
+                ));
+            }
+            validate::text("text", text, MAX_TEXT)?
+        }
+    };
     let customer = ctx.customer(customer_id)?;
     if let Some(p) = person_id {
         if customer.person(p).is_none() {

@@ -279,7 +279,15 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             confirmation_id,
             person_id,
             text,
-        } => casework::send_confirmation(ctx, customer_id, confirmation_id, person_id.as_deref(), text),
+            template_id,
+        } => casework::send_confirmation(
+            ctx,
+            customer_id,
+            confirmation_id,
+            person_id.as_deref(),
+            text,
+            template_id.as_deref(),
+        ),
         Intent::ReassignFollowUp {
             customer_id,
             item,

@@ -6,6 +6,7 @@ pub mod list;
 pub mod orgs;
 pub mod records;
 pub mod sync;
+pub mod templates;
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(auth::me))
         .route("/openapi.json", get(openapi))
         .route("/orgs", get(orgs::orgs))
+        .route("/confirmation-templates", get(templates::list).post(templates::put))
         .route("/orgs/{id}/scorecard", get(orgs::scorecard))
         .route("/customers", get(records::search))
         .route("/customers/{id}", get(records::customer))

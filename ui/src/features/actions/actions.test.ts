@@ -104,7 +104,17 @@ describe("record actions", () => {
     expect(buildEscalation("c", { ticketId: "t1", orgId: "", reason: "fix it", pauseReason: "" }).ok).toBe(false);
     const esc = buildEscalation("c", { ticketId: "t1", orgId: "sunhotel", reason: "Half board", pauseReason: " " });
     expect(esc.ok && esc.intent.type === "escalate_ticket" && esc.intent.pause_reason).toBeNull();
-    expect(buildConfirmation("c", { personId: "", text: "" }).ok).toBe(false);
+    expect(buildConfirmation("c", { personId: "", templateId: "", text: "" }).ok).toBe(false);
+  });
+
+  it("sends one of the retailer's messages, or the agent's own words, never both", () => {
+    const tpl = buildConfirmation("c", { personId: "p1", templateId: "tpl_visit_booked", text: "ignored" }, "cf_1");
+    expect(tpl).toEqual({
+      ok: true,
+      intent: { type: "send_confirmation", customer_id: "c", confirmation_id: "cf_1", person_id: "p1", text: "", template_id: "tpl_visit_booked" },
+    });
+    const own = buildConfirmation("c", { personId: "", templateId: "", text: " Tuesday 10-12 " }, "cf_2");
+    expect(own.ok && own.intent.type === "send_confirmation" && own.intent.text).toBe("Tuesday 10-12");
   });
 
   it("opens a ticket about a job, or refuses one without a subject", () => {

@@ -160,17 +160,30 @@ export function buildEscalation(customerId: string, f: EscalateForm): Built {
 
 export interface ConfirmForm {
   personId: string;
+  /** One of the retailer's templates, or "" to send `text` (retailer staff only). */
+  templateId: string;
   text: string;
 }
 
 export function buildConfirmation(customerId: string, f: ConfirmForm, id = newId("cf")): Built {
-  if (!f.text.trim()) return fail("Write what to confirm to the customer.");
+  if (f.templateId) {
+    return ok({
+      type: "send_confirmation",
+      customer_id: customerId,
+      confirmation_id: id,
+      person_id: opt(f.personId),
+      text: "",
+      template_id: f.templateId,
+    });
+  }
+  if (!f.text.trim()) return fail("Write what to confirm to the customer, or pick one of the retailer's messages.");
   return ok({
     type: "send_confirmation",
     customer_id: customerId,
     confirmation_id: id,
     person_id: opt(f.personId),
     text: f.text.trim(),
+    template_id: null,
   });
 }
 

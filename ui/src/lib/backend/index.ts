@@ -12,6 +12,7 @@ import type { FollowUpRow } from "../bindings/FollowUpRow";
 import type { Intent } from "../bindings/Intent";
 import type { JobBoardFilter } from "../bindings/JobBoardFilter";
 import type { JobRow } from "../bindings/JobRow";
+import type { ConfirmationTemplate } from "../bindings/ConfirmationTemplate";
 import type { OrgProfile } from "../bindings/OrgProfile";
 import type { Scorecard } from "../bindings/Scorecard";
 import type { ScreenPop } from "../bindings/ScreenPop";
@@ -65,6 +66,8 @@ export const backend = {
   /** Any edit from the record; returns the record with the edit's sync state. */
   editSubmit: (intent: Intent) => call<CustomerView>("edit_submit", { intent }),
   orgs: () => call<OrgProfile[]>("orgs_list"),
+  /** The retailer's confirmation templates; a partner sends only these. */
+  confirmationTemplates: () => call<ConfirmationTemplate[]>("confirmation_templates_list"),
   screenPopTake: () => call<ScreenPop | null>("screen_pop_take"),
   tickets: (filter: TicketFilter) => call<TicketRow[]>("tickets_list", { filter }),
   jobsBoard: (filter: JobBoardFilter) => call<JobRow[]>("jobs_board", { filter }),
