@@ -231,6 +231,7 @@ impl<'a> Ctx<'a> {
             .into_iter()
             .next()
             .ok_or_else(|| ServerError::not_found("customer"))?;
+        let mut recipients_said: Option<Text> = None;
         for (i, target) in recipients(&customer, &to).into_iter().enumerate() {
             let row_id = if i == 0 {
                 id.to_string()
@@ -260,24 +261,27 @@ impl<'a> Ctx<'a> {
                     name(&status),
                     to_json(&text.args)?
                 ])?;
-            let queued = match &target.to {
+            let how = match &target.to {
                 Some((ch, to)) => {
-                    let kind = match ch {
-                        Channel::Email => ContactKind::Email,
-                        Channel::Sms => ContactKind::Phone,
-                    };
-                    let how = match ch {
-                        Channel::Email => "Confirmation queued by email to {0}",
-                        Channel::Sms => "Confirmation queued by SMS to {0}",
+                    let (kind, how) = match ch {
+                        Channel::Email => (ContactKind::Email, "by email to {0}"),
+                        Channel::Sms => (ContactKind::Phone, "by SMS to {0}"),
                     };
                     Text::new(how, vec![TextArg::contact(kind, target.person_id.as_deref(), to)])
                 }
-                None => Text::plain("Confirmation not sent — no consented email or mobile to send it to"),
+                None => Text::plain("nowhere — no consented email or mobile to send it to"),
             };
+            recipients_said = Some(match recipients_said {
+                None => Text::plain("Confirmation queued ").then("", &how),
+                Some(so_far) => so_far.then(", ", &how),
+            });
+        }
+        // One entry for all of them: the record says who got what, once.
+        if let Some(said) = recipients_said {
             self.timeline(
                 &customer.id,
                 TimelineKind::Confirmation,
-                &queued.then(": ", text),
+                &said.then(": ", text),
                 None,
                 None,
             )?;
