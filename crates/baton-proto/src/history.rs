@@ -48,11 +48,17 @@ pub struct TimelineEntry {
     pub author: String,
     /// What happened, as this viewer may read it (`template` with `args` filled in).
     pub text: String,
-    /// The server's wording, with `{n}` for `args[n]`: consoles render it in their own locale.
-    #[serde(default)]
+    /// The server's wording, with `{n}` for `args[n]`. Kept on the server, where
+    /// the scope rule masks `args` and renders `text` for each viewer; not sent
+    /// while history travels inside the customer document (it would double its size).
+    #[serde(skip)]
+    #[ts(skip)]
+    #[schema(ignore)]
     pub template: String,
-    /// The values the text refers to; those the viewer may not see are masked.
-    #[serde(default)]
+    /// The values the text refers to.
+    #[serde(skip)]
+    #[ts(skip)]
+    #[schema(ignore)]
     pub args: Vec<crate::TextArg>,
     pub job_id: Option<String>,
     pub ticket_id: Option<String>,
@@ -103,10 +109,15 @@ pub struct Confirmation {
     pub recipient: Option<String>,
     /// What was recorded, e.g. "mobile changed to +44 7946 000999", as this viewer may read it.
     pub summary: String,
-    /// The server's wording of `summary`, with `{n}` for `summary_args[n]`.
-    #[serde(default)]
+    /// The server's wording of `summary`, with `{n}` for `summary_args[n]` (kept on
+    /// the server, like a timeline entry's).
+    #[serde(skip)]
+    #[ts(skip)]
+    #[schema(ignore)]
     pub summary_template: String,
-    #[serde(default)]
+    #[serde(skip)]
+    #[ts(skip)]
+    #[schema(ignore)]
     pub summary_args: Vec<crate::TextArg>,
     /// Who recorded it, as "name (organisation)".
     pub changed_by: String,

@@ -56,7 +56,6 @@ import type { Confirmation } from "./bindings/Confirmation";
 describe("confirmation delivery", () => {
   const base: Confirmation = {
     id: "f1", person_id: null, channel: "sms", recipient: "+447946000999", summary: "mobile changed",
-    summary_template: "mobile changed", summary_args: [],
     changed_by: "Alice Carter (Northwind Electricals)", org_id: "northwind", at: "2026-11-23T10:00:00Z",
     status: "sent", attempts: 1, last_error: null, next_attempt_at: null, sent_at: "2026-11-23T10:00:05Z",
   };
