@@ -1,7 +1,10 @@
 //! `make bench`: measures the sync path end to end on this machine, against a real
 //! server on loopback and real consoles with real cache files, and prints the figures.
 //!
-//! - initial sync: rows per second into an empty cache (snapshot over HTTP, stored in SQLite)
+//! - initial sync: rows per second into an empty cache (snapshot over HTTP, stored in
+//!   SQLite), into the encrypted cache and into a plain one, with record opens from each
+//! - record reads over HTTP during a flood of bad sign-ins, next to the quiet figure
+//!   and the raw round trip
 //! - server mutations per second, one per request and batched, from concurrent clients
 //! - change propagation p50/p99: one console's edit to another console's cache, with
 //!   hundreds of live SSE subscribers pulling every change they are poked about

@@ -145,45 +145,30 @@ impl Text {
 
 /// `template` with every `{n}` made `{n + by}`.
 fn renumber(template: &str, by: usize) -> String {
-    let mut out = String::with_capacity(template.len() + 8);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after
-            .find('}')
-            .and_then(|close| after[..close].parse::<usize>().ok().map(|n| (n, close)))
-        {
-            Some((n, close)) => {
-                out.push_str(&format!("{{{}}}", n + by));
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    substitute(template, |n| Some(format!("{{{}}}", n + by)))
 }
 
 /// Fills `{n}` in `template` with `args[n]` (see [`TextArg::shown`]). A
 /// placeholder with no argument is left as written; templates are the server's
 /// own, never user input.
 pub fn render(template: &str, args: &[TextArg]) -> String {
+    substitute(template, |n| args.get(n).map(TextArg::shown))
+}
+
+/// `template` with each `{n}` replaced by `with(n)`, or left as written when that is `None`.
+fn substitute(template: &str, mut with: impl FnMut(usize) -> Option<String>) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let arg = after
+        let found = after
             .find('}')
             .and_then(|close| after[..close].parse::<usize>().ok().map(|n| (n, close)))
-            .and_then(|(n, close)| args.get(n).map(|a| (a, close)));
-        match arg {
-            Some((a, close)) => {
-                out.push_str(&a.shown());
+            .and_then(|(n, close)| with(n).map(|v| (v, close)));
+        match found {
+            Some((value, close)) => {
+                out.push_str(&value);
                 rest = &after[close + 1..];
             }
             None => {
