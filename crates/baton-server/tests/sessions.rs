@@ -33,6 +33,33 @@ async fn sign_in(api: &Api, user: &str, password: &str) -> (StatusCode, Value, O
     (status, res.json().await.unwrap_or(Value::Null), retry)
 }
 
+/// The caller's live event stream.
+async fn events(api: &Api, token: &str) -> impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin {
+    let res = api
+        .http
+        .get(api.url("/sync/events"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("events");
+    Box::pin(res.bytes_stream())
+}
+
+/// Whether `stream` ends within 20 s (a bound on a failure, not a wait: it ends
+/// when the server closes it).
+async fn closed(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+) -> Result<(), tokio::time::error::Elapsed> {
+    tokio::time::timeout(StdDuration::from_secs(20), async {
+        while let Some(chunk) = stream.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await
+}
+
 /// A server whose sessions follow the production policy, on `clock`.
 async fn server(clock: &ManualClock, configure: impl FnOnce(&mut baton_server::AppState)) -> Api {
     Api::start_configured(clock.clone(), |s| {
@@ -181,14 +208,7 @@ async fn signing_out_everywhere_ends_every_session_and_closes_live_streams() {
     let laptop = api.login("dan").await;
     let desktop = api.login("dan").await;
     let other = api.login("priya").await;
-    let res = api
-        .http
-        .get(api.url("/sync/events"))
-        .bearer_auth(&desktop)
-        .send()
-        .await
-        .expect("events");
-    let mut stream = res.bytes_stream();
+    let mut stream = events(&api, &desktop).await;
     assert!(stream.next().await.is_some(), "the stream opened with a poke");
 
     let res = api
@@ -206,14 +226,7 @@ async fn signing_out_everywhere_ends_every_session_and_closes_live_streams() {
     let (status, _) = api.get(&other, "/me").await;
     assert_eq!(status, StatusCode::OK, "another user's session is untouched");
     // The desktop's live stream ends (a bound, not a wait: it ends on the revocation).
-    let ended = tokio::time::timeout(StdDuration::from_secs(20), async {
-        while let Some(chunk) = stream.next().await {
-            if chunk.is_err() {
-                break;
-            }
-        }
-    })
-    .await;
+    let ended = closed(&mut stream).await;
     assert!(ended.is_ok(), "the stream was closed");
 }
 
@@ -222,14 +235,7 @@ async fn a_user_disabled_from_the_command_line_is_refused_and_its_stream_closed(
     let clock = ManualClock::new(Utc::now());
     let api = server(&clock, |s| s.heartbeat = StdDuration::from_millis(200)).await;
     let dan = api.login("dan").await;
-    let res = api
-        .http
-        .get(api.url("/sync/events"))
-        .bearer_auth(&dan)
-        .send()
-        .await
-        .expect("events");
-    let mut stream = res.bytes_stream();
+    let mut stream = events(&api, &dan).await;
     assert!(stream.next().await.is_some());
 
     // Another process, the administrator's command, on the same database.
@@ -248,14 +254,7 @@ async fn a_user_disabled_from_the_command_line_is_refused_and_its_stream_closed(
     assert_eq!(status, StatusCode::UNAUTHORIZED, "refused on the next request");
     let (status, _, _) = sign_in(&api, "dan", DEMO_PASSWORD).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "and cannot sign in");
-    let ended = tokio::time::timeout(StdDuration::from_secs(20), async {
-        while let Some(chunk) = stream.next().await {
-            if chunk.is_err() {
-                break;
-            }
-        }
-    })
-    .await;
+    let ended = closed(&mut stream).await;
     assert!(ended.is_ok(), "its stream closed at the next heartbeat");
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton-server"))
