@@ -26,8 +26,12 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
+
+/// Every statement of the store stays prepared on each connection.
+const STATEMENT_CACHE: usize = 256;
 
 #[derive(Clone)]
 pub struct Db {
@@ -44,14 +48,11 @@ impl Db {
         migrations()?
             .to_latest(&mut writer)
             .map_err(|e| ServerError::Internal(format!("migrating {}: {e}", path.display())))?;
-        writer.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?1)",
-            [uuid::Uuid::new_v4().to_string()],
-        )?;
-        let epoch: String = writer.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| r.get(0))?;
+        let epoch = crate::store::meta::epoch(&writer)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.pragma_update(None, "foreign_keys", "ON")?;
             c.busy_timeout(Duration::from_secs(5))?;
+            c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
             Ok(())
         });
         let readers = r2d2::Pool::builder()

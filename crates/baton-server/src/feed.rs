@@ -5,10 +5,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use baton_proto::{Change, ChangeOp, ChangesPage, EntityKind, Record, SnapshotPage};
 use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
+use crate::store::{self, Conn};
 
 /// Appends the current state of `customer_id` for every scope that can see it.
 /// Returns the scopes written, for pokes.
@@ -78,11 +79,7 @@ pub fn append_job_for_retailer(tx: &Connection, job_id: &str) -> Result<Vec<Stri
 }
 
 fn append_remove(tx: &Connection, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
-    tx.prepare_cached(
-        "INSERT INTO changes (scope, entity, entity_id, op, doc, created_at) VALUES (?1, ?2, ?3, 'remove', NULL, ?4)",
-    )?
-    .execute(params![scope, entity.as_str(), id, Utc::now().to_rfc3339()])?;
-    Ok(tx.last_insert_rowid())
+    store::feed::append(tx, scope, entity.as_str(), id, None, &Utc::now().to_rfc3339())
 }
 
 fn append(tx: &Connection, scope: &str, record: &Record) -> Result<i64, ServerError> {
@@ -91,75 +88,63 @@ fn append(tx: &Connection, scope: &str, record: &Record) -> Result<i64, ServerEr
         Record::Job(j) => serde_json::to_string(j),
     }
     .map_err(|e| ServerError::Internal(format!("encoding document: {e}")))?;
-    tx.prepare_cached(
-        "INSERT INTO changes (scope, entity, entity_id, op, doc, created_at) VALUES (?1, ?2, ?3, 'upsert', ?4, ?5)",
-    )?
-    .execute(params![
+    store::feed::append(
+        tx,
         scope,
         record.kind().as_str(),
         record.id(),
-        doc,
-        Utc::now().to_rfc3339()
-    ])?;
-    Ok(tx.last_insert_rowid())
+        Some(&doc),
+        &Utc::now().to_rfc3339(),
+    )
 }
 
 /// The oldest cursor the feed can still serve: changes at or before it may have
 /// been compacted away (0 when nothing was).
-pub fn floor(conn: &Connection) -> Result<i64, ServerError> {
-    let v: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'log_floor'", [], |r| r.get(0))
-        .optional()?;
-    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+pub fn floor(conn: &dyn Conn) -> Result<i64, ServerError> {
+    Ok(store::meta::get(conn, "log_floor")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
 }
 
 /// Drops changes created before `before` (RFC 3339), keeping at least the newest
 /// change, and raises the floor. Consoles behind the floor re-snapshot (410).
 /// Returns the number of changes removed.
-pub fn compact(conn: &Connection, before: &str) -> Result<usize, ServerError> {
-    let upto: Option<i64> = conn.query_row(
-        "SELECT MAX(seq) FROM changes WHERE created_at < ?1 AND seq < (SELECT MAX(seq) FROM changes)",
-        [before],
-        |r| r.get(0),
-    )?;
-    let Some(upto) = upto else { return Ok(0) };
-    let removed = conn.execute("DELETE FROM changes WHERE seq <= ?1", [upto])?;
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES ('log_floor', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [upto.to_string()],
-    )?;
+pub fn compact(conn: &dyn Conn, before: &str) -> Result<usize, ServerError> {
+    let Some(upto) = store::feed::compactable_upto(conn, before)? else {
+        return Ok(0);
+    };
+    let removed = store::feed::delete_upto(conn, upto)?;
+    store::meta::set(conn, "log_floor", &upto.to_string())?;
     Ok(removed)
 }
 
 /// The newest seq of the whole feed (0 when empty).
-pub fn head(conn: &Connection) -> Result<i64, ServerError> {
-    let max: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| r.get(0))?;
-    Ok(max.max(floor(conn)?))
+pub fn head(conn: &dyn Conn) -> Result<i64, ServerError> {
+    Ok(store::feed::max_seq(conn)?.max(floor(conn)?))
 }
 
 /// Changes of `scope` after `after`, oldest first.
 pub fn changes(conn: &Connection, scope: &Scope, after: i64, limit: usize) -> Result<ChangesPage, ServerError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, entity, entity_id, op, doc FROM changes WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-    )?;
-    let mut rows = stmt.query(params![scope.key(), after, (limit + 1) as i64])?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let entity: String = r.get(1)?;
-        let id: String = r.get(2)?;
-        let op: String = r.get(3)?;
-        let doc: Option<String> = r.get(4)?;
-        let entity =
-            EntityKind::parse(&entity).ok_or_else(|| ServerError::Internal(format!("stored entity '{entity}'")))?;
-        let op = match (op.as_str(), doc) {
+    for row in store::feed::page(conn, &scope.key(), after, limit + 1)? {
+        let entity = EntityKind::parse(&row.entity)
+            .ok_or_else(|| ServerError::Internal(format!("stored entity '{}'", row.entity)))?;
+        let op = match (row.op.as_str(), row.doc) {
             ("upsert", Some(doc)) => ChangeOp::Upsert {
                 record: Box::new(decode(entity, &doc)?),
             },
-            ("remove", _) => ChangeOp::Remove { entity, id },
-            (op, _) => return Err(ServerError::Internal(format!("stored change op '{op}' for {id}"))),
+            ("remove", _) => ChangeOp::Remove {
+                entity,
+                id: row.entity_id,
+            },
+            (op, _) => {
+                return Err(ServerError::Internal(format!(
+                    "stored change op '{op}' for {}",
+                    row.entity_id
+                )))
+            }
         };
-        out.push(Change { seq, op });
+        out.push(Change { seq: row.seq, op });
     }
     let has_more = out.len() > limit;
     out.truncate(limit);

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod routes;
 pub mod scheduler;
 pub mod scorecard;
+pub mod store;
 pub mod wire;
 
 use std::net::SocketAddr;

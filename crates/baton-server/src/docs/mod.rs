@@ -9,8 +9,6 @@
 //! commitments and confirmations, and the timeline entries about them. Every
 //! endpoint, list and feed row goes through [`customer_for_scope`].
 
-mod load;
-
 use std::collections::HashSet;
 
 use baton_proto::text::render;
@@ -20,7 +18,8 @@ use baton_proto::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub use load::{jobs_of_customer, jobs_page, load_customers, load_job};
+pub use crate::store::customers::load as load_customers;
+pub use crate::store::jobs::{get as load_job, of_customer as jobs_of_customer, page as jobs_page};
 
 use crate::error::ServerError;
 use crate::wire::from_json;

@@ -1,0 +1,60 @@
+//! Partner jobs: work a partner does for a customer (a delivery, an install, a stay).
+
+use baton_proto::Job;
+
+use super::{Conn, Row, ToParam};
+use crate::args;
+use crate::error::ServerError;
+
+const SELECT: &str = "SELECT j.id, j.number, j.customer_id, j.org_id, o.name AS org_name, j.kind, j.status,
+        j.summary, j.contact_person_id, j.address_id, j.appointment_start, j.appointment_end, j.updated_at,
+        j.order_id
+     FROM jobs j JOIN orgs o ON o.id = j.org_id";
+
+fn from_row(r: Row<'_>) -> Result<Job, ServerError> {
+    Ok(Job {
+        id: r.get("id")?,
+        number: r.get("number")?,
+        customer_id: r.get("customer_id")?,
+        org_id: r.get("org_id")?,
+        org_name: r.get("org_name")?,
+        kind: r.parse("kind")?,
+        status: r.parse("status")?,
+        summary: r.get("summary")?,
+        contact_person_id: r.get("contact_person_id")?,
+        address_id: r.get("address_id")?,
+        appointment_start: r.opt_ts("appointment_start")?,
+        appointment_end: r.opt_ts("appointment_end")?,
+        updated_at: r.ts("updated_at")?,
+        order_id: r.get("order_id")?,
+    })
+}
+
+fn jobs_where(db: &dyn Conn, condition: &str, params: &[&dyn ToParam]) -> Result<Vec<Job>, ServerError> {
+    db.all(&format!("{SELECT} WHERE {condition}"), params, from_row)
+}
+
+pub fn get(db: &dyn Conn, id: &str) -> Result<Option<Job>, ServerError> {
+    Ok(jobs_where(db, "j.id = ?1", args![id])?.into_iter().next())
+}
+
+/// All jobs of a customer (any org).
+pub fn of_customer(db: &dyn Conn, customer_id: &str) -> Result<Vec<Job>, ServerError> {
+    jobs_where(db, "j.customer_id = ?1 ORDER BY j.id", args![customer_id])
+}
+
+/// A page of the jobs of partner `org` (every job when `org` is empty), optionally
+/// only those in `status`, keyset-paged by id.
+pub fn page(
+    db: &dyn Conn,
+    org: &str,
+    status: Option<&str>,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<Job>, ServerError> {
+    jobs_where(
+        db,
+        "j.id > ?1 AND (?2 = '' OR j.org_id = ?2) AND (?4 IS NULL OR j.status = ?4) ORDER BY j.id LIMIT ?3",
+        args![after, org, limit as i64, status],
+    )
+}

@@ -1,0 +1,37 @@
+//! The timeline: what happened on a customer's record, oldest first.
+
+use std::collections::HashMap;
+
+use baton_proto::text::render;
+use baton_proto::{TextArg, TimelineEntry};
+
+use super::{grouped, Conn};
+use crate::error::ServerError;
+
+/// The timelines of the customers in the id list `list`, by customer.
+pub fn for_customers(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<TimelineEntry>>, ServerError> {
+    let sql = format!(
+        "SELECT t.customer_id, t.id, t.at, t.kind, t.org_id, o.name AS org_name, t.author, t.text, t.job_id,
+                t.ticket_id, t.args
+         FROM timeline t JOIN orgs o ON o.id = t.org_id
+         WHERE t.customer_id IN {} ORDER BY t.customer_id, t.at, t.rowid",
+        db.backend().ids_in(1)
+    );
+    grouped(db, &sql, list, "customer_id", |r| {
+        let template: String = r.get("text")?;
+        let args: Vec<TextArg> = r.json("args")?;
+        Ok(TimelineEntry {
+            id: r.get("id")?,
+            at: r.ts("at")?,
+            kind: r.parse("kind")?,
+            org_id: r.get("org_id")?,
+            org_name: r.get("org_name")?,
+            author: r.get("author")?,
+            text: render(&template, &args),
+            template,
+            args,
+            job_id: r.get("job_id")?,
+            ticket_id: r.get("ticket_id")?,
+        })
+    })
+}
