@@ -6,14 +6,14 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use baton_proto::{Org, OrgKind, Role, UserInfo};
+use baton_proto::{OrgKind, UserInfo};
 use chrono::{Duration, Utc};
 use rand::RngCore;
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use crate::docs::Scope;
 use crate::error::ServerError;
+use crate::store::{self, Conn};
 use crate::AppState;
 
 /// How sign-in is guarded and how long a session lives.
@@ -143,38 +143,9 @@ fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest)
 }
 
-fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(UserInfo, String)> {
-    let role: String = r.get(3)?;
-    let kind: String = r.get(6)?;
-    let user = UserInfo {
-        id: r.get(0)?,
-        username: r.get(1)?,
-        display_name: r.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::Agent),
-        org: Org {
-            id: r.get(4)?,
-            name: r.get(5)?,
-            kind: if kind == "partner" {
-                OrgKind::Partner
-            } else {
-                OrgKind::Retailer
-            },
-        },
-    };
-    Ok((user, r.get(7)?))
-}
-
-const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id, o.name, o.kind, u.password_hash,
-            u.disabled_at
-     FROM users u JOIN orgs o ON o.id = u.org_id";
-
 /// A user by username, for acting as them inside the server (demo data).
-pub fn user_by_username(conn: &Connection, username: &str) -> Result<Option<UserInfo>, ServerError> {
-    let sql = format!("{USER_SELECT} WHERE u.username = ?1");
-    Ok(conn
-        .query_row(&sql, [username], user_from_row)
-        .optional()?
-        .map(|(u, _)| u))
+pub fn user_by_username(conn: &dyn Conn, username: &str) -> Result<Option<UserInfo>, ServerError> {
+    Ok(store::users::by_username(conn, username)?.map(|a| a.user))
 }
 
 /// A hash of a password nobody has, so an unknown username costs the same
@@ -194,25 +165,28 @@ fn throttle_keys(username: &str, addr: Option<std::net::IpAddr>) -> Vec<(String,
 
 /// Records a sign-in attempt in the audit log: who tried, from where, and how it went.
 fn audit_sign_in(
-    conn: &Connection,
+    conn: &dyn Conn,
     at: &str,
     username: &str,
     user: Option<&UserInfo>,
     addr: Option<std::net::IpAddr>,
     outcome: &str,
 ) -> Result<(), ServerError> {
-    conn.prepare_cached(
-        "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
-         VALUES (?1, ?2, ?3, ?4, 'user', ?5, NULL, ?6)",
-    )?
-    .execute(params![
-        at,
-        user.map(|u| u.id.as_str()).unwrap_or_default(),
-        user.map(|u| u.org.id.as_str()).unwrap_or_default(),
-        outcome,
-        username,
-        addr.map(|a| a.to_string()).unwrap_or_default()
-    ])?;
+    let addr = addr.map(|a| a.to_string()).unwrap_or_default();
+    store::audit::append(
+        conn,
+        &store::audit::NewEntry {
+            at,
+            user_id: user.map(|u| u.id.as_str()).unwrap_or_default(),
+            org_id: user.map(|u| u.org.id.as_str()).unwrap_or_default(),
+            action: outcome,
+            entity: "user",
+            entity_id: username,
+            before: None,
+            after: &addr,
+            customer_id: None,
+        },
+    )?;
     Ok(())
 }
 
@@ -243,19 +217,10 @@ pub async fn login(
             .read(move |tx| {
                 let mut latest: Option<String> = None;
                 for (key, _) in &keys {
-                    let next: Option<String> = tx
-                        .prepare_cached("SELECT next_allowed_at FROM sign_in_failures WHERE key = ?1")?
-                        .query_row([key], |r| r.get(0))
-                        .optional()?;
+                    let next = store::users::next_allowed_at(tx, key)?;
                     latest = latest.max(next.filter(|n| *n > at));
                 }
-                let sql = format!("{USER_SELECT} WHERE u.username = ?1");
-                let found = tx
-                    .query_row(&sql, [&name], |r| {
-                        Ok((user_from_row(r)?, r.get::<_, Option<String>>(8)?))
-                    })
-                    .optional()?;
-                Ok((latest, found))
+                Ok((latest, store::users::by_username(tx, &name)?))
             })
             .await?
     };
@@ -268,16 +233,15 @@ pub async fn login(
             .await?;
         return Err(ServerError::Throttled(secs));
     }
-    let candidate = found.map(|((user, hash), disabled)| (user, hash, disabled.is_some()));
-    let check_against = candidate
+    let check_against = found
         .as_ref()
-        .filter(|c| !c.2)
-        .map_or_else(|| decoy_hash().to_string(), |c| c.1.clone());
+        .filter(|a| !a.disabled)
+        .map_or_else(|| decoy_hash().to_string(), |a| a.password_hash.clone());
     let verified = state
         .hashing
         .run(move || verify_password(&password, &check_against))
         .await?;
-    let user = candidate.filter(|c| verified && !c.2).map(|c| c.0);
+    let user = found.filter(|a| verified && !a.disabled).map(|a| a.user);
 
     let policy = state.sessions.clone();
     let mut raw = [0u8; 32];
@@ -291,24 +255,14 @@ pub async fn login(
             match &signed_in {
                 Some(user) => {
                     for (key, _) in &keys {
-                        tx.prepare_cached("DELETE FROM sign_in_failures WHERE key = ?1")?
-                            .execute([key])?;
+                        store::users::clear_failures(tx, key)?;
                     }
-                    tx.prepare_cached(
-                        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
-                         VALUES (?1, ?2, ?3, ?4, ?3)",
-                    )?
-                    .execute(params![hash, user.id, at, crate::wire::ts(now + policy.absolute)])?;
+                    store::users::create_session(tx, &hash, &user.id, &at, &crate::wire::ts(now + policy.absolute))?;
                     audit_sign_in(tx, &at, &username, Some(user), addr, "sign_in")?;
                 }
                 None => {
                     for (key, per_user) in &keys {
-                        let failures: u32 = tx
-                            .prepare_cached("SELECT failures FROM sign_in_failures WHERE key = ?1")?
-                            .query_row([key], |r| r.get(0))
-                            .optional()?
-                            .unwrap_or(0)
-                            + 1;
+                        let failures = store::users::failures(tx, key)? + 1;
                         let wait = if *per_user {
                             policy.wait(failures, policy.free_failures_per_user, policy.lock_after_per_user)
                         } else {
@@ -318,13 +272,7 @@ pub async fn login(
                                 policy.lock_after_per_address,
                             )
                         };
-                        tx.prepare_cached(
-                            "INSERT INTO sign_in_failures (key, failures, last_failure_at, next_allowed_at)
-                             VALUES (?1, ?2, ?3, ?4)
-                             ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,
-                                 last_failure_at = excluded.last_failure_at, next_allowed_at = excluded.next_allowed_at",
-                        )?
-                        .execute(params![key, failures, at, crate::wire::ts(now + wait)])?;
+                        store::users::record_failures(tx, key, failures, &at, &crate::wire::ts(now + wait))?;
                     }
                     audit_sign_in(tx, &at, &username, None, addr, "sign_in_failed")?;
                 }
@@ -340,13 +288,7 @@ pub async fn login(
 
 pub async fn logout(state: &AppState, token: &str) -> Result<(), ServerError> {
     let hash = token_hash(token);
-    state
-        .db
-        .write(move |tx| {
-            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
-            Ok(())
-        })
-        .await?;
+    state.db.write(move |tx| store::users::end_session(tx, &hash)).await?;
     state.revoked();
     Ok(())
 }
@@ -356,7 +298,7 @@ pub async fn logout_everywhere(state: &AppState, user_id: &str) -> Result<usize,
     let user_id = user_id.to_string();
     let n = state
         .db
-        .write(move |tx| Ok(tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?))
+        .write(move |tx| store::users::end_sessions_of(tx, &user_id))
         .await?;
     state.revoked();
     Ok(n)
@@ -364,45 +306,35 @@ pub async fn logout_everywhere(state: &AppState, user_id: &str) -> Result<usize,
 
 /// Disables or enables a user by username; a disabled user's sessions end and
 /// it cannot sign in. Returns whether the user exists.
-pub fn set_disabled(conn: &Connection, username: &str, disabled: bool, at: &str) -> Result<bool, ServerError> {
-    let changed = conn.execute(
-        "UPDATE users SET disabled_at = CASE WHEN ?2 THEN COALESCE(disabled_at, ?3) END WHERE username = ?1",
-        params![username, disabled, at],
-    )?;
+pub fn set_disabled(conn: &dyn Conn, username: &str, disabled: bool, at: &str) -> Result<bool, ServerError> {
+    let found = store::users::set_disabled(conn, username, disabled, at)?;
     if disabled {
-        conn.execute(
-            "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?1)",
-            [username],
-        )?;
+        store::users::end_sessions_of_username(conn, username)?;
     }
-    Ok(changed > 0)
+    Ok(found)
 }
 
 /// The user of a live session: not signed out, not idle past the policy, not
 /// past its expiry, its user not disabled. Also says whether `last_seen_at`
 /// is stale enough to be written again.
 fn user_for_token(
-    conn: &Connection,
+    conn: &dyn Conn,
     token: &str,
     now: chrono::DateTime<Utc>,
     idle: Duration,
 ) -> Result<Option<(UserInfo, bool)>, ServerError> {
-    const SQL: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id, o.name, o.kind, u.password_hash,
-                u.disabled_at, s.last_seen_at
-         FROM users u JOIN orgs o ON o.id = u.org_id JOIN sessions s ON s.user_id = u.id
-         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3 AND u.disabled_at IS NULL";
-    let now_s = crate::wire::ts(now);
-    Ok(conn
-        .query_row(
-            SQL,
-            params![token_hash(token), now_s, crate::wire::ts(now - idle)],
-            |r| Ok((user_from_row(r)?, r.get::<_, Option<String>>(9)?)),
-        )
-        .optional()?
-        .map(|((u, _), seen)| {
-            let stale = seen.is_none_or(|s| s < crate::wire::ts(now - Duration::minutes(1)));
-            (u, stale)
-        }))
+    let found = store::users::live_session(
+        conn,
+        &token_hash(token),
+        &crate::wire::ts(now),
+        &crate::wire::ts(now - idle),
+    )?;
+    Ok(found.map(|s| {
+        let stale = s
+            .last_seen_at
+            .is_none_or(|seen| seen < crate::wire::ts(now - Duration::minutes(1)));
+        (s.user, stale)
+    }))
 }
 
 /// Whether `token` still names a live session (for streams that outlive a request).
@@ -457,11 +389,7 @@ impl FromRequestParts<AppState> for AuthUser {
             let (hash, at) = (token_hash(&token), crate::wire::ts(now));
             state
                 .db
-                .write(move |tx| {
-                    tx.prepare_cached("UPDATE sessions SET last_seen_at = ?1 WHERE token_hash = ?2")?
-                        .execute(params![at, hash])?;
-                    Ok(())
-                })
+                .write(move |tx| store::users::touch_session(tx, &hash, &at))
                 .await?;
         }
         Ok(AuthUser { user, token })

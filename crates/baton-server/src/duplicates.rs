@@ -6,16 +6,16 @@
 use std::collections::BTreeMap;
 
 use baton_proto::{DuplicateCandidate, DuplicateReason};
-use rusqlite::Connection;
 
 use crate::error::ServerError;
+use crate::store::{self, Conn};
 
 fn surname(name: &str) -> String {
     name.split_whitespace().last().unwrap_or_default().to_lowercase()
 }
 
 /// Other (unmerged) customers that are probably `customer_id`, with the reasons.
-pub fn candidates(conn: &Connection, customer_id: &str) -> Result<Vec<DuplicateCandidate>, ServerError> {
+pub fn candidates(conn: &dyn Conn, customer_id: &str) -> Result<Vec<DuplicateCandidate>, ServerError> {
     let mut found: BTreeMap<String, Vec<DuplicateReason>> = BTreeMap::new();
     let mut add = |id: String, reason: DuplicateReason| {
         let reasons = found.entry(id).or_default();
@@ -26,47 +26,24 @@ pub fn candidates(conn: &Connection, customer_id: &str) -> Result<Vec<DuplicateC
 
     // Same contact value on another customer: email always counts, a phone only
     // with the same family name.
-    let mut stmt = conn.prepare_cached(
-        "SELECT c1.kind, p1.name, p2.customer_id, p2.name
-         FROM people p1 JOIN contact_points c1 ON c1.person_id = p1.id
-         JOIN contact_points c2 ON c2.value = c1.value AND c2.id <> c1.id
-         JOIN people p2 ON p2.id = c2.person_id
-         WHERE p1.customer_id = ?1 AND p2.customer_id <> ?1",
-    )?;
-    let mut rows = stmt.query([customer_id])?;
-    while let Some(r) = rows.next()? {
-        let kind: String = r.get(0)?;
-        let (mine, theirs): (String, String) = (r.get(1)?, r.get(3)?);
-        if kind == "email" {
-            add(r.get(2)?, DuplicateReason::SameEmail);
-        } else if surname(&mine) == surname(&theirs) {
-            add(r.get(2)?, DuplicateReason::SamePhoneAndSurname);
+    for shared in store::customers::shared_contacts(conn, customer_id)? {
+        if shared.kind == "email" {
+            add(shared.other_customer_id, DuplicateReason::SameEmail);
+        } else if surname(&shared.own_name) == surname(&shared.other_name) {
+            add(shared.other_customer_id, DuplicateReason::SamePhoneAndSurname);
         }
     }
-
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT p2.customer_id
-         FROM people p1 JOIN addresses a1 ON a1.customer_id = p1.customer_id
-         JOIN people p2 ON p2.name = p1.name COLLATE NOCASE AND p2.customer_id <> p1.customer_id
-         JOIN addresses a2 ON a2.customer_id = p2.customer_id AND a2.postcode = a1.postcode
-         WHERE p1.customer_id = ?1",
-    )?;
-    let mut rows = stmt.query([customer_id])?;
-    while let Some(r) = rows.next()? {
-        add(r.get(0)?, DuplicateReason::SameNameAndPostcode);
+    for other in store::customers::same_name_and_postcode(conn, customer_id)? {
+        add(other, DuplicateReason::SameNameAndPostcode);
     }
 
     let mut out = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT number, display_name FROM customers WHERE id = ?1 AND merged_into IS NULL AND erased_at IS NULL",
-    )?;
     for (id, reasons) in found {
-        let mut rows = stmt.query([&id])?;
-        if let Some(r) = rows.next()? {
+        if let Some((number, display_name)) = store::customers::label(conn, &id)? {
             out.push(DuplicateCandidate {
-                number: r.get(0)?,
-                display_name: r.get(1)?,
-                customer_id: id.clone(),
+                number,
+                display_name,
+                customer_id: id,
                 reasons,
             });
         }

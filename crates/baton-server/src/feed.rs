@@ -5,7 +5,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use baton_proto::{Change, ChangeOp, ChangesPage, EntityKind, Record, SnapshotPage};
 use chrono::Utc;
-use rusqlite::Connection;
 
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
@@ -13,14 +12,14 @@ use crate::store::{self, Conn};
 
 /// Appends the current state of `customer_id` for every scope that can see it.
 /// Returns the scopes written, for pokes.
-pub fn append_customer(tx: &Connection, customer_id: &str) -> Result<Vec<String>, ServerError> {
+pub fn append_customer(tx: &dyn Conn, customer_id: &str) -> Result<Vec<String>, ServerError> {
     refresh_customer(tx, customer_id, &[])
 }
 
 /// Appends the current state of `customer_id` for every scope that sees it now,
 /// and tells each scope of `before` that no longer sees it (or every one, when
 /// the customer was merged away) to drop it. Returns the scopes written.
-pub fn refresh_customer(tx: &Connection, customer_id: &str, before: &[Scope]) -> Result<Vec<String>, ServerError> {
+pub fn refresh_customer(tx: &dyn Conn, customer_id: &str, before: &[Scope]) -> Result<Vec<String>, ServerError> {
     let customer = docs::load_customers(tx, &[customer_id.to_string()])?.into_iter().next();
     let mut touched = Vec::new();
     let mut seeing = Vec::new();
@@ -44,7 +43,7 @@ pub fn refresh_customer(tx: &Connection, customer_id: &str, before: &[Scope]) ->
 /// `previous_org`, that partner is told to drop the job, and the customer too
 /// unless another of its jobs remains; the customer is refreshed for every scope
 /// that still sees it (the new partner gets it for the first time).
-pub fn append_job(tx: &Connection, job_id: &str, previous_org: Option<&str>) -> Result<Vec<String>, ServerError> {
+pub fn append_job(tx: &dyn Conn, job_id: &str, previous_org: Option<&str>) -> Result<Vec<String>, ServerError> {
     let job = docs::load_job(tx, job_id)?.ok_or_else(|| ServerError::not_found("job"))?;
     let mut touched = Vec::new();
     for scope in [Scope::Internal, Scope::Org(job.org_id.clone())] {
@@ -67,22 +66,22 @@ pub fn append_job(tx: &Connection, job_id: &str, previous_org: Option<&str>) -> 
 }
 
 /// Tells `scope` to drop a document it may no longer see.
-pub fn append_removal(tx: &Connection, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
+pub fn append_removal(tx: &dyn Conn, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
     append_remove(tx, scope, entity, id)
 }
 
 /// Appends a job's document for the retailer only (a job whose customer was erased).
-pub fn append_job_for_retailer(tx: &Connection, job_id: &str) -> Result<Vec<String>, ServerError> {
+pub fn append_job_for_retailer(tx: &dyn Conn, job_id: &str) -> Result<Vec<String>, ServerError> {
     let job = docs::load_job(tx, job_id)?.ok_or_else(|| ServerError::not_found("job"))?;
     append(tx, &Scope::Internal.key(), &Record::Job(job))?;
     Ok(vec![Scope::Internal.key()])
 }
 
-fn append_remove(tx: &Connection, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
+fn append_remove(tx: &dyn Conn, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
     store::feed::append(tx, scope, entity.as_str(), id, None, &Utc::now().to_rfc3339())
 }
 
-fn append(tx: &Connection, scope: &str, record: &Record) -> Result<i64, ServerError> {
+fn append(tx: &dyn Conn, scope: &str, record: &Record) -> Result<i64, ServerError> {
     let doc = match record {
         Record::Customer(c) => serde_json::to_string(c),
         Record::Job(j) => serde_json::to_string(j),
@@ -124,7 +123,7 @@ pub fn head(conn: &dyn Conn) -> Result<i64, ServerError> {
 }
 
 /// Changes of `scope` after `after`, oldest first.
-pub fn changes(conn: &Connection, scope: &Scope, after: i64, limit: usize) -> Result<ChangesPage, ServerError> {
+pub fn changes(conn: &dyn Conn, scope: &Scope, after: i64, limit: usize) -> Result<ChangesPage, ServerError> {
     let mut out = Vec::new();
     for row in store::feed::page(conn, &scope.key(), after, limit + 1)? {
         let entity = EntityKind::parse(&row.entity)
@@ -215,7 +214,7 @@ impl SnapshotToken {
 /// which may be newer than the pinned seq; replaying the changes after the pinned
 /// seq (full-document upserts, in order) converges either way.
 pub fn snapshot_page(
-    conn: &Connection,
+    conn: &dyn Conn,
     scope: &Scope,
     token: Option<&str>,
     limit: usize,

@@ -16,13 +16,12 @@ use baton_proto::{
     Callback, CallbackTrigger, Commitment, Confirmation, ContactKind, Customer, Job, PartnerField, Person, TextArg,
     Ticket, TimelineEntry,
 };
-use rusqlite::{params, Connection, OptionalExtension};
 
 pub use crate::store::customers::load as load_customers;
 pub use crate::store::jobs::{get as load_job, of_customer as jobs_of_customer, page as jobs_page};
 
 use crate::error::ServerError;
-use crate::wire::from_json;
+use crate::store::{self, Conn};
 
 /// Who is looking: retailer staff see everything, a partner only its work's needs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -49,17 +48,13 @@ impl Scope {
 }
 
 /// The customer fields `org`'s jobs need.
-pub fn visible_fields(conn: &Connection, org: &str) -> Result<Vec<PartnerField>, ServerError> {
-    let raw: Option<String> = conn
-        .prepare_cached("SELECT visible_fields FROM orgs WHERE id = ?1")?
-        .query_row([org], |r| r.get(0))
-        .optional()?;
-    raw.map_or(Ok(Vec::new()), |raw| from_json("visible fields", &raw))
+pub fn visible_fields(conn: &dyn Conn, org: &str) -> Result<Vec<PartnerField>, ServerError> {
+    store::orgs::visible_fields(conn, org)
 }
 
 /// The customer as `scope` may see it, or `None` when it is outside the scope.
 pub fn customer_for_scope(
-    conn: &Connection,
+    conn: &dyn Conn,
     scope: &Scope,
     customer: &Customer,
 ) -> Result<Option<Customer>, ServerError> {
@@ -256,7 +251,7 @@ pub fn job_for_partner(mut job: Job, fields: &[PartnerField]) -> Job {
 }
 
 /// `jobs` as `scope` sees them (each must be the scope's own, or the scope internal).
-pub fn jobs_for_scope(conn: &Connection, scope: &Scope, jobs: Vec<Job>) -> Result<Vec<Job>, ServerError> {
+pub fn jobs_for_scope(conn: &dyn Conn, scope: &Scope, jobs: Vec<Job>) -> Result<Vec<Job>, ServerError> {
     match scope {
         Scope::Internal => Ok(jobs),
         Scope::Org(org) => {
@@ -266,69 +261,38 @@ pub fn jobs_for_scope(conn: &Connection, scope: &Scope, jobs: Vec<Job>) -> Resul
     }
 }
 
-/// The partner organisations with work on a customer (see the module rule).
-const PARTNER_TIES: &str = "SELECT org_id AS org, customer_id FROM jobs
-     UNION SELECT escalated_org_id, customer_id FROM tickets WHERE escalated_org_id IS NOT NULL
-     UNION SELECT owner_org_id, customer_id FROM tickets
-     UNION SELECT owner_org_id, customer_id FROM callbacks
-     UNION SELECT owner_org_id, customer_id FROM commitments";
-
 /// The customers the partner in SQL parameter `param` has work on, as a subquery.
 pub fn partner_customers(param: &str) -> String {
-    format!("SELECT customer_id FROM ({PARTNER_TIES}) WHERE org = {param}")
+    store::ties::customers_of(param)
 }
 
 /// Every scope that can see a customer: `internal`, plus each partner with work on it.
-pub fn scopes_of_customer(conn: &Connection, customer_id: &str) -> Result<Vec<Scope>, ServerError> {
-    let sql = format!(
-        "SELECT DISTINCT t.org FROM ({PARTNER_TIES}) t JOIN orgs o ON o.id = t.org
-         WHERE t.customer_id = ?1 AND o.kind = 'partner' ORDER BY t.org"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query([customer_id])?;
+pub fn scopes_of_customer(conn: &dyn Conn, customer_id: &str) -> Result<Vec<Scope>, ServerError> {
     let mut out = vec![Scope::Internal];
-    while let Some(r) = rows.next()? {
-        out.push(Scope::Org(r.get(0)?));
-    }
+    out.extend(
+        store::ties::partners_of_customer(conn, customer_id)?
+            .into_iter()
+            .map(Scope::Org),
+    );
     Ok(out)
 }
 
 /// Ids of a page of customers visible to `scope`, keyset-paged by id.
 pub fn customer_ids_page(
-    conn: &Connection,
+    conn: &dyn Conn,
     scope: &Scope,
     after: &str,
     limit: usize,
 ) -> Result<Vec<String>, ServerError> {
-    let mut out = Vec::new();
     match scope {
-        Scope::Internal => {
-            let mut stmt = conn.prepare_cached(
-                "SELECT id FROM customers WHERE id > ?1 AND merged_into IS NULL AND erased_at IS NULL ORDER BY id LIMIT ?2",
-            )?;
-            let mut rows = stmt.query(params![after, limit as i64])?;
-            while let Some(r) = rows.next()? {
-                out.push(r.get(0)?);
-            }
-        }
-        Scope::Org(org) => {
-            let sql = format!(
-                "SELECT DISTINCT customer_id FROM ({PARTNER_TIES}) WHERE org = ?1 AND customer_id > ?2
-                 ORDER BY customer_id LIMIT ?3"
-            );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params![org, after, limit as i64])?;
-            while let Some(r) = rows.next()? {
-                out.push(r.get(0)?);
-            }
-        }
+        Scope::Internal => store::customers::ids_page(conn, after, limit),
+        Scope::Org(org) => store::ties::customer_ids_page(conn, org, after, limit),
     }
-    Ok(out)
 }
 
 /// The customer `id` as `scope` sees it; out of scope, merged away and unknown
 /// all answer the same 404, so an id tells a partner nothing.
-pub fn visible_customer(conn: &Connection, scope: &Scope, id: &str) -> Result<Customer, ServerError> {
+pub fn visible_customer(conn: &dyn Conn, scope: &Scope, id: &str) -> Result<Customer, ServerError> {
     let full = load_customers(conn, &[id.to_string()])?
         .into_iter()
         .next()
@@ -337,7 +301,7 @@ pub fn visible_customer(conn: &Connection, scope: &Scope, id: &str) -> Result<Cu
 }
 
 /// The job `id` if `scope` may see it (its own partner, or retailer staff).
-pub fn visible_job(conn: &Connection, scope: &Scope, id: &str) -> Result<Job, ServerError> {
+pub fn visible_job(conn: &dyn Conn, scope: &Scope, id: &str) -> Result<Job, ServerError> {
     match load_job(conn, id)? {
         Some(job) if scope.org().is_none_or(|org| org == job.org_id) => {
             Ok(jobs_for_scope(conn, scope, vec![job])?.remove(0))

@@ -668,10 +668,7 @@ pub fn send_confirmation(
                 ));
             }
             validate::id("template_id", t)?;
-            ctx.conn
-                .prepare_cached("SELECT body FROM confirmation_templates WHERE id = ?1")?
-                .query_row([t], |r| r.get::<_, String>(0))
-                .optional()?
+            crate::store::templates::body(ctx.conn, t)?
                 .ok_or_else(|| ServerError::bad_request("there is no such confirmation template"))?
         }
         None => {

@@ -16,6 +16,7 @@ use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
 use crate::feed;
+use crate::store::{self, Conn};
 use crate::wire::{name, to_json};
 
 pub struct Ctx<'a> {
@@ -43,23 +44,14 @@ impl From<ContactError> for ServerError {
 
 /// The retailer's system, not any person: the caller of automatic writes
 /// (escalation sweeps, delivery outcomes).
-pub fn system_caller(conn: &Connection) -> Result<AuthUser, ServerError> {
-    let (id, name): (String, String) = conn.query_row(
-        "SELECT id, name FROM orgs WHERE kind = 'retailer' ORDER BY id LIMIT 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+pub fn system_caller(conn: &dyn Conn) -> Result<AuthUser, ServerError> {
     Ok(AuthUser {
         user: baton_proto::UserInfo {
             id: "system".into(),
             username: "system".into(),
             display_name: "Baton".into(),
             role: baton_proto::Role::Supervisor,
-            org: baton_proto::Org {
-                id,
-                name,
-                kind: baton_proto::OrgKind::Retailer,
-            },
+            org: store::orgs::retailer(conn)?,
         },
         token: String::new(),
     })
@@ -142,22 +134,20 @@ impl<'a> Ctx<'a> {
         before: Option<&str>,
         after: &str,
     ) -> Result<(), ServerError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after, customer_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                self.at,
-                self.caller.user.id,
-                self.caller.user.org.id,
+        store::audit::append(
+            self.conn,
+            &store::audit::NewEntry {
+                at: &self.at,
+                user_id: &self.caller.user.id,
+                org_id: &self.caller.user.org.id,
                 action,
                 entity,
                 entity_id,
                 before,
                 after,
-                self.customer_id
-            ])?;
+                customer_id: Some(&self.customer_id),
+            },
+        )?;
         Ok(())
     }
 

@@ -1,14 +1,13 @@
 //! Organisations, partner scorecards, and single intent mutations.
 
 use axum::extract::State;
-use baton_proto::{MutationRequest, MutationResult, Org, OrgKind, OrgProfile, PartnerField, Scorecard};
+use baton_proto::{MutationRequest, MutationResult, OrgKind, OrgProfile, Scorecard};
 
 use super::list::check_id;
 use crate::auth::AuthUser;
 use crate::docs::Scope;
 use crate::error::{ApiJson, ApiPath, ServerError};
-use crate::wire::{from_json, parse};
-use crate::{mutations, scorecard, AppState};
+use crate::{mutations, scorecard, store, AppState};
 
 /// The organisations on customers' journeys. A partner sees the retailer and itself.
 #[utoipa::path(get, path = "/v1/orgs", tag = "orgs",
@@ -16,34 +15,15 @@ use crate::{mutations, scorecard, AppState};
     security(("bearer" = [])))]
 pub async fn orgs(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<OrgProfile>>, ServerError> {
     let scope = caller.scope();
-    let found = state
-        .db
-        .read(move |tx| {
-            let mut stmt =
-                tx.prepare_cached("SELECT id, name, kind, visible_fields FROM orgs ORDER BY kind DESC, name")?;
-            let mut rows = stmt.query([])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                let id: String = r.get(0)?;
-                let kind: OrgKind = parse("org kind", &r.get::<_, String>(2)?)?;
-                if let Scope::Org(own) = &scope {
-                    if kind == OrgKind::Partner && own != &id {
-                        continue;
-                    }
-                }
-                let visible_fields: Vec<PartnerField> = from_json("visible fields", &r.get::<_, String>(3)?)?;
-                out.push(OrgProfile {
-                    org: Org {
-                        id,
-                        name: r.get(1)?,
-                        kind,
-                    },
-                    visible_fields,
-                });
-            }
-            Ok(out)
+    let found = state.db.read(|tx| store::orgs::all(tx)).await?;
+    // A partner sees the retailer and itself.
+    let found = found
+        .into_iter()
+        .filter(|o| match &scope {
+            Scope::Org(own) => o.org.kind != OrgKind::Partner || own == &o.org.id,
+            Scope::Internal => true,
         })
-        .await?;
+        .collect();
     Ok(ApiJson(found))
 }
 

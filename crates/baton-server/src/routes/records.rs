@@ -7,7 +7,6 @@ use baton_proto::{
     AuditEntry, Customer, CustomerSummary, DuplicateCandidate, Job, JobStatus, MatchedPerson, MergeRecord, Page,
     TimelineEntry,
 };
-use rusqlite::Connection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -15,7 +14,8 @@ use super::list::{check_id, PageQuery};
 use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ServerError};
-use crate::wire::{parse_opt_ts, parse_ts};
+use crate::store::customers::Lookup;
+use crate::store::{self, Conn};
 use crate::{duplicates, AppState};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -73,38 +73,17 @@ impl Needle {
     /// partner's are only customers it has work on.
     fn candidates(
         &self,
-        conn: &Connection,
+        conn: &dyn Conn,
         scope: &Scope,
         cursor: &str,
-        fetch: i64,
+        fetch: usize,
     ) -> Result<Vec<String>, ServerError> {
-        let (sql, arg): (&str, String) = match self {
-            Needle::Contact(v) => (
-                "SELECT DISTINCT p.customer_id AS id FROM contact_points cp JOIN people p ON p.id = cp.person_id
-                 WHERE cp.value = ?1 AND p.customer_id > ?2",
-                v.clone(),
-            ),
-            Needle::Name(n) => (
-                "SELECT DISTINCT customer_id AS id FROM people WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'
-                 AND customer_id > ?2",
-                n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
-            ),
-            Needle::Number(n) => (
-                "SELECT id FROM (SELECT id FROM customers WHERE number = ?1 AND merged_into IS NULL AND erased_at IS NULL
-                                 UNION SELECT customer_id FROM orders WHERE number = ?1
-                                 UNION SELECT customer_id FROM jobs WHERE number = ?1)
-                 WHERE id > ?2",
-                n.clone(),
-            ),
+        let lookup = match self {
+            Needle::Contact(v) => Lookup::Contact(v),
+            Needle::Name(n) => Lookup::Name(n),
+            Needle::Number(n) => Lookup::Number(n),
         };
-        let org = scope.org().unwrap_or_default();
-        let sql = format!(
-            "SELECT id FROM ({sql}) WHERE (?4 = '' OR id IN ({})) ORDER BY id LIMIT ?3",
-            docs::partner_customers("?4")
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params![arg, cursor, fetch, org], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        store::customers::search(conn, &lookup, scope.org().unwrap_or_default(), cursor, fetch)
     }
 
     /// The people of `doc` (as the caller sees it) that match; `None` when the
@@ -165,12 +144,12 @@ pub async fn search(
         .read(move |tx| {
             // Candidates are read in batches and judged in the caller's scope; the
             // cursor is the last customer *shown*, so it names nothing hidden.
-            let batch = (limit + 1) as i64;
+            let batch = limit + 1;
             let mut after = cursor;
             let mut items = Vec::new();
             loop {
                 let ids = needle.candidates(tx, &scope, &after, batch)?;
-                let exhausted = (ids.len() as i64) < batch;
+                let exhausted = ids.len() < batch;
                 for c in docs::load_customers(tx, &ids)? {
                     let Some(doc) = docs::customer_for_scope(tx, &scope, &c)? else {
                         continue;
@@ -286,26 +265,7 @@ pub async fn merges(
     caller: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<MergeRecord>>, ServerError> {
-    let found = retailer_read(&state, &caller, id, "see merges", |tx, id| {
-        let mut stmt = tx.prepare_cached(
-            "SELECT m.id, m.survivor_id, m.merged_id, m.at, u.display_name, m.undone_at
-                 FROM merges m JOIN users u ON u.id = m.by_user WHERE m.survivor_id = ?1 ORDER BY m.at DESC, m.id",
-        )?;
-        let mut rows = stmt.query([id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(MergeRecord {
-                id: r.get(0)?,
-                survivor_id: r.get(1)?,
-                merged_id: r.get(2)?,
-                at: parse_ts(&r.get::<_, String>(3)?)?,
-                by: r.get(4)?,
-                undone_at: parse_opt_ts(r.get(5)?)?,
-            });
-        }
-        Ok(out)
-    })
-    .await?;
+    let found = retailer_read(&state, &caller, id, "see merges", |tx, id| store::merges::into(tx, id)).await?;
     Ok(ApiJson(found))
 }
 
@@ -331,25 +291,7 @@ pub async fn audit(
             .map_err(|_| ServerError::bad_request("cursor is malformed"))?
     };
     let found = retailer_read(&state, &caller, id, "read the audit log", move |tx, id| {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, at, user_id, org_id, action, entity, entity_id, before, after FROM audit_log
-                 WHERE customer_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
-        )?;
-        let mut rows = stmt.query(rusqlite::params![id, before, (limit + 1) as i64])?;
-        let mut items = Vec::new();
-        while let Some(r) = rows.next()? {
-            items.push(AuditEntry {
-                id: r.get(0)?,
-                at: parse_ts(&r.get::<_, String>(1)?)?,
-                user_id: r.get(2)?,
-                org_id: r.get(3)?,
-                action: r.get(4)?,
-                entity: r.get(5)?,
-                entity_id: r.get(6)?,
-                before: r.get(7)?,
-                after: r.get(8)?,
-            });
-        }
+        let mut items = store::audit::of_customer_page(tx, id, before, limit + 1)?;
         let more = items.len() > limit;
         items.truncate(limit);
         let next_cursor = more.then(|| items.last().map(|e| e.id.to_string())).flatten();
@@ -382,25 +324,7 @@ pub async fn export(
         }
         let customer = docs::visible_customer(tx, &Scope::Internal, id)?;
         let jobs = docs::jobs_of_customer(tx, id)?;
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, at, user_id, org_id, action, entity, entity_id, before, after FROM audit_log
-             WHERE customer_id = ?1 ORDER BY id",
-        )?;
-        let mut rows = stmt.query([id])?;
-        let mut audit = Vec::new();
-        while let Some(r) = rows.next()? {
-            audit.push(AuditEntry {
-                id: r.get("id")?,
-                at: parse_ts(&r.get::<_, String>("at")?)?,
-                user_id: r.get("user_id")?,
-                org_id: r.get("org_id")?,
-                action: r.get("action")?,
-                entity: r.get("entity")?,
-                entity_id: r.get("entity_id")?,
-                before: r.get("before")?,
-                after: r.get("after")?,
-            });
-        }
+        let audit = store::audit::of_customer(tx, id)?;
         Ok(baton_proto::CustomerExport {
             exported_at: now,
             customer,
@@ -413,10 +337,19 @@ pub async fn export(
     state
         .db
         .write(move |tx| {
-            tx.execute(
-                "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after, customer_id)
-                 VALUES (?1, ?2, ?3, 'export_customer', 'customer', ?4, NULL, 'exported', ?4)",
-                rusqlite::params![at, user, org, id],
+            store::audit::append(
+                tx,
+                &store::audit::NewEntry {
+                    at: &at,
+                    user_id: &user,
+                    org_id: &org,
+                    action: "export_customer",
+                    entity: "customer",
+                    entity_id: &id,
+                    before: None,
+                    after: "exported",
+                    customer_id: Some(&id),
+                },
             )?;
             Ok(())
         })
@@ -432,7 +365,7 @@ async fn retailer_read<T: Send + 'static>(
     caller: &AuthUser,
     id: String,
     what: &'static str,
-    read: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<T, ServerError> + Send + 'static,
+    read: impl FnOnce(&dyn Conn, &str) -> Result<T, ServerError> + Send + 'static,
 ) -> Result<T, ServerError> {
     check_id(&id)?;
     let scope = caller.scope();

@@ -4,12 +4,11 @@
 use axum::extract::State;
 use baton_proto::validate::{self, MAX_SHORT, MAX_TEXT};
 use baton_proto::{ConfirmationTemplate, Role};
-use rusqlite::params;
 
 use crate::auth::AuthUser;
 use crate::docs::Scope;
 use crate::error::{ApiJson, ServerError};
-use crate::AppState;
+use crate::{store, AppState};
 
 /// The retailer's confirmation templates, by name.
 #[utoipa::path(get, path = "/v1/confirmation-templates", tag = "orgs",
@@ -20,20 +19,8 @@ pub async fn list(
     State(state): State<AppState>,
     _caller: AuthUser,
 ) -> Result<ApiJson<Vec<ConfirmationTemplate>>, ServerError> {
-    let found = state.db.read(|tx| all(tx)).await?;
+    let found = state.db.read(|tx| store::templates::all(tx)).await?;
     Ok(ApiJson(found))
-}
-
-pub fn all(conn: &rusqlite::Connection) -> Result<Vec<ConfirmationTemplate>, ServerError> {
-    let mut stmt = conn.prepare_cached("SELECT id, name, body FROM confirmation_templates ORDER BY name, id")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(ConfirmationTemplate {
-            id: r.get("id")?,
-            name: r.get("name")?,
-            body: r.get("body")?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Adds a template, or rewords one with the same id (retailer supervisors). Audited.
@@ -64,21 +51,21 @@ pub async fn put(
     state
         .db
         .write(move |tx| {
-            let before: Option<String> = tx
-                .query_row("SELECT body FROM confirmation_templates WHERE id = ?1", [&t.id], |r| {
-                    r.get(0)
-                })
-                .ok();
-            tx.execute(
-                "INSERT INTO confirmation_templates (id, name, body, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, body = excluded.body,
-                     updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                params![t.id, t.name, t.body, at, caller.user.id],
-            )?;
-            tx.execute(
-                "INSERT INTO audit_log (at, user_id, org_id, action, entity, entity_id, before, after)
-                 VALUES (?1, ?2, ?3, 'set_confirmation_template', 'confirmation_template', ?4, ?5, ?6)",
-                params![at, caller.user.id, caller.user.org.id, t.id, before, t.body],
+            let before = store::templates::body(tx, &t.id)?;
+            store::templates::put(tx, &t, &at, &caller.user.id)?;
+            store::audit::append(
+                tx,
+                &store::audit::NewEntry {
+                    at: &at,
+                    user_id: &caller.user.id,
+                    org_id: &caller.user.org.id,
+                    action: "set_confirmation_template",
+                    entity: "confirmation_template",
+                    entity_id: &t.id,
+                    before: before.as_deref(),
+                    after: &t.body,
+                    customer_id: None,
+                },
             )?;
             Ok(())
         })

@@ -156,3 +156,97 @@ pub fn ids_page(db: &dyn Conn, after: &str, limit: usize) -> Result<Vec<String>,
         |r| r.get("id"),
     )
 }
+
+/// What a search matches on.
+pub enum Lookup<'a> {
+    /// A contact point's value (E.164 phone or lower-cased email), exactly.
+    Contact(&'a str),
+    /// Part of a person's name (matched case-insensitively).
+    Name(&'a str),
+    /// A customer, order or job number.
+    Number(&'a str),
+}
+
+/// Ids of customers matching `lookup` after `cursor`, by id, at most `limit`;
+/// only customers partner `org` has work on unless `org` is empty.
+pub fn search(
+    db: &dyn Conn,
+    lookup: &Lookup<'_>,
+    org: &str,
+    cursor: &str,
+    limit: usize,
+) -> Result<Vec<String>, ServerError> {
+    let (matching, arg) = match lookup {
+        Lookup::Contact(v) => (
+            "SELECT DISTINCT p.customer_id AS id FROM contact_points cp JOIN people p ON p.id = cp.person_id
+             WHERE cp.value = ?1 AND p.customer_id > ?2",
+            v.to_string(),
+        ),
+        Lookup::Name(n) => (
+            "SELECT DISTINCT customer_id AS id FROM people WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'
+             AND customer_id > ?2",
+            n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
+        ),
+        Lookup::Number(n) => (
+            "SELECT id FROM (SELECT id FROM customers WHERE number = ?1 AND merged_into IS NULL AND erased_at IS NULL
+                             UNION SELECT customer_id FROM orders WHERE number = ?1
+                             UNION SELECT customer_id FROM jobs WHERE number = ?1) numbered
+             WHERE id > ?2",
+            n.to_string(),
+        ),
+    };
+    let sql = format!(
+        "SELECT id FROM ({matching}) found WHERE (?4 = '' OR id IN ({})) ORDER BY id LIMIT ?3",
+        super::ties::customers_of("?4")
+    );
+    db.all(&sql, args![arg, cursor, limit as i64, org], |r| r.get("id"))
+}
+
+/// A contact value a person of `customer_id` shares with a person of another customer.
+pub struct SharedContact {
+    pub kind: String,
+    pub own_name: String,
+    pub other_customer_id: String,
+    pub other_name: String,
+}
+
+pub fn shared_contacts(db: &dyn Conn, customer_id: &str) -> Result<Vec<SharedContact>, ServerError> {
+    db.all(
+        "SELECT c1.kind, p1.name AS own_name, p2.customer_id AS other_customer_id, p2.name AS other_name
+         FROM people p1 JOIN contact_points c1 ON c1.person_id = p1.id
+         JOIN contact_points c2 ON c2.value = c1.value AND c2.id <> c1.id
+         JOIN people p2 ON p2.id = c2.person_id
+         WHERE p1.customer_id = ?1 AND p2.customer_id <> ?1",
+        args![customer_id],
+        |r| {
+            Ok(SharedContact {
+                kind: r.get("kind")?,
+                own_name: r.get("own_name")?,
+                other_customer_id: r.get("other_customer_id")?,
+                other_name: r.get("other_name")?,
+            })
+        },
+    )
+}
+
+/// Other customers with a person of the same name (any case) at one of `customer_id`'s postcodes.
+pub fn same_name_and_postcode(db: &dyn Conn, customer_id: &str) -> Result<Vec<String>, ServerError> {
+    db.all(
+        "SELECT DISTINCT p2.customer_id
+         FROM people p1 JOIN addresses a1 ON a1.customer_id = p1.customer_id
+         JOIN people p2 ON lower(p2.name) = lower(p1.name) AND p2.customer_id <> p1.customer_id
+         JOIN addresses a2 ON a2.customer_id = p2.customer_id AND a2.postcode = a1.postcode
+         WHERE p1.customer_id = ?1",
+        args![customer_id],
+        |r| r.get("customer_id"),
+    )
+}
+
+/// A live customer's number and display name.
+pub fn label(db: &dyn Conn, id: &str) -> Result<Option<(String, String)>, ServerError> {
+    db.opt(
+        "SELECT number, display_name FROM customers WHERE id = ?1 AND merged_into IS NULL AND erased_at IS NULL",
+        args![id],
+        |r| Ok((r.get("number")?, r.get("display_name")?)),
+    )
+}

@@ -6,16 +6,22 @@
 //! them otherwise rewrites them where it prepares statements. Where the dialects
 //! differ (an id list as a parameter, say) the module asks [`Conn::backend`].
 
+pub mod audit;
 pub mod callbacks;
 pub mod commitments;
 pub mod confirmations;
 pub mod customers;
 pub mod feed;
 pub mod jobs;
+pub mod merges;
 pub mod meta;
+pub mod orgs;
 pub mod sqlite;
+pub mod templates;
 pub mod tickets;
+pub mod ties;
 pub mod timeline;
+pub mod users;
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
