@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use rusqlite_migration::Migrations;
 
 use crate::error::ServerError;
+use crate::store::Conn;
 
 static MIGRATIONS_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/migrations");
 
@@ -75,15 +76,15 @@ impl Db {
     pub async fn write<T, F>(&self, f: F) -> Result<T, ServerError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut rusqlite::Transaction<'_>) -> Result<T, ServerError> + Send + 'static,
+        F: FnOnce(&dyn Conn) -> Result<T, ServerError> + Send + 'static,
     {
         let writer = self.writer.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = writer
                 .lock()
                 .map_err(|_| ServerError::Internal("writer lock poisoned".into()))?;
-            let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = f(&mut tx)?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
             tx.commit()?;
             Ok(out)
         })
@@ -95,7 +96,7 @@ impl Db {
     pub async fn read<T, F>(&self, f: F) -> Result<T, ServerError>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ServerError> + Send + 'static,
+        F: FnOnce(&dyn Conn) -> Result<T, ServerError> + Send + 'static,
     {
         let pool = self.readers.clone();
         tokio::task::spawn_blocking(move || {

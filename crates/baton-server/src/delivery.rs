@@ -8,15 +8,15 @@
 //! goes out. Delivery is at-least-once: a crash between the send and its record
 //! can send a confirmation twice, never zero times.
 
+use crate::store::{self, Conn};
 use baton_proto::{Channel, ContactKind, Text, TextArg, TimelineKind};
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use rusqlite::{params, Connection};
 
 use crate::error::ServerError;
 use crate::mutations::Ctx;
-use crate::wire::{parse, ts};
+use crate::wire::ts;
 use crate::AppState;
 
 /// Minutes to wait after the 1st, 2nd, … failed attempt (the last repeats).
@@ -64,51 +64,32 @@ struct Due {
 }
 
 /// Confirmations due now on the channels this server can send.
-fn due(conn: &Connection, now: DateTime<Utc>, limit: usize, cfg: &DeliveryConfig) -> Result<Vec<Due>, ServerError> {
-    let retailer: String = conn
-        .query_row(
-            "SELECT name FROM orgs WHERE kind = 'retailer' ORDER BY id LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap_or_else(|_| "Customer care".to_string());
-    let mut stmt = conn.prepare_cached(
-        "SELECT f.id, f.customer_id, c.display_name, f.channel, f.recipient, f.summary, f.changed_by, f.at, f.attempts,
-                f.summary_args, f.person_id
-         FROM confirmations f JOIN customers c ON c.id = f.customer_id
-         WHERE f.status IN ('pending', 'failed') AND f.channel IS NOT NULL AND f.recipient IS NOT NULL
-           AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= ?1)
-           AND ((f.channel = 'email' AND ?3) OR (f.channel = 'sms' AND ?4))
-         ORDER BY f.at, f.id LIMIT ?2",
-    )?;
-    let mut rows = stmt.query(params![
-        ts(now),
-        limit as i64,
-        cfg.smtp_url.is_some(),
-        cfg.sms_url.is_some()
-    ])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let said = Text {
-            template: r.get(5)?,
-            args: crate::wire::from_json("summary args", &r.get::<_, String>(9)?)?,
-        };
-        out.push(Due {
-            id: r.get(0)?,
-            customer_id: r.get(1)?,
-            customer_name: r.get(2)?,
-            channel: parse("channel", &r.get::<_, String>(3)?)?,
-            recipient: r.get(4)?,
-            summary: said.render(),
-            said,
-            person_id: r.get(10)?,
-            changed_by: r.get(6)?,
-            at: crate::wire::parse_ts(&r.get::<_, String>(7)?)?,
-            attempts: r.get(8)?,
-            retailer: retailer.clone(),
-        });
-    }
-    Ok(out)
+fn due(conn: &dyn Conn, now: DateTime<Utc>, limit: usize, cfg: &DeliveryConfig) -> Result<Vec<Due>, ServerError> {
+    let retailer = store::orgs::retailer(conn).map_or_else(|_| "Customer care".to_string(), |o| o.name);
+    let rows = store::confirmations::due(conn, &ts(now), limit, cfg.smtp_url.is_some(), cfg.sms_url.is_some())?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let said = Text {
+                template: r.summary,
+                args: r.summary_args,
+            };
+            Due {
+                id: r.id,
+                customer_id: r.customer_id,
+                customer_name: r.customer_name,
+                channel: r.channel,
+                recipient: r.recipient,
+                summary: said.render(),
+                said,
+                person_id: r.person_id,
+                changed_by: r.changed_by,
+                at: r.at,
+                attempts: r.attempts,
+                retailer: retailer.clone(),
+            }
+        })
+        .collect())
 }
 
 fn text_of(d: &Due) -> String {
@@ -189,7 +170,7 @@ async fn send_sms(http: &reqwest::Client, cfg: &DeliveryConfig, d: &Due) -> Resu
 /// Records outcomes: the row, a timeline entry for a send and for a first failure,
 /// and the customer's document for every console that sees it.
 fn record(
-    conn: &Connection,
+    conn: &dyn Conn,
     now: DateTime<Utc>,
     outcomes: &[(Due, Result<(), String>)],
 ) -> Result<std::collections::BTreeSet<String>, ServerError> {
@@ -206,11 +187,7 @@ fn record(
         let outcome = outcome.as_ref().map_err(|e| e.replace(&d.recipient, "the recipient"));
         let text = match outcome {
             Ok(()) => {
-                conn.execute(
-                    "UPDATE confirmations SET status = 'sent', attempts = ?1, sent_at = ?2, last_error = NULL,
-                            next_attempt_at = NULL WHERE id = ?3",
-                    params![attempts, at, d.id],
-                )?;
+                store::confirmations::mark_sent(conn, &d.id, attempts, &at)?;
                 Some(
                     Text::new(
                         &format!("Confirmation sent by {channel} to {{0}}"),
@@ -222,11 +199,7 @@ fn record(
             Err(error) => {
                 let wait = RETRY_MINUTES[(d.attempts as usize).min(RETRY_MINUTES.len() - 1)];
                 let next = now + Duration::minutes(wait);
-                conn.execute(
-                    "UPDATE confirmations SET status = 'failed', attempts = ?1, last_error = ?2, next_attempt_at = ?3
-                     WHERE id = ?4",
-                    params![attempts, error, ts(next), d.id],
-                )?;
+                store::confirmations::mark_failed(conn, &d.id, attempts, &error, &ts(next))?;
                 tracing::warn!(confirmation = %d.id, attempts, %error, "confirmation not sent; will retry");
                 (d.attempts == 0).then(|| {
                     Text::new(

@@ -17,7 +17,6 @@ pub mod mutations;
 pub mod openapi;
 pub mod routes;
 pub mod scheduler;
-pub mod scorecard;
 pub mod store;
 pub mod wire;
 

@@ -11,9 +11,10 @@
 
 use std::collections::BTreeSet;
 
-use baton_proto::{EscalationLevel, Text, TextArg, TimelineKind};
+use crate::store::queues::{OverdueRow, Queue};
+use crate::store::{self, Conn};
+use baton_proto::{EscalationLevel, OrgKind, Text, TextArg, TimelineKind};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection};
 
 use crate::error::ServerError;
 use crate::mutations::Ctx;
@@ -46,58 +47,28 @@ pub struct SweepReport {
 
 /// An overdue item and the level it should be at.
 struct Due {
-    table: &'static str,
-    id: String,
-    customer_id: String,
-    text: String,
-    owner_name: String,
+    row: OverdueRow,
     due: DateTime<Utc>,
     target: EscalationLevel,
-    job_id: Option<String>,
-    ticket_id: Option<String>,
 }
 
-fn overdue(conn: &Connection, now: DateTime<Utc>, policy: &EscalationPolicy) -> Result<Vec<Due>, ServerError> {
+fn overdue(conn: &dyn Conn, now: DateTime<Utc>, policy: &EscalationPolicy) -> Result<Vec<Due>, ServerError> {
     let partner_cutoff = ts(now - policy.partner_grace);
     let mut out = Vec::new();
-    // (table, the item's text, the time it is overdue after, the open status)
-    for (table, text, due, open) in [
-        ("callbacks", "i.request", "COALESCE(i.due_until, i.due_at)", "queued"),
-        ("commitments", "i.text", "i.due_at", "open"),
-    ] {
-        let ticket = if table == "commitments" { "i.ticket_id" } else { "NULL" };
-        let sql = format!(
-            "SELECT i.id, i.customer_id, {text}, o.name, {due}, i.escalation_level, o.kind, i.job_id, {ticket}
-             FROM {table} i JOIN orgs o ON o.id = i.owner_org_id
-             WHERE i.status = ?1 AND i.escalation_level < 2 AND {due} <= ?2
-             ORDER BY {due}, i.id"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params![open, ts(now)])?;
-        while let Some(r) = rows.next()? {
-            let due_text: String = r.get(4)?;
-            let level: i64 = r.get(5)?;
-            let partner = r.get::<_, String>(6)? == "partner";
-            let target = if partner && due_text <= partner_cutoff {
-                EscalationLevel::RetailerSupervisor
-            } else {
-                EscalationLevel::OwnerSupervisor
-            };
-            if target.level() <= level {
-                continue;
-            }
-            out.push(Due {
-                table,
-                id: r.get(0)?,
-                customer_id: r.get(1)?,
-                text: r.get(2)?,
-                owner_name: r.get(3)?,
-                due: parse_ts(&due_text)?,
-                target,
-                job_id: r.get(7)?,
-                ticket_id: r.get(8)?,
-            });
+    for row in store::queues::overdue(conn, &ts(now))? {
+        let target = if row.owner_kind == OrgKind::Partner && row.due <= partner_cutoff {
+            EscalationLevel::RetailerSupervisor
+        } else {
+            EscalationLevel::OwnerSupervisor
+        };
+        if target.level() <= row.escalation_level {
+            continue;
         }
+        out.push(Due {
+            due: parse_ts(&row.due)?,
+            row,
+            target,
+        });
     }
     Ok(out)
 }
@@ -106,7 +77,7 @@ fn overdue(conn: &Connection, now: DateTime<Utc>, policy: &EscalationPolicy) -> 
 /// error after that many escalations (the transaction then rolls back): the
 /// crash point of the restart test.
 pub fn sweep(
-    conn: &Connection,
+    conn: &dyn Conn,
     now: DateTime<Utc>,
     policy: &EscalationPolicy,
     fail_after: Option<usize>,
@@ -122,7 +93,7 @@ pub fn sweep(
         if fail_after.is_some_and(|n| report.escalated >= n) {
             return Err(ServerError::Internal("the sweep was interrupted".into()));
         }
-        let mut ctx = Ctx::new(conn, &caller, &item.customer_id, now);
+        let mut ctx = Ctx::new(conn, &caller, &item.row.customer_id, now);
         ctx.by = "Baton (automatic escalation)".into();
         let late = now - item.due;
         let overdue = Text::new(
@@ -135,47 +106,46 @@ pub fn sweep(
         );
         let reason = overdue.render();
         // The level only ever goes up, so a repeated sweep cannot escalate twice.
-        let changed = conn.execute(
-            &format!(
-                "UPDATE {} SET escalation_level = ?1, escalated_at = ?2, escalation_reason = ?3
-                 WHERE id = ?4 AND escalation_level < ?1",
-                item.table
-            ),
-            params![item.target.level(), ctx.at, reason, item.id],
+        let changed = store::queues::escalate(
+            conn,
+            item.row.queue,
+            &item.row.id,
+            item.target.level(),
+            &ctx.at,
+            &reason,
         )?;
-        if changed == 0 {
+        if !changed {
             continue;
         }
-        let what = if item.table == "callbacks" {
-            "Callback"
-        } else {
-            "Commitment"
+        let (what, entity) = match item.row.queue {
+            Queue::Callbacks => ("Callback", "callback"),
+            _ => ("Commitment", "commitment"),
         };
         let queue = match item.target {
-            EscalationLevel::OwnerSupervisor => format!("the supervisors at {}", item.owner_name),
+            EscalationLevel::OwnerSupervisor => format!("the supervisors at {}", item.row.owner_name),
             EscalationLevel::RetailerSupervisor => format!("the supervisors at {}", caller.user.org.name),
         };
         ctx.audit(
             "escalate_overdue",
-            item.table.trim_end_matches('s'),
-            &item.id,
+            entity,
+            &item.row.id,
             None,
             &format!("{:?}", item.target),
         )?;
         ctx.timeline(
-            &item.customer_id,
+            &item.row.customer_id,
             TimelineKind::Escalated,
             &Text::plain(&format!("{what} ")).then("", &overdue).then(
                 ", ",
                 &Text::new(
                     "moved to {0}: {1}",
-                    vec![TextArg::quote(&queue), TextArg::quote(&item.text)],
+                    vec![TextArg::quote(&queue), TextArg::quote(&item.row.text)],
                 ),
             ),
-            item.job_id.as_deref(),
-            item.ticket_id.as_deref(),
+            item.row.job_id.as_deref(),
+            item.row.ticket_id.as_deref(),
         )?;
-        customers.insert(item.customer_id.clone());
+        customers.insert(item.row.customer_id.clone());
         report.escalated += 1;
     }
     for customer in customers {

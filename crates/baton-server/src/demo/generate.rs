@@ -4,9 +4,9 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::rows::{NewContact, NewJob, Rows};
 use super::{CARRIER, DIGITAL, INSTALLER};
 use crate::error::ServerError;
+use crate::store::rows::{NewContact, NewJob, Rows};
 
 const FIRST: [&str; 24] = [
     "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Noah", "Mia", "Jack", "Ivy", "Leo", "Grace", "Arthur",

@@ -3,14 +3,14 @@
 //! same records. `baton-server demo --customers N` loads it.
 
 mod generate;
-mod rows;
 mod stories;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
 
 use crate::auth::hash_password;
 use crate::error::ServerError;
+use crate::store::rows::Rows;
+use crate::store::{self, Conn};
 use crate::AppState;
 
 /// Every demo user signs in with this password.
@@ -128,74 +128,52 @@ pub struct DemoSummary {
     pub jobs: usize,
 }
 
-fn seed_tx(
-    tx: &mut Transaction<'_>,
-    customers: usize,
-    hashes: &[String],
-    now: DateTime<Utc>,
-) -> Result<DemoSummary, ServerError> {
+fn seed_tx(db: &dyn Conn, customers: usize, hashes: &[String], now: DateTime<Utc>) -> Result<DemoSummary, ServerError> {
+    let at = crate::wire::ts(now);
     for (id, name, body) in TEMPLATES {
-        tx.execute(
-            "INSERT INTO confirmation_templates (id, name, body, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, 'usr_sam')",
-            params![id, name, body, crate::wire::ts(now)],
-        )?;
+        let t = baton_proto::ConfirmationTemplate {
+            id: id.to_string(),
+            name: name.to_string(),
+            body: body.to_string(),
+        };
+        store::templates::put(db, &t, &at, "usr_sam")?;
     }
     for (id, name, kind, fields) in ORGS {
-        tx.execute(
-            "INSERT INTO orgs (id, name, kind, visible_fields) VALUES (?1, ?2, ?3, ?4)",
-            params![id, name, kind, fields],
-        )?;
+        store::bulk::insert_org(db, id, name, kind, fields)?;
     }
     for ((username, display, role, org), hash) in USERS.iter().zip(hashes) {
-        tx.execute(
-            "INSERT INTO users (id, username, display_name, password_hash, role, org_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![format!("usr_{username}"), username, display, hash, role, org],
-        )?;
+        store::bulk::insert_user(db, &format!("usr_{username}"), username, display, hash, role, org)?;
     }
     let story_jobs = {
-        let mut r = rows::Rows::new(tx, now);
+        let mut r = Rows::new(db, now);
         stories::base_rows(&mut r)?;
         r.jobs
     };
     // The stories' edits go through the real mutations, which query by index:
     // they run before the bulk load takes the indexes away.
-    stories::actions(tx, now)?;
-
-    // A large set inserts into indexes in random order (phone numbers, names).
-    // Building each index once at the end, by sorting, is far cheaper; the
-    // definitions are the migrations' own, read back verbatim. The big page cache
-    // is for that build, and is handed back afterwards.
-    tx.pragma_update(None, "cache_size", -1_048_576)?;
-    let indexes = drop_secondary_indexes(tx)?;
-    let generated = {
-        let mut r = rows::Rows::new(tx, now);
+    stories::actions(db, now)?;
+    let generated = store::bulk::without_secondary_indexes(db, BULK_TABLES, || {
+        let mut r = Rows::new(db, now);
         generate::customers(&mut r, STORY_CUSTOMERS + 1, customers)?;
-        r.jobs
-    };
-    for sql in indexes {
-        tx.execute_batch(&sql)?;
-    }
-    tx.pragma_update(None, "cache_size", -2000)?;
+        Ok(r.jobs)
+    })?;
     Ok(DemoSummary {
         customers: customers.max(STORY_CUSTOMERS),
         jobs: story_jobs + generated,
     })
 }
 
-/// Drops the secondary indexes of the tables the demo fills, returning their SQL.
-fn drop_secondary_indexes(tx: &Transaction<'_>) -> Result<Vec<String>, ServerError> {
-    let mut stmt = tx.prepare(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-         AND tbl_name IN ('customers', 'people', 'contact_points', 'addresses', 'orders', 'jobs', 'timeline', 'feedback')",
-    )?;
-    let found: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (name, _) in &found {
-        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
-    }
-    Ok(found.into_iter().map(|(_, sql)| sql).collect())
-}
+/// The tables the generated customers fill.
+const BULK_TABLES: &[&str] = &[
+    "customers",
+    "people",
+    "contact_points",
+    "addresses",
+    "orders",
+    "jobs",
+    "timeline",
+    "feedback",
+];
 
 /// Fills an empty database with the demo organisations, users and customers
 /// (at least the story customers). Does nothing (and says so) when the database
@@ -214,8 +192,7 @@ pub async fn seed(state: &AppState, customers: usize) -> Result<Option<DemoSumma
     state
         .db
         .write(move |tx| {
-            let existing: i64 = tx.query_row("SELECT COUNT(*) FROM orgs", [], |r| r.get(0))?;
-            if existing > 0 {
+            if store::bulk::org_count(tx)? > 0 {
                 return Ok(None);
             }
             seed_tx(tx, customers, &hashes, now).map(Some)

@@ -5,14 +5,14 @@
 
 use baton_proto::{AttemptOutcome, CallbackTrigger, Intent, JobStatus, Mutation, MutationOutcome, Priority};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Transaction;
 use uuid::Uuid;
 
-use super::rows::{NewContact, NewJob, Rows};
 use super::*;
 use crate::auth::{self, AuthUser};
 use crate::error::ServerError;
 use crate::mutations;
+use crate::store::rows::{NewContact, NewJob, Rows};
+use crate::store::{self, Conn};
 
 const MOBILE_APPTS: &str = r#"["appointments"]"#;
 const CONFIRMS: &str = r#"["confirmations"]"#;
@@ -38,7 +38,7 @@ fn email<'a>(value: &'a str, purposes: &'a str) -> NewContact<'a> {
 
 /// Applies `intent` as `username`, failing the seed if the server refuses it: the
 /// stories must always be representable.
-fn act(tx: &mut Transaction<'_>, now: DateTime<Utc>, username: &str, intent: Intent) -> Result<(), ServerError> {
+fn act(tx: &dyn Conn, now: DateTime<Utc>, username: &str, intent: Intent) -> Result<(), ServerError> {
     let user = auth::user_by_username(tx, username)?
         .ok_or_else(|| ServerError::Internal(format!("demo user {username} is missing")))?;
     let caller = AuthUser {
@@ -321,7 +321,7 @@ pub fn base_rows(r: &mut Rows<'_>) -> Result<(), ServerError> {
 }
 
 /// What agents did in the stories, through the real mutations.
-pub fn actions(tx: &mut Transaction<'_>, now: DateTime<Utc>) -> Result<(), ServerError> {
+pub fn actions(tx: &dyn Conn, now: DateTime<Utc>) -> Result<(), ServerError> {
     // Story 2: the retailer's chat agent logs the request against the carrier's job,
     // owned by the carrier, due the moment the parcel reaches the depot.
     act(
@@ -465,7 +465,7 @@ pub fn actions(tx: &mut Transaction<'_>, now: DateTime<Utc>) -> Result<(), Serve
 /// Alice's own follow-ups, so her home view has work on it: two callbacks she
 /// took on and a promise she made. Due from tomorrow, after every overdue
 /// window the engine tests move the clock through.
-fn agents_day(tx: &mut Transaction<'_>, now: DateTime<Utc>) -> Result<(), ServerError> {
+fn agents_day(tx: &dyn Conn, now: DateTime<Utc>) -> Result<(), ServerError> {
     for (id, customer, person, phone, request, hours) in [
         (
             "cb_alice_refund",
@@ -486,11 +486,7 @@ fn agents_day(tx: &mut Transaction<'_>, now: DateTime<Utc>) -> Result<(), Server
     ] {
         let phone = match phone {
             Some(p) => p.to_string(),
-            None => tx.query_row(
-                "SELECT value FROM contact_points WHERE person_id = ?1 AND kind = 'phone' ORDER BY position LIMIT 1",
-                [person],
-                |r| r.get(0),
-            )?,
+            None => store::bulk::first_phone(tx, person)?,
         };
         act(
             tx,

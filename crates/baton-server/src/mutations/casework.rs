@@ -9,9 +9,9 @@ use baton_proto::{
     MAX_UNANSWERED_CALLS, TRIGGERED_CALLBACK_SLA_MINUTES,
 };
 use chrono::Duration;
-use rusqlite::{params, OptionalExtension};
 
 use super::{ConfirmTo, Ctx};
+use crate::args;
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
 use crate::wire::{name, to_json, ts};
@@ -39,7 +39,7 @@ fn responded(ctx: &Ctx<'_>, t: &Ticket) -> Result<(), ServerError> {
     if t.sla.first_response_at.is_none() {
         ctx.conn.execute(
             "UPDATE tickets SET first_response_at = ?1 WHERE id = ?2",
-            params![ctx.at, t.id],
+            args![ctx.at, t.id],
         )?;
     }
     Ok(())
@@ -111,13 +111,13 @@ pub fn open_ticket(
     let (first, resolution) = priority.sla_hours();
     let number: i64 = ctx
         .conn
-        .query_row("SELECT COUNT(*) + 400001 FROM tickets", [], |r| r.get(0))?;
+        .value("SELECT COUNT(*) + 400001 AS n FROM tickets", args![], "n")?;
     let number = format!("T-{number}");
     ctx.conn.execute(
         "INSERT INTO tickets (id, number, customer_id, subject, status, priority, owner_org_id, owner_user_id,
                               first_response_due, resolution_due, job_ids, created_at, created_by, updated_at)
          VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
-        params![
+        args![
             ticket_id,
             number,
             customer_id,
@@ -172,7 +172,7 @@ pub fn escalate_ticket(
             format!("{} is {} and cannot be escalated", t.number, name(&t.status)),
         ));
     }
-    if ctx.org_kind(org_id)? != "partner" {
+    if ctx.org_kind(org_id)? != baton_proto::OrgKind::Partner {
         return Err(ServerError::bad_request(format!(
             "'{org_id}' is not a partner organisation"
         )));
@@ -186,12 +186,10 @@ pub fn escalate_ticket(
     ctx.conn.execute(
         "UPDATE tickets SET escalated_org_id = ?1, escalated_at = ?2, escalated_by = ?3, escalation_reason = ?4,
                 paused_since = ?5, pause_reason = ?6, updated_at = ?2 WHERE id = ?7",
-        params![org_id, ctx.at, ctx.by, reason, paused_since, pause, ticket_id],
+        args![org_id, ctx.at, ctx.by, reason, paused_since, pause, ticket_id],
     )?;
     responded(ctx, t)?;
-    let org_name: String = ctx
-        .conn
-        .query_row("SELECT name FROM orgs WHERE id = ?1", [org_id], |r| r.get(0))?;
+    let org_name = crate::store::orgs::name(ctx.conn, org_id)?;
     ctx.audit(
         "escalate_ticket",
         "ticket",
@@ -264,7 +262,7 @@ pub fn set_ticket_status(
         "UPDATE tickets SET status = ?1, resolved_at = ?2, paused_since = NULL, pause_reason = NULL,
                 paused_seconds = paused_seconds + ?3, first_response_due = ?4, resolution_due = ?5,
                 updated_at = ?6 WHERE id = ?7",
-        params![
+        args![
             name(&status),
             resolved_at,
             paused,
@@ -331,10 +329,7 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
     }
     ctx.handoff_to(owner_org_id)?;
     if let Some(user) = owner_user_id {
-        let in_org: Option<String> = ctx
-            .conn
-            .query_row("SELECT org_id FROM users WHERE id = ?1", [user], |r| r.get(0))
-            .optional()?;
+        let in_org = crate::store::users::org_and_name(ctx.conn, user)?.map(|(org, _)| org);
         if in_org.as_deref() != Some(owner_org_id.as_str()) {
             return Err(ServerError::bad_request(format!(
                 "'{user}' is not a user of {owner_org_id}"
@@ -367,7 +362,7 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         "INSERT INTO callbacks (id, customer_id, owner_org_id, owner_user_id, person_id, phone, request, due_at,
                                 trigger, job_id, status, created_at, created_by, updated_at, due_until)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?14)",
-        params![
+        args![
             callback_id,
             customer_id,
             owner_org_id,
@@ -385,9 +380,7 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         ],
     )?;
     ctx.audit("schedule_callback", "callback", callback_id, None, &request)?;
-    let owner: String = ctx
-        .conn
-        .query_row("SELECT name FROM orgs WHERE id = ?1", [owner_org_id], |r| r.get(0))?;
+    let owner = crate::store::orgs::name(ctx.conn, owner_org_id)?;
     let when = match (status, trigger, due_at) {
         (CallbackStatus::Waiting, Some(CallbackTrigger::JobStatus { status, .. }), _) => {
             Text::plain(&format!("as soon as the job is {}", status.as_str()))
@@ -481,7 +474,7 @@ pub fn record_attempt(
                 escalated_at = CASE WHEN ?6 IS NULL THEN escalated_at ELSE ?3 END,
                 escalation_reason = COALESCE(?6, escalation_reason)
          WHERE id = ?4",
-        params![
+        args![
             to_json(&attempts)?,
             name(&status),
             ctx.at,
@@ -559,7 +552,7 @@ pub fn record_commitment(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         "INSERT INTO commitments (id, customer_id, text, due_at, owner_org_id, owner_user_id, ticket_id, job_id,
                                   status, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?10)",
-        params![
+        args![
             commitment_id,
             customer_id,
             text,
@@ -624,7 +617,7 @@ pub fn resolve_commitment(
     }
     ctx.conn.execute(
         "UPDATE commitments SET status = ?1, resolved_at = ?2 WHERE id = ?3",
-        params![name(&status), ctx.at, commitment_id],
+        args![name(&status), ctx.at, commitment_id],
     )?;
     ctx.audit(
         "resolve_commitment",
@@ -736,7 +729,7 @@ pub fn record_feedback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) ->
     ctx.conn.execute(
         "INSERT INTO feedback (id, customer_id, org_id, job_id, csat, nps, comment, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+        args![
             feedback_id,
             customer_id,
             job.org_id,

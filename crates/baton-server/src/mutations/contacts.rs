@@ -4,9 +4,9 @@
 use baton_proto::contact::{normalize_email, normalize_phone};
 use baton_proto::validate::{self, MAX_SHORT};
 use baton_proto::{Conflict, Consent, ContactKind, ContactPurpose, Customer, Person, Text, TextArg, TimelineKind};
-use rusqlite::params;
 
 use super::{ConfirmTo, Ctx};
+use crate::args;
 use crate::error::ServerError;
 use crate::wire::{name, to_json};
 
@@ -50,7 +50,7 @@ pub fn set_contact_point(
     });
     ctx.conn.execute(
         "UPDATE contact_points SET value = ?1, updated_at = ?2, updated_by = ?3 WHERE id = ?4",
-        params![normalized, ctx.at, ctx.by, contact_point_id],
+        args![normalized, ctx.at, ctx.by, contact_point_id],
     )?;
     ctx.audit(
         "set_contact_point",
@@ -112,7 +112,7 @@ pub fn add_contact_point(
         "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
                  (SELECT COALESCE(MAX(position), -1) + 1 FROM contact_points WHERE person_id = ?2), ?9)",
-        params![
+        args![
             contact_point_id,
             person_id,
             name(&kind),
@@ -168,13 +168,13 @@ pub fn set_preferences(
         // One preferred contact point of each kind per person.
         ctx.conn.execute(
             "UPDATE contact_points SET preferred = 0 WHERE person_id = ?1 AND kind = ?2 AND id <> ?3",
-            params![person_id, name(&point.kind), contact_point_id],
+            args![person_id, name(&point.kind), contact_point_id],
         )?;
     }
     ctx.conn.execute(
         "UPDATE contact_points SET purposes = ?1, preferred = ?2, consent_service = ?3, consent_marketing = ?4,
                 updated_at = ?5, updated_by = ?6 WHERE id = ?7",
-        params![
+        args![
             to_json(&purposes)?,
             preferred,
             consent.service,

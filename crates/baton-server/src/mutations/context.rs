@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 
 use baton_proto::contact::ContactError;
 use baton_proto::{
-    Channel, Conflict, ContactKind, ContactPoint, ContactPurpose, Customer, DeliveryStatus, PersonRole, Text, TextArg,
-    TimelineKind,
+    Channel, Conflict, ContactKind, ContactPoint, ContactPurpose, Customer, DeliveryStatus, OrgKind, PersonRole, Text,
+    TextArg, TimelineKind,
 };
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::args;
 use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
@@ -20,7 +20,7 @@ use crate::store::{self, Conn};
 use crate::wire::{name, to_json};
 
 pub struct Ctx<'a> {
-    pub conn: &'a Connection,
+    pub conn: &'a dyn Conn,
     pub caller: &'a AuthUser,
     pub scope: Scope,
     /// The customer the intent is about; every audit row is filed under it.
@@ -58,7 +58,7 @@ pub fn system_caller(conn: &dyn Conn) -> Result<AuthUser, ServerError> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(conn: &'a Connection, caller: &'a AuthUser, customer_id: &str, now: DateTime<Utc>) -> Ctx<'a> {
+    pub fn new(conn: &'a dyn Conn, caller: &'a AuthUser, customer_id: &str, now: DateTime<Utc>) -> Ctx<'a> {
         Ctx {
             conn,
             caller,
@@ -90,11 +90,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// The name of an organisation, or 422 when there is none with that id.
-    pub fn org_kind(&self, org_id: &str) -> Result<String, ServerError> {
-        self.conn
-            .prepare_cached("SELECT kind FROM orgs WHERE id = ?1")?
-            .query_row([org_id], |r| r.get(0))
-            .optional()?
+    pub fn org_kind(&self, org_id: &str) -> Result<OrgKind, ServerError> {
+        store::orgs::get(self.conn, org_id)?
+            .map(|o| o.kind)
             .ok_or_else(|| ServerError::bad_request(format!("there is no organisation '{org_id}'")))
     }
 
@@ -105,7 +103,7 @@ impl<'a> Ctx<'a> {
     pub fn handoff_to(&self, org_id: &str) -> Result<(), ServerError> {
         let kind = self.org_kind(org_id)?;
         match &self.scope {
-            Scope::Org(own) if org_id != own && kind != "retailer" => Err(ServerError::forbidden(
+            Scope::Org(own) if org_id != own && kind != OrgKind::Retailer => Err(ServerError::forbidden(
                 "a partner can give work only to its own organisation or to the retailer",
             )),
             _ => Ok(()),
@@ -114,8 +112,7 @@ impl<'a> Ctx<'a> {
 
     /// Refuses an id a client chose when something already has it.
     pub fn require_new(&self, table: &str, id: &str) -> Result<(), ServerError> {
-        let sql = format!("SELECT 1 FROM {table} WHERE id = ?1");
-        let taken = self.conn.query_row(&sql, [id], |_| Ok(())).optional()?.is_some();
+        let taken = store::ids::taken(self.conn, table, id)?;
         if taken {
             return Err(ServerError::Api(
                 baton_proto::ErrorCode::Conflict,
@@ -179,12 +176,10 @@ impl<'a> Ctx<'a> {
         job_id: Option<&str>,
         ticket_id: Option<&str>,
     ) -> Result<(), ServerError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id, ticket_id, args)
+        self.conn.execute(
+            "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id, ticket_id, args)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
+            args![
                 id,
                 customer_id,
                 self.at,
@@ -195,7 +190,8 @@ impl<'a> Ctx<'a> {
                 job_id,
                 ticket_id,
                 to_json(&text.args)?
-            ])?;
+            ],
+        )?;
         Ok(())
     }
 
@@ -233,12 +229,11 @@ impl<'a> Ctx<'a> {
                 None => (None, None, DeliveryStatus::NoChannel),
             };
             self.conn
-                .prepare_cached(
-                    "INSERT INTO confirmations (id, customer_id, person_id, channel, recipient, summary, changed_by, org_id, at,
+                .execute(
+                "INSERT INTO confirmations (id, customer_id, person_id, channel, recipient, summary, changed_by, org_id, at,
                                                 status, summary_args)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )?
-                .execute(params![
+                args![
                     row_id,
                     customer.id,
                     target.person_id,
@@ -282,9 +277,10 @@ impl<'a> Ctx<'a> {
     /// Marks the customer changed and appends its new document for every scope
     /// that sees it now, and a removal for each scope in `before` that no longer does.
     pub fn publish_customer(&mut self, customer_id: &str, before: &[Scope]) -> Result<(), ServerError> {
-        self.conn
-            .prepare_cached("UPDATE customers SET updated_at = ?1 WHERE id = ?2")?
-            .execute(params![self.at, customer_id])?;
+        self.conn.execute(
+            "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
+            args![self.at, customer_id],
+        )?;
         let scopes = feed::refresh_customer(self.conn, customer_id, before)?;
         self.touched.extend(scopes);
         Ok(())

@@ -4,27 +4,20 @@
 use baton_proto::contact::normalize_phone;
 use baton_proto::validate::{self, MAX_SHORT};
 use baton_proto::{ContactKind, Text, TextArg, TimelineKind};
-use rusqlite::{params, OptionalExtension};
 
 use super::Ctx;
+use crate::args;
 use crate::error::ServerError;
 
 /// The next free account number. Generated and demo numbers follow insertion
 /// order, so the row count is a near guess; the loop steps past any taken one
 /// through the unique index (no scan of a million numbers).
 fn next_number(ctx: &Ctx<'_>) -> Result<String, ServerError> {
-    let last: i64 = ctx
-        .conn
-        .query_row("SELECT IFNULL(MAX(rowid), 0) FROM customers", [], |r| r.get(0))?;
+    let last = crate::store::customers::inserted(ctx.conn)?;
     let mut n = 100_000 + last + 1;
     loop {
         let number = format!("C-{n}");
-        let taken = ctx
-            .conn
-            .query_row("SELECT 1 FROM customers WHERE number = ?1", [&number], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if !taken {
+        if !crate::store::customers::number_taken(ctx.conn, &number)? {
             return Ok(number);
         }
         n += 1;
@@ -51,16 +44,16 @@ pub fn create_customer(
     let number = next_number(ctx)?;
     ctx.conn.execute(
         "INSERT INTO customers (id, number, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)",
-        params![customer_id, number, name, ctx.at],
+        args![customer_id, number, name, ctx.at],
     )?;
     ctx.conn.execute(
         "INSERT INTO people (id, customer_id, name, roles, position) VALUES (?1, ?2, ?3, '[\"account_holder\"]', 0)",
-        params![person_id, customer_id, name],
+        args![person_id, customer_id, name],
     )?;
     ctx.conn.execute(
         "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
          VALUES (?1, ?2, 'phone', 'phone', ?3, 1, ?4, ?5, 0, '[\"appointments\"]')",
-        params![contact_point_id, person_id, phone, ctx.at, ctx.by],
+        args![contact_point_id, person_id, phone, ctx.at, ctx.by],
     )?;
     ctx.audit(
         "create_customer",

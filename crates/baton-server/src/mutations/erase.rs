@@ -6,9 +6,9 @@
 //! keep (orders, jobs, counts for scorecards) stays, with nothing personal in it.
 
 use baton_proto::{EntityKind, Role, Text, TextArg, TimelineKind};
-use rusqlite::params;
 
 use super::Ctx;
+use crate::args;
 use crate::docs;
 use crate::error::ServerError;
 
@@ -30,12 +30,12 @@ pub fn erase(ctx: &mut Ctx<'_>, customer_id: &str, reason: &str) -> Result<(), S
     // The record first: the timeline and audit triggers allow these rows to change only now.
     c.execute(
         "INSERT INTO erasures (customer_id, erased_at, by_user, reason) VALUES (?1, ?2, ?3, ?4)",
-        params![customer_id, ctx.at, ctx.caller.user.id, reason],
+        args![customer_id, ctx.at, ctx.caller.user.id, reason],
     )?;
     let people = "SELECT id FROM people WHERE customer_id = ?1";
     c.execute(
         "UPDATE customers SET display_name = ?3, erased_at = ?2 WHERE id = ?1",
-        params![customer_id, ctx.at, ERASED_NAME],
+        args![customer_id, ctx.at, ERASED_NAME],
     )?;
     for sql in [
         "UPDATE people SET name = '' WHERE customer_id = ?1 AND ?2 IS NOT NULL",
@@ -61,14 +61,17 @@ pub fn erase(ctx: &mut Ctx<'_>, customer_id: &str, reason: &str) -> Result<(), S
         // The feed keeps no copy: its documents of the customer and its jobs go.
         "DELETE FROM changes WHERE entity = 'customer' AND entity_id = ?1 AND ?2 IS NOT NULL",
     ] {
-        c.execute(sql, params![customer_id, ctx.at])?;
+        c.execute(sql, args![customer_id, ctx.at])?;
     }
     c.execute(
         &format!("UPDATE contact_points SET value = '', label = '' WHERE person_id IN ({people})"),
-        [customer_id],
+        args![customer_id],
     )?;
     for job in &jobs {
-        c.execute("DELETE FROM changes WHERE entity = 'job' AND entity_id = ?1", [&job.id])?;
+        c.execute(
+            "DELETE FROM changes WHERE entity = 'job' AND entity_id = ?1",
+            args![job.id],
+        )?;
     }
     // Every console that held the customer drops it; partners drop its jobs too.
     for scope in &before {

@@ -8,9 +8,9 @@ use baton_proto::{
     TimelineKind,
 };
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
 
 use super::{ConfirmTo, Ctx};
+use crate::args;
 use crate::docs::Scope;
 use crate::error::ServerError;
 use crate::wire::ts;
@@ -104,12 +104,7 @@ pub fn reassign(
     ctx.handoff_to(owner_org_id)?;
     let user_name = match owner_user_id {
         Some(user) => {
-            let found: Option<(String, String)> = ctx
-                .conn
-                .query_row("SELECT org_id, display_name FROM users WHERE id = ?1", [user], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?;
+            let found = crate::store::users::org_and_name(ctx.conn, user)?;
             match found {
                 Some((org, name)) if org == owner_org_id => Some(name),
                 _ => {
@@ -121,16 +116,14 @@ pub fn reassign(
         }
         None => None,
     };
-    let org_name: String = ctx
-        .conn
-        .query_row("SELECT name FROM orgs WHERE id = ?1", [owner_org_id], |r| r.get(0))?;
+    let org_name = crate::store::orgs::name(ctx.conn, owner_org_id)?;
     let before = crate::docs::scopes_of_customer(ctx.conn, customer_id)?;
     ctx.conn.execute(
         &format!(
             "UPDATE {} SET owner_org_id = ?1, owner_user_id = ?2 WHERE id = ?3",
             open.table
         ),
-        params![owner_org_id, owner_user_id, item.id],
+        args![owner_org_id, owner_user_id, item.id],
     )?;
     let to = match &user_name {
         Some(name) => format!("{name} ({org_name})"),
@@ -180,12 +173,12 @@ pub fn reschedule(
             "UPDATE callbacks SET due_at = ?1, due_until = ?2, status = CASE WHEN status = 'waiting' THEN 'queued' ELSE status END,
                     trigger = NULL, escalation_level = 0, escalated_at = NULL, escalation_reason = NULL, updated_at = ?3
              WHERE id = ?4",
-            params![ts(due_at), due_until.map(ts), ctx.at, item.id],
+            args![ts(due_at), due_until.map(ts), ctx.at, item.id],
         )?,
         FollowUpKind::Commitment => ctx.conn.execute(
             "UPDATE commitments SET due_at = ?1, escalation_level = 0, escalated_at = NULL, escalation_reason = NULL
              WHERE id = ?2",
-            params![ts(due_at), item.id],
+            args![ts(due_at), item.id],
         )?,
     };
     let when = match due_until {
@@ -224,7 +217,7 @@ pub fn escalate(ctx: &mut Ctx<'_>, customer_id: &str, item: &FollowUp, reason: &
              WHERE id = ?4 AND escalation_level < ?1",
             open.table
         ),
-        params![level.level(), ctx.at, reason, item.id],
+        args![level.level(), ctx.at, reason, item.id],
     )?;
     if changed == 0 {
         return Err(ServerError::Api(

@@ -3,9 +3,9 @@
 use baton_proto::{
     CallbackStatus, ErrorCode, Job, JobStatus, Text, TextArg, TimelineKind, TRIGGERED_CALLBACK_SLA_MINUTES,
 };
-use rusqlite::params;
 
 use super::{ConfirmTo, Ctx};
+use crate::args;
 use crate::docs;
 use crate::error::ServerError;
 use crate::wire::{name, ts};
@@ -51,7 +51,7 @@ pub fn set_status(
     }
     ctx.conn.execute(
         "UPDATE jobs SET status = ?1, updated_at = ?2 WHERE id = ?3",
-        params![status.as_str(), ctx.at, job_id],
+        args![status.as_str(), ctx.at, job_id],
     )?;
     ctx.audit(
         "set_job_status",
@@ -82,19 +82,18 @@ fn queue_triggered_callbacks(
     job_id: &str,
     status: JobStatus,
 ) -> Result<(), ServerError> {
-    let mut stmt = ctx.conn.prepare_cached(
+    let due: Vec<(String, String)> = ctx.conn.all(
         "SELECT id, request FROM callbacks
          WHERE status = 'waiting' AND json_extract(trigger, '$.type') = 'job_status'
            AND json_extract(trigger, '$.job_id') = ?1 AND json_extract(trigger, '$.status') = ?2",
+        args![job_id, status.as_str()],
+        |r| Ok((r.get("id")?, r.get("request")?)),
     )?;
-    let due: Vec<(String, String)> = stmt
-        .query_map(params![job_id, status.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
     for (id, request) in due {
         let due = ctx.now + chrono::Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES);
         ctx.conn.execute(
             "UPDATE callbacks SET status = ?1, due_at = ?2, updated_at = ?3 WHERE id = ?4",
-            params![name(&CallbackStatus::Queued), ts(due), ctx.at, id],
+            args![name(&CallbackStatus::Queued), ts(due), ctx.at, id],
         )?;
         ctx.audit("queue_callback", "callback", &id, Some("waiting"), "queued")?;
         ctx.timeline(
@@ -114,7 +113,7 @@ fn queue_triggered_callbacks(
 pub fn reassign(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, org_id: &str) -> Result<(), ServerError> {
     let job = job(ctx, customer_id, job_id)?;
     ctx.require_internal("reassign a job")?;
-    if ctx.org_kind(org_id)? != "partner" {
+    if ctx.org_kind(org_id)? != baton_proto::OrgKind::Partner {
         return Err(ServerError::bad_request(format!(
             "'{org_id}' is not a partner organisation"
         )));
@@ -124,12 +123,10 @@ pub fn reassign(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, org_id: &str
     }
     ctx.conn.execute(
         "UPDATE jobs SET org_id = ?1, updated_at = ?2 WHERE id = ?3",
-        params![org_id, ctx.at, job_id],
+        args![org_id, ctx.at, job_id],
     )?;
     ctx.audit("reassign_job", "job", job_id, Some(&job.org_id), org_id)?;
-    let new_name: String = ctx
-        .conn
-        .query_row("SELECT name FROM orgs WHERE id = ?1", [org_id], |r| r.get(0))?;
+    let new_name = crate::store::orgs::name(ctx.conn, org_id)?;
     ctx.timeline(
         customer_id,
         TimelineKind::JobAssigned,
@@ -159,7 +156,7 @@ pub fn set_contact(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, person_id
     }
     ctx.conn.execute(
         "UPDATE jobs SET contact_person_id = ?1, updated_at = ?2 WHERE id = ?3",
-        params![person_id, ctx.at, job_id],
+        args![person_id, ctx.at, job_id],
     )?;
     ctx.audit(
         "set_job_contact",

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use baton_proto::validate;
 use baton_proto::{ErrorCode, Text, TextArg, TimelineKind};
-use rusqlite::{params, OptionalExtension};
 
 use super::Ctx;
+use crate::args;
 use crate::docs;
 use crate::error::ServerError;
 use crate::wire::{from_json, to_json};
@@ -37,13 +37,11 @@ fn move_rows(ctx: &Ctx<'_>, from: &str, to: &str, only: Option<&Moved>) -> Resul
     for table in OWNED {
         let ids: Vec<String> = match only {
             Some(m) => m.get(table).cloned().unwrap_or_default(),
-            None => {
-                let mut stmt = ctx
-                    .conn
-                    .prepare(&format!("SELECT id FROM {table} WHERE customer_id = ?1 ORDER BY rowid"))?;
-                let rows = stmt.query_map([from], |r| r.get(0))?;
-                rows.collect::<Result<_, _>>()?
-            }
+            None => ctx.conn.all(
+                &format!("SELECT id FROM {table} WHERE customer_id = ?1 ORDER BY rowid"),
+                args![from],
+                |r| r.get("id"),
+            )?,
         };
         if ids.is_empty() {
             continue;
@@ -53,7 +51,7 @@ fn move_rows(ctx: &Ctx<'_>, from: &str, to: &str, only: Option<&Moved>) -> Resul
                 "UPDATE {table} SET customer_id = ?1
                  WHERE customer_id = ?2 AND id IN (SELECT value FROM json_each(?3))"
             ),
-            params![to, from, to_json(&ids)?],
+            args![to, from, to_json(&ids)?],
         )?;
         moved.insert(table.to_string(), ids);
     }
@@ -89,11 +87,11 @@ pub fn merge(ctx: &mut Ctx<'_>, survivor_id: &str, merged_id: &str, merge_id: &s
     let moved = move_rows(ctx, merged_id, survivor_id, None)?;
     ctx.conn.execute(
         "UPDATE customers SET merged_into = ?1, updated_at = ?2 WHERE id = ?3",
-        params![survivor_id, ctx.at, merged_id],
+        args![survivor_id, ctx.at, merged_id],
     )?;
     ctx.conn.execute(
         "INSERT INTO merges (id, survivor_id, merged_id, moved, at, by_user) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             merge_id,
             survivor_id,
             merged_id,
@@ -126,14 +124,18 @@ pub fn merge(ctx: &mut Ctx<'_>, survivor_id: &str, merged_id: &str, merge_id: &s
 
 pub fn undo(ctx: &mut Ctx<'_>, survivor_id: &str, merge_id: &str) -> Result<(), ServerError> {
     ctx.require_internal("undo a merge")?;
-    let row: Option<(String, String, String, Option<String>)> = ctx
-        .conn
-        .query_row(
-            "SELECT survivor_id, merged_id, moved, undone_at FROM merges WHERE id = ?1",
-            [merge_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+    let row: Option<(String, String, String, Option<String>)> = ctx.conn.opt(
+        "SELECT survivor_id, merged_id, moved, undone_at FROM merges WHERE id = ?1",
+        args![merge_id],
+        |r| {
+            Ok((
+                r.get("survivor_id")?,
+                r.get("merged_id")?,
+                r.get("moved")?,
+                r.get("undone_at")?,
+            ))
+        },
+    )?;
     let Some((survivor, merged_id, moved, undone)) = row.filter(|r| r.0 == survivor_id) else {
         return Err(ServerError::not_found("merge"));
     };
@@ -155,11 +157,11 @@ pub fn undo(ctx: &mut Ctx<'_>, survivor_id: &str, merge_id: &str) -> Result<(), 
     let back = move_rows(ctx, &survivor, &merged_id, Some(&moved))?;
     ctx.conn.execute(
         "UPDATE customers SET merged_into = NULL, updated_at = ?1 WHERE id = ?2",
-        params![ctx.at, merged_id],
+        args![ctx.at, merged_id],
     )?;
     ctx.conn.execute(
         "UPDATE merges SET undone_at = ?1 WHERE id = ?2",
-        params![ctx.at, merge_id],
+        args![ctx.at, merge_id],
     )?;
     ctx.audit("undo_merge", "customer", &merged_id, Some(&survivor), &merged_id)?;
     let restored = ctx.customer(&merged_id)?;

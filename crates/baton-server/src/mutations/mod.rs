@@ -19,12 +19,12 @@ use std::collections::BTreeSet;
 
 use baton_proto::{ErrorCode, Intent, Mutation, MutationOutcome, MutationResult};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::ServerError;
 use crate::feed;
+use crate::store::{self, Conn};
 
 pub use context::{system_caller, ConfirmTo, Ctx};
 
@@ -38,7 +38,7 @@ pub struct PushOutcome {
 }
 
 pub fn apply_batch(
-    tx: &mut Transaction<'_>,
+    tx: &dyn Conn,
     caller: &AuthUser,
     client_id: Uuid,
     batch: &[Mutation],
@@ -54,14 +54,14 @@ pub fn apply_batch(
             });
             continue;
         }
-        let sp = tx.savepoint()?;
-        let mut ctx = Ctx::new(&sp, caller, m.intent.customer_id(), now);
+        tx.batch("SAVEPOINT mutation")?;
+        let mut ctx = Ctx::new(tx, caller, m.intent.customer_id(), now);
         let applied = apply_one(&mut ctx, &m.intent);
         let (scopes, conflict) = (std::mem::take(&mut ctx.touched), ctx.conflict.take());
         drop(ctx);
         let outcome = match applied {
             Ok(()) => {
-                sp.commit()?;
+                tx.batch("RELEASE mutation")?;
                 touched.extend(scopes);
                 MutationOutcome::Applied {
                     seq: feed::head(tx)?,
@@ -69,8 +69,9 @@ pub fn apply_batch(
                 }
             }
             Err(ServerError::Api(code, message)) => {
-                drop(sp); // rolls the savepoint back: nothing of the rejected edit stays
-                          // The code only: a message may quote what was typed (a phone number).
+                // Nothing of the rejected edit stays.
+                tx.batch("ROLLBACK TO mutation; RELEASE mutation")?;
+                // The code only: a message may quote what was typed (a phone number).
                 tracing::info!(mutation = %m.id, ?code, "mutation rejected");
                 MutationOutcome::Rejected { code, message }
             }
@@ -78,18 +79,13 @@ pub fn apply_batch(
         };
         record(tx, caller, client_id, m, &outcome)?;
         if let (Some(c), MutationOutcome::Applied { .. }) = (conflict, &outcome) {
-            tx.execute(
-                "INSERT INTO conflicts (mutation_id, customer_id, field, base_value, replaced_value, winning_value, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    m.id.to_string(),
-                    m.intent.customer_id(),
-                    c.field,
-                    c.base_value,
-                    c.replaced_value,
-                    m.intent.value(),
-                    Utc::now().to_rfc3339()
-                ],
+            store::mutations::record_conflict(
+                tx,
+                &m.id.to_string(),
+                m.intent.customer_id(),
+                &c,
+                Some(&m.intent.value()),
+                &Utc::now().to_rfc3339(),
             )?;
         }
         results.push(MutationResult { id: m.id, outcome });
@@ -97,15 +93,8 @@ pub fn apply_batch(
     Ok(PushOutcome { results, touched })
 }
 
-fn recorded(tx: &Transaction<'_>, caller: &AuthUser, id: Uuid) -> Result<Option<MutationOutcome>, ServerError> {
-    let row: Option<(String, String)> = tx
-        .query_row(
-            "SELECT user_id, outcome FROM mutations WHERE id = ?1",
-            [id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    match row {
+fn recorded(tx: &dyn Conn, caller: &AuthUser, id: Uuid) -> Result<Option<MutationOutcome>, ServerError> {
+    match store::mutations::recorded(tx, &id.to_string())? {
         None => Ok(None),
         Some((user_id, _)) if user_id != caller.user.id => Ok(Some(MutationOutcome::Rejected {
             code: ErrorCode::Conflict,
@@ -118,7 +107,7 @@ fn recorded(tx: &Transaction<'_>, caller: &AuthUser, id: Uuid) -> Result<Option<
 }
 
 fn record(
-    tx: &Transaction<'_>,
+    tx: &dyn Conn,
     caller: &AuthUser,
     client_id: Uuid,
     m: &Mutation,
@@ -126,21 +115,19 @@ fn record(
 ) -> Result<(), ServerError> {
     let intent = serde_json::to_string(&m.intent).map_err(|e| ServerError::Internal(e.to_string()))?;
     let outcome = serde_json::to_string(outcome).map_err(|e| ServerError::Internal(e.to_string()))?;
-    tx.execute(
-        "INSERT INTO mutations (id, user_id, client_id, client_seq, name, intent, outcome, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            m.id.to_string(),
-            caller.user.id,
-            client_id.to_string(),
-            m.client_seq,
-            m.intent.name(),
-            intent,
-            outcome,
-            Utc::now().to_rfc3339()
-        ],
-    )?;
-    Ok(())
+    store::mutations::record(
+        tx,
+        &store::mutations::NewMutation {
+            id: &m.id.to_string(),
+            user_id: &caller.user.id,
+            client_id: &client_id.to_string(),
+            client_seq: m.client_seq,
+            name: m.intent.name(),
+            intent: &intent,
+            outcome: &outcome,
+            at: &Utc::now().to_rfc3339(),
+        },
+    )
 }
 
 fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {

@@ -7,7 +7,6 @@ use baton_proto::{
     TicketStatus,
 };
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -15,6 +14,8 @@ use super::list::{self, check_id, PageQuery};
 use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ServerError};
+use crate::store::queues::Queue;
+use crate::store::{self, Conn};
 use crate::wire::{name, ts};
 use crate::AppState;
 
@@ -26,37 +27,7 @@ use crate::AppState;
 pub async fn queues(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<QueueCounts>>, ServerError> {
     let org = org_of(&caller.scope());
     let now = ts(state.now());
-    let found = state
-        .db
-        .read(move |tx| {
-            let mut stmt = tx.prepare_cached(
-                "SELECT o.id, o.name,
-                   (SELECT COUNT(*) FROM callbacks c WHERE c.owner_org_id = o.id AND c.status IN ('waiting', 'queued')),
-                   (SELECT COUNT(*) FROM callbacks c WHERE c.owner_org_id = o.id AND c.status = 'queued'
-                        AND COALESCE(c.due_until, c.due_at) <= ?2),
-                   (SELECT COUNT(*) FROM callbacks c WHERE c.owner_org_id = o.id AND c.status IN ('waiting', 'queued')
-                        AND c.escalation_level > 0),
-                   (SELECT COUNT(*) FROM commitments c WHERE c.owner_org_id = o.id AND c.status = 'open'),
-                   (SELECT COUNT(*) FROM commitments c WHERE c.owner_org_id = o.id AND c.status = 'open' AND c.due_at <= ?2),
-                   (SELECT COUNT(*) FROM commitments c WHERE c.owner_org_id = o.id AND c.status = 'open'
-                        AND c.escalation_level > 0)
-                 FROM orgs o WHERE ?1 = '' OR o.id = ?1 ORDER BY o.kind DESC, o.name",
-            )?;
-            let rows = stmt.query_map(rusqlite::params![org, now], |r| {
-                Ok(QueueCounts {
-                    org_id: r.get(0)?,
-                    org_name: r.get(1)?,
-                    callbacks_open: r.get(2)?,
-                    callbacks_overdue: r.get(3)?,
-                    callbacks_escalated: r.get(4)?,
-                    commitments_open: r.get(5)?,
-                    commitments_overdue: r.get(6)?,
-                    commitments_escalated: r.get(7)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await?;
+    let found = state.db.read(move |tx| store::queues::counts(tx, &org, &now)).await?;
     Ok(ApiJson(found))
 }
 
@@ -89,18 +60,14 @@ fn commitment(c: &Customer, id: &str) -> Option<CommitmentItem> {
 
 /// One item: its customer's scoped document, then the item in it; 404 otherwise.
 fn one<T>(
-    conn: &Connection,
+    conn: &dyn Conn,
     scope: &Scope,
-    table: &str,
+    queue: Queue,
     id: &str,
     what: &str,
     pick: impl Fn(&Customer, &str) -> Option<T>,
 ) -> Result<T, ServerError> {
-    let customer: Option<String> = conn
-        .query_row(&format!("SELECT customer_id FROM {table} WHERE id = ?1"), [id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    let customer = store::queues::customer_of(conn, queue, id)?;
     let customer = customer.ok_or_else(|| ServerError::not_found(what))?;
     let doc = docs::visible_customer(conn, scope, &customer).map_err(|_| ServerError::not_found(what))?;
     pick(&doc, id).ok_or_else(|| ServerError::not_found(what))
@@ -145,18 +112,15 @@ pub async fn tickets(
     let page = state
         .db
         .read(move |tx| {
-            list::items(
+            let rows = store::queues::tickets(
                 tx,
-                &scope,
-                "SELECT id, customer_id FROM tickets
-                 WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR escalated_org_id = ?3)
-                   AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR escalated_org_id = ?5)
-                 ORDER BY id LIMIT ?2",
                 &cursor,
-                limit,
-                &[&org_of(&scope), &status, &q.escalated_to],
-                ticket,
-            )
+                limit + 1,
+                &org_of(&scope),
+                status.as_deref(),
+                q.escalated_to.as_deref(),
+            )?;
+            list::items(tx, &scope, rows, limit, ticket)
         })
         .await?;
     Ok(ApiJson(page))
@@ -176,7 +140,7 @@ pub async fn get_ticket(
     let scope = caller.scope();
     let found = state
         .db
-        .read(move |tx| one(tx, &scope, "tickets", &id, "ticket", ticket))
+        .read(move |tx| one(tx, &scope, Queue::Tickets, &id, "ticket", ticket))
         .await?;
     Ok(ApiJson(found))
 }
@@ -222,7 +186,7 @@ pub async fn callbacks(
             limit: q.limit,
         },
     };
-    follow_up_page(&state, &caller, filters, CALLBACKS_SQL, callback).await
+    follow_up_page(&state, &caller, filters, store::queues::callbacks, callback).await
 }
 
 #[utoipa::path(get, path = "/v1/callbacks/{id}", tag = "callbacks",
@@ -239,7 +203,7 @@ pub async fn get_callback(
     let scope = caller.scope();
     let found = state
         .db
-        .read(move |tx| one(tx, &scope, "callbacks", &id, "callback", callback))
+        .read(move |tx| one(tx, &scope, Queue::Callbacks, &id, "callback", callback))
         .await?;
     Ok(ApiJson(found))
 }
@@ -285,7 +249,7 @@ pub async fn commitments(
             limit: q.limit,
         },
     };
-    follow_up_page(&state, &caller, filters, COMMITMENTS_SQL, commitment).await
+    follow_up_page(&state, &caller, filters, store::queues::commitments, commitment).await
 }
 
 #[utoipa::path(get, path = "/v1/commitments/{id}", tag = "commitments",
@@ -302,29 +266,10 @@ pub async fn get_commitment(
     let scope = caller.scope();
     let found = state
         .db
-        .read(move |tx| one(tx, &scope, "commitments", &id, "commitment", commitment))
+        .read(move |tx| one(tx, &scope, Queue::Commitments, &id, "commitment", commitment))
         .await?;
     Ok(ApiJson(found))
 }
-
-/// Callback rows a scope may see (`?3`: the caller's organisation, '' for the
-/// retailer), with the queue filters; see [`follow_up_page`] for the parameters.
-const CALLBACKS_SQL: &str = "SELECT id, customer_id FROM callbacks
-     WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3))
-       AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
-       AND (?6 IS NULL OR owner_user_id = ?6)
-       AND (?7 = 0 OR (status = 'queued' AND COALESCE(due_until, due_at) <= ?10))
-       AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
-     ORDER BY id LIMIT ?2";
-
-const COMMITMENTS_SQL: &str = "SELECT id, customer_id FROM commitments
-     WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3)
-            OR ticket_id IN (SELECT id FROM tickets WHERE owner_org_id = ?3 OR escalated_org_id = ?3))
-       AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
-       AND (?6 IS NULL OR owner_user_id = ?6)
-       AND (?7 = 0 OR (status = 'open' AND due_at <= ?10))
-       AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
-     ORDER BY id LIMIT ?2";
 
 /// The queue filters of the callback and commitment lists, validated below.
 struct QueueFilters {
@@ -337,14 +282,16 @@ struct QueueFilters {
     page: PageQuery,
 }
 
-/// One page of a follow-up list: `sql` binds cursor (?1), row limit (?2), the
-/// caller's organisation (?3), status, owner org, owner user, overdue, due before,
-/// escalated (?4–?9) and now (?10).
+/// Reads the rows of a follow-up queue (`store::queues::callbacks` or `commitments`).
+type FollowUpRows =
+    fn(&dyn Conn, &str, usize, &store::queues::FollowUpFilter<'_>) -> Result<Vec<store::queues::ItemRow>, ServerError>;
+
+/// One page of a follow-up list (callbacks or commitments) with the queue filters.
 async fn follow_up_page<T: Send + 'static>(
     state: &AppState,
     caller: &AuthUser,
     f: QueueFilters,
-    sql: &'static str,
+    rows: FollowUpRows,
     pick: fn(&Customer, &str) -> Option<T>,
 ) -> Result<ApiJson<Page<T>>, ServerError> {
     let (cursor, limit) = f.page.get()?;
@@ -356,24 +303,19 @@ async fn follow_up_page<T: Send + 'static>(
     let page = state
         .db
         .read(move |tx| {
-            list::items(
-                tx,
-                &scope,
-                sql,
-                &cursor,
-                limit,
-                &[
-                    &org_of(&scope),
-                    &f.status,
-                    &f.owner_org,
-                    &f.owner_user,
-                    &f.overdue,
-                    &f.due_before.map(ts),
-                    &f.escalated,
-                    &now,
-                ],
-                pick,
-            )
+            let (org, due_before) = (org_of(&scope), f.due_before.map(ts));
+            let filter = store::queues::FollowUpFilter {
+                org: &org,
+                status: f.status.as_deref(),
+                owner_org: f.owner_org.as_deref(),
+                owner_user: f.owner_user.as_deref(),
+                overdue: f.overdue,
+                due_before: due_before.as_deref(),
+                escalated: f.escalated,
+                now: &now,
+            };
+            let rows = rows(tx, &cursor, limit + 1, &filter)?;
+            list::items(tx, &scope, rows, limit, pick)
         })
         .await?;
     Ok(ApiJson(page))

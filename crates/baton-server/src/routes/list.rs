@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
+use crate::store::queues::ItemRow;
+use crate::store::Conn;
 use baton_proto::{Customer, Page};
-use rusqlite::Connection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -50,32 +51,21 @@ pub fn check_id(id: &str) -> Result<(), ServerError> {
     baton_proto::validate::id("id", id).map_err(ServerError::from)
 }
 
-/// Runs `sql` — which selects `(id, customer_id)` rows ordered by id, with `?1`
-/// the cursor and `?2` the row limit, then `extra` parameters — and maps each row
-/// to an item of its customer's scoped document with `pick`. Rows whose item the
-/// scope cannot see are dropped.
+/// Maps queue rows — fetched after the cursor with one more than `limit`, so a
+/// full page knows there is more — to items of their customers' scoped documents
+/// with `pick`. Rows whose item the scope cannot see are dropped.
 pub fn items<T>(
-    conn: &Connection,
+    conn: &dyn Conn,
     scope: &Scope,
-    sql: &str,
-    cursor: &str,
+    mut rows: Vec<ItemRow>,
     limit: usize,
-    extra: &[&dyn rusqlite::ToSql],
     pick: impl Fn(&Customer, &str) -> Option<T>,
 ) -> Result<Page<T>, ServerError> {
-    let mut args: Vec<&dyn rusqlite::ToSql> = vec![&cursor];
-    let fetch = (limit + 1) as i64;
-    args.push(&fetch);
-    args.extend_from_slice(extra);
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows: Vec<(String, String)> = stmt
-        .query_map(args.as_slice(), |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next_cursor = more.then(|| rows.last().map(|r| r.0.clone())).flatten();
+    let next_cursor = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
 
-    let mut ids: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+    let mut ids: Vec<String> = rows.iter().map(|r| r.customer_id.clone()).collect();
     ids.sort();
     ids.dedup();
     let mut visible: HashMap<String, Customer> = HashMap::new();
@@ -86,7 +76,7 @@ pub fn items<T>(
     }
     let items = rows
         .iter()
-        .filter_map(|(id, customer)| visible.get(customer).and_then(|c| pick(c, id)))
+        .filter_map(|r| visible.get(&r.customer_id).and_then(|c| pick(c, &r.id)))
         .collect();
     Ok(Page { items, next_cursor })
 }

@@ -7,7 +7,7 @@ use super::list::check_id;
 use crate::auth::AuthUser;
 use crate::docs::Scope;
 use crate::error::{ApiJson, ApiPath, ServerError};
-use crate::{mutations, scorecard, store, AppState};
+use crate::{mutations, store, AppState};
 
 /// The organisations on customers' journeys. A partner sees the retailer and itself.
 #[utoipa::path(get, path = "/v1/orgs", tag = "orgs",
@@ -44,7 +44,10 @@ pub async fn scorecard(
         return Err(ServerError::not_found("organisation"));
     }
     let now = crate::wire::ts(state.now());
-    let found = state.db.read(move |tx| scorecard::for_org(tx, &id, &now)).await?;
+    let found = state
+        .db
+        .read(move |tx| store::scorecards::for_org(tx, &id, &now))
+        .await?;
     found.map(ApiJson).ok_or_else(|| ServerError::not_found("organisation"))
 }
 

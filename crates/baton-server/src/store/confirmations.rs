@@ -40,3 +40,72 @@ pub fn for_customers(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<Co
     );
     grouped(db, &sql, list, "customer_id", from_row)
 }
+
+/// A confirmation due to be sent.
+pub struct DueRow {
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub channel: baton_proto::Channel,
+    pub recipient: String,
+    pub person_id: Option<String>,
+    pub summary: String,
+    pub summary_args: Vec<TextArg>,
+    pub changed_by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub attempts: u32,
+}
+
+/// Pending and failed confirmations whose next attempt is due by `now`, on the
+/// channels this server can send (email, SMS), oldest first.
+pub fn due(db: &dyn Conn, now: &str, limit: usize, email: bool, sms: bool) -> Result<Vec<DueRow>, ServerError> {
+    db.all(
+        "SELECT f.id, f.customer_id, c.display_name, f.channel, f.recipient, f.summary, f.changed_by, f.at,
+                f.attempts, f.summary_args, f.person_id
+         FROM confirmations f JOIN customers c ON c.id = f.customer_id
+         WHERE f.status IN ('pending', 'failed') AND f.channel IS NOT NULL AND f.recipient IS NOT NULL
+           AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= ?1)
+           AND ((f.channel = 'email' AND ?3) OR (f.channel = 'sms' AND ?4))
+         ORDER BY f.at, f.id LIMIT ?2",
+        crate::args![now, limit as i64, email, sms],
+        |r| {
+            Ok(DueRow {
+                id: r.get("id")?,
+                customer_id: r.get("customer_id")?,
+                customer_name: r.get("display_name")?,
+                channel: r.parse("channel")?,
+                recipient: r.get("recipient")?,
+                person_id: r.get("person_id")?,
+                summary: r.get("summary")?,
+                summary_args: r.json("summary_args")?,
+                changed_by: r.get("changed_by")?,
+                at: r.ts("at")?,
+                attempts: r.get("attempts")?,
+            })
+        },
+    )
+}
+
+pub fn mark_sent(db: &dyn Conn, id: &str, attempts: u32, at: &str) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE confirmations SET status = 'sent', attempts = ?1, sent_at = ?2, last_error = NULL,
+                next_attempt_at = NULL WHERE id = ?3",
+        crate::args![attempts, at, id],
+    )?;
+    Ok(())
+}
+
+pub fn mark_failed(
+    db: &dyn Conn,
+    id: &str,
+    attempts: u32,
+    error: &str,
+    next_attempt_at: &str,
+) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE confirmations SET status = 'failed', attempts = ?1, last_error = ?2, next_attempt_at = ?3
+         WHERE id = ?4",
+        crate::args![attempts, error, next_attempt_at, id],
+    )?;
+    Ok(())
+}

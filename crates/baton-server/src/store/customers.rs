@@ -250,3 +250,18 @@ pub fn label(db: &dyn Conn, id: &str) -> Result<Option<(String, String)>, Server
         |r| Ok((r.get("number")?, r.get("display_name")?)),
     )
 }
+
+/// How many customers were ever inserted, near enough to number the next one.
+pub fn inserted(db: &dyn Conn) -> Result<i64, ServerError> {
+    db.value("SELECT IFNULL(MAX(rowid), 0) AS n FROM customers", args![], "n")
+}
+
+pub fn number_taken(db: &dyn Conn, number: &str) -> Result<bool, ServerError> {
+    Ok(db
+        .opt(
+            "SELECT 1 AS taken FROM customers WHERE number = ?1",
+            args![number],
+            |_| Ok(()),
+        )?
+        .is_some())
+}

@@ -7,15 +7,21 @@
 //! differ (an id list as a parameter, say) the module asks [`Conn::backend`].
 
 pub mod audit;
+pub mod bulk;
 pub mod callbacks;
 pub mod commitments;
 pub mod confirmations;
 pub mod customers;
 pub mod feed;
+pub mod ids;
 pub mod jobs;
 pub mod merges;
 pub mod meta;
+pub mod mutations;
 pub mod orgs;
+pub mod queues;
+pub mod rows;
+pub mod scorecards;
 pub mod sqlite;
 pub mod templates;
 pub mod tickets;
@@ -64,6 +70,11 @@ impl ToParam for i64 {
     }
 }
 impl ToParam for i32 {
+    fn param(&self) -> Value<'_> {
+        Value::Int(i64::from(*self))
+    }
+}
+impl ToParam for u8 {
     fn param(&self) -> Value<'_> {
         Value::Int(i64::from(*self))
     }

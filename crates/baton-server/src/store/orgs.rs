@@ -49,3 +49,21 @@ pub fn retailer(db: &dyn Conn) -> Result<Org, ServerError> {
     )?
     .ok_or_else(|| ServerError::Internal("the database has no retailer organisation".into()))
 }
+
+/// An organisation's name and kind.
+pub fn get(db: &dyn Conn, id: &str) -> Result<Option<Org>, ServerError> {
+    db.opt("SELECT id, name, kind FROM orgs WHERE id = ?1", args![id], |r| {
+        Ok(Org {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            kind: r.parse("kind")?,
+        })
+    })
+}
+
+/// The name of an organisation that must exist (one a stored row refers to).
+pub fn name(db: &dyn Conn, id: &str) -> Result<String, ServerError> {
+    get(db, id)?
+        .map(|o| o.name)
+        .ok_or_else(|| ServerError::Internal(format!("organisation '{id}' is referred to but missing")))
+}

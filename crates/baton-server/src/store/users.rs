@@ -166,3 +166,12 @@ pub fn clear_failures(db: &dyn Conn, key: &str) -> Result<(), ServerError> {
     db.execute("DELETE FROM sign_in_failures WHERE key = ?1", args![key])?;
     Ok(())
 }
+
+/// A user's organisation and display name.
+pub fn org_and_name(db: &dyn Conn, user_id: &str) -> Result<Option<(String, String)>, ServerError> {
+    db.opt(
+        "SELECT org_id, display_name FROM users WHERE id = ?1",
+        args![user_id],
+        |r| Ok((r.get("org_id")?, r.get("display_name")?)),
+    )
+}

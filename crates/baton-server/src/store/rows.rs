@@ -1,14 +1,16 @@
-//! Plain inserts for demo data: the base rows (customers, people, contact points,
-//! addresses, orders, jobs) that a retailer's systems would already hold. What
-//! agents do on top of them goes through the real mutations (see `stories`).
+//! Plain inserts of the base rows a retailer's systems already hold (customers,
+//! people, contact points, addresses, orders, jobs, their history and survey
+//! scores), for loading data in bulk. What agents do on top of them goes through
+//! the mutations.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
-use rusqlite::{params, Transaction};
 
+use super::Conn;
+use crate::args;
 use crate::error::ServerError;
 
 pub struct Rows<'a> {
-    pub tx: &'a Transaction<'a>,
+    pub tx: &'a dyn Conn,
     pub now: DateTime<Utc>,
     /// `now` as stored.
     pub at: String,
@@ -40,7 +42,7 @@ pub struct NewJob<'a> {
 }
 
 impl<'a> Rows<'a> {
-    pub fn new(tx: &'a Transaction<'a>, now: DateTime<Utc>) -> Rows<'a> {
+    pub fn new(tx: &'a dyn Conn, now: DateTime<Utc>) -> Rows<'a> {
         Rows {
             tx,
             now,
@@ -50,9 +52,10 @@ impl<'a> Rows<'a> {
     }
 
     pub fn customer(&self, id: &str, number: &str, name: &str) -> Result<(), ServerError> {
-        self.tx
-            .prepare_cached("INSERT INTO customers (id, number, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![id, number, name, self.at])?;
+        self.tx.execute(
+            "INSERT INTO customers (id, number, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)",
+            args![id, number, name, self.at],
+        )?;
         Ok(())
     }
 
@@ -65,12 +68,9 @@ impl<'a> Rows<'a> {
         position: usize,
         contacts: &[NewContact<'_>],
     ) -> Result<(), ServerError> {
-        self.tx
-            .prepare_cached("INSERT INTO people (id, customer_id, name, roles, position) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![id, customer_id, name, roles, position as i64])?;
-        let mut insert = self.tx.prepare_cached(
-            "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'Northwind onboarding', ?8, ?9)",
+        self.tx.execute(
+            "INSERT INTO people (id, customer_id, name, roles, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+            args![id, customer_id, name, roles, position as i64],
         )?;
         let mut seen_kinds: [bool; 2] = [false, false];
         for (ci, c) in contacts.iter().enumerate() {
@@ -78,7 +78,10 @@ impl<'a> Rows<'a> {
             // The first phone and the first email of a person are the preferred ones.
             let preferred = !seen_kinds[k];
             seen_kinds[k] = true;
-            insert.execute(params![
+            self.tx.execute(
+                "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'Northwind onboarding', ?8, ?9)",
+                args![
                 format!("cp_{}_{}", id.trim_start_matches("per_"), ci + 1),
                 id,
                 c.kind,
@@ -102,11 +105,10 @@ impl<'a> Rows<'a> {
         city: &str,
         postcode: &str,
     ) -> Result<(), ServerError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO addresses (id, customer_id, purpose, line1, city, postcode) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![id, customer_id, purpose, line1, city, postcode])?;
+        self.tx.execute(
+            "INSERT INTO addresses (id, customer_id, purpose, line1, city, postcode) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            args![id, customer_id, purpose, line1, city, postcode],
+        )?;
         Ok(())
     }
 
@@ -122,10 +124,9 @@ impl<'a> Rows<'a> {
         lines: &str,
     ) -> Result<(), ServerError> {
         self.tx
-            .prepare_cached(
+            .execute(
                 "INSERT INTO orders (id, customer_id, number, kind, status, placed_at, lines) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
+                args![
                 id,
                 customer_id,
                 number,
@@ -145,13 +146,11 @@ impl<'a> Rows<'a> {
             .and_then(|d| d.with_nanosecond(0))
             .unwrap_or(self.now);
         let end = start + Duration::hours(2);
-        self.tx
-            .prepare_cached(
-                "INSERT INTO jobs (id, number, customer_id, org_id, kind, status, summary, contact_person_id, address_id,
+        self.tx.execute(
+            "INSERT INTO jobs (id, number, customer_id, org_id, kind, status, summary, contact_person_id, address_id,
                                    order_id, appointment_start, appointment_end, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
+            args![
                 j.id,
                 j.number,
                 j.customer_id,
@@ -165,7 +164,8 @@ impl<'a> Rows<'a> {
                 crate::wire::ts(start),
                 crate::wire::ts(end),
                 self.at,
-            ])?;
+            ],
+        )?;
         self.jobs += 1;
         Ok(())
     }
@@ -179,12 +179,11 @@ impl<'a> Rows<'a> {
         text: &str,
         job_id: Option<&str>,
     ) -> Result<(), ServerError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id)
+        self.tx.execute(
+            "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id)
                  VALUES (?1, ?2, ?3, ?4, 'northwind', 'Northwind systems', ?5, ?6)",
-            )?
-            .execute(params![id, customer_id, self.at, kind, text, job_id])?;
+            args![id, customer_id, self.at, kind, text, job_id],
+        )?;
         Ok(())
     }
 
@@ -198,12 +197,11 @@ impl<'a> Rows<'a> {
         csat: u8,
         nps: u8,
     ) -> Result<(), ServerError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO feedback (id, customer_id, org_id, job_id, csat, nps, comment, at)
+        self.tx.execute(
+            "INSERT INTO feedback (id, customer_id, org_id, job_id, csat, nps, comment, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7)",
-            )?
-            .execute(params![id, customer_id, org, job_id, csat, nps, self.at])?;
+            args![id, customer_id, org, job_id, csat, nps, self.at],
+        )?;
         Ok(())
     }
 }

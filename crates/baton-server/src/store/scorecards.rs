@@ -1,0 +1,70 @@
+//! A partner's figures (story 5), computed from the records themselves so the
+//! retailer and the partner always see the same numbers.
+
+use baton_proto::Scorecard;
+
+use super::Conn;
+use crate::args;
+use crate::error::ServerError;
+
+/// The scorecard of partner `org_id` at `now`; `None` when it is not a partner.
+pub fn for_org(db: &dyn Conn, org_id: &str, now: &str) -> Result<Option<Scorecard>, ServerError> {
+    let org: Option<String> = db.opt(
+        "SELECT name FROM orgs WHERE id = ?1 AND kind = 'partner'",
+        args![org_id],
+        |r| r.get("name"),
+    )?;
+    let Some(org_name) = org else { return Ok(None) };
+    let count = |sql: &str| -> Result<i64, ServerError> { db.value(sql, args![org_id], "n") };
+    let (feedback_count, csat, promoters, detractors, rated): (i64, Option<f64>, i64, i64, i64) = db.one(
+        "SELECT COUNT(*) AS n, AVG(csat) AS csat,
+                COALESCE(SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS promoters,
+                COALESCE(SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS detractors, COUNT(nps) AS rated
+         FROM feedback WHERE org_id = ?1",
+        args![org_id],
+        |r| {
+            Ok((
+                r.get("n")?,
+                r.get("csat")?,
+                r.get("promoters")?,
+                r.get("detractors")?,
+                r.get("rated")?,
+            ))
+        },
+    )?;
+    // A completed callback was on time when its reaching attempt came by its due time.
+    let (completed, on_time): (i64, i64) = db.one(
+        "SELECT COUNT(*) AS n,
+                COALESCE(SUM(CASE WHEN due_at IS NULL OR json_extract(attempts, '$[#-1].at') <= due_at
+                             THEN 1 ELSE 0 END), 0) AS on_time
+         FROM callbacks WHERE owner_org_id = ?1 AND status = 'completed'",
+        args![org_id],
+        |r| Ok((r.get("n")?, r.get("on_time")?)),
+    )?;
+    Ok(Some(Scorecard {
+        org_id: org_id.to_string(),
+        org_name,
+        jobs_open: count(
+            "SELECT COUNT(*) AS n FROM jobs WHERE org_id = ?1 AND status NOT IN ('completed', 'failed', 'cancelled')",
+        )?,
+        jobs_completed: count("SELECT COUNT(*) AS n FROM jobs WHERE org_id = ?1 AND status = 'completed'")?,
+        jobs_failed: count("SELECT COUNT(*) AS n FROM jobs WHERE org_id = ?1 AND status = 'failed'")?,
+        feedback_count,
+        csat: csat.map(|c| (c * 100.0).round() / 100.0),
+        nps: (rated > 0).then(|| ((promoters - detractors) as f64 * 100.0 / rated as f64).round()),
+        callbacks_due: db.value(
+            "SELECT COUNT(*) AS n FROM callbacks WHERE owner_org_id = ?1 AND status = 'queued' AND due_at <= ?2",
+            args![org_id, now],
+            "n",
+        )?,
+        callbacks_completed: completed,
+        callbacks_on_time: (completed > 0).then(|| (on_time as f64 / completed as f64 * 1000.0).round() / 1000.0),
+        commitments_kept: count("SELECT COUNT(*) AS n FROM commitments WHERE owner_org_id = ?1 AND status = 'kept'")?,
+        commitments_broken: count(
+            "SELECT COUNT(*) AS n FROM commitments WHERE owner_org_id = ?1 AND status = 'broken'",
+        )?,
+        tickets_escalated_open: count(
+            "SELECT COUNT(*) AS n FROM tickets WHERE escalated_org_id = ?1 AND status IN ('open', 'pending')",
+        )?,
+    }))
+}
