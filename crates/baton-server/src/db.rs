@@ -1,7 +1,15 @@
-//! SQLite storage: one writer connection (SQLite serialises writers anyway, and a
-//! single writer is what makes `changes.seq` commit-ordered) and a pool of readers.
+//! The database the server stores in: SQLite (one file, the default) or
+//! PostgreSQL (for several server nodes). Both hand out [`Conn`]s inside one
+//! transaction per call; nothing above this module knows which it is.
+//!
+//! SQLite has one writer connection (SQLite serialises writers anyway, and a
+//! single writer is what makes `changes.seq` commit-ordered) and a pool of
+//! readers. PostgreSQL has one pool; every write transaction first takes a
+//! transaction-scoped advisory lock shared by all nodes, so writers commit one
+//! at a time and `seq` order is commit order there too. Reads run in
+//! repeatable-read snapshots beside the writers.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,9 +19,11 @@ use rusqlite::Connection;
 use rusqlite_migration::Migrations;
 
 use crate::error::ServerError;
-use crate::store::Conn;
+use crate::store::postgres::{Manager, PgConn};
+use crate::store::{Backend, Conn};
 
 static MIGRATIONS_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/migrations");
+static PG_MIGRATIONS_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/migrations-postgres");
 
 fn migrations() -> Result<Migrations<'static>, ServerError> {
     Migrations::from_directory(&MIGRATIONS_DIR)
@@ -34,15 +44,65 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// Every statement of the store stays prepared on each connection.
 const STATEMENT_CACHE: usize = 256;
 
+/// Where the data is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    /// A `postgres://` URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// A `postgres://` or `postgresql://` URL, or else a SQLite file path.
+    pub fn parse(s: &str) -> Location {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Location::Postgres(s.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(s.strip_prefix("sqlite://").unwrap_or(s)))
+        }
+    }
+
+    /// For messages: the file, or the database's host and name without credentials.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => match url.parse::<postgres::Config>() {
+                Ok(c) => {
+                    let host = c
+                        .get_hosts()
+                        .first()
+                        .map(|h| match h {
+                            postgres::config::Host::Tcp(h) => h.clone(),
+                            postgres::config::Host::Unix(p) => p.display().to_string(),
+                        })
+                        .unwrap_or_default();
+                    format!("PostgreSQL database {} on {host}", c.get_dbname().unwrap_or("postgres"))
+                }
+                Err(_) => "a PostgreSQL database".into(),
+            },
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Inner {
+    Sqlite {
+        writer: Arc<Mutex<Connection>>,
+        readers: r2d2::Pool<SqliteConnectionManager>,
+    },
+    Postgres {
+        pool: r2d2::Pool<Manager>,
+    },
+}
+
 #[derive(Clone)]
 pub struct Db {
-    writer: Arc<Mutex<Connection>>,
-    readers: r2d2::Pool<SqliteConnectionManager>,
+    inner: Inner,
     epoch: String,
 }
 
 impl Db {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Db, ServerError> {
         let mut writer = Connection::open(path)?;
         configure(&writer)?;
@@ -61,15 +121,119 @@ impl Db {
             .build(manager)
             .map_err(|e| ServerError::Internal(format!("opening read pool: {e}")))?;
         Ok(Db {
-            writer: Arc::new(Mutex::new(writer)),
-            readers,
+            inner: Inner::Sqlite {
+                writer: Arc::new(Mutex::new(writer)),
+                readers,
+            },
             epoch,
         })
+    }
+
+    /// Connects to the PostgreSQL database at `url` and brings its schema up to
+    /// date (once, whichever node gets there first: the migration runs under the
+    /// write lock). Blocking: call it before serving.
+    pub fn connect_postgres(url: &str) -> Result<Db, ServerError> {
+        // The driver blocks on a runtime of its own, which an async thread may not.
+        let url = url.to_string();
+        std::thread::spawn(move || Db::connect_postgres_here(&url))
+            .join()
+            .map_err(|_| ServerError::Internal("connecting to PostgreSQL panicked".into()))?
+    }
+
+    fn connect_postgres_here(url: &str) -> Result<Db, ServerError> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| ServerError::Internal(format!("the database URL is not valid: {e}")))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(16)
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager { config })
+            .map_err(|e| ServerError::Internal(format!("connecting to PostgreSQL: {e}")))?;
+        let db = Db {
+            inner: Inner::Postgres { pool },
+            epoch: String::new(),
+        };
+        let epoch = db.write_blocking(|c| {
+            crate::store::migrate::postgres(c, &PG_MIGRATIONS_DIR)?;
+            crate::store::meta::epoch(c)
+        })?;
+        Ok(Db { epoch, ..db })
+    }
+
+    /// Opens the database at `location`.
+    pub fn connect(location: &Location) -> Result<Db, ServerError> {
+        match location {
+            Location::Sqlite(path) => Db::open(path),
+            Location::Postgres(url) => Db::connect_postgres(url),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            Inner::Sqlite { .. } => Backend::Sqlite,
+            Inner::Postgres { .. } => Backend::Postgres,
+        }
     }
 
     /// This database's identity; cursors and snapshot tokens are only valid within it.
     pub fn epoch(&self) -> &str {
         &self.epoch
+    }
+
+    /// Runs `f` in one write transaction on this thread; commits if it returns Ok.
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&dyn Conn) -> Result<T, ServerError>) -> Result<T, ServerError> {
+        match &self.inner {
+            Inner::Sqlite { writer, .. } => {
+                let mut conn = writer
+                    .lock()
+                    .map_err(|_| ServerError::Internal("writer lock poisoned".into()))?;
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            }
+            Inner::Postgres { pool } => {
+                let mut pooled = pool
+                    .get()
+                    .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
+                let (client, statements) = pooled.parts()?;
+                let conn = PgConn::new(client.transaction()?, statements);
+                conn.lock_for_write()?;
+                let out = f(&conn)?;
+                conn.commit()?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// Runs `f` inside one read transaction (a consistent snapshot) on this thread.
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&dyn Conn) -> Result<T, ServerError>) -> Result<T, ServerError> {
+        match &self.inner {
+            Inner::Sqlite { readers, .. } => {
+                let mut conn = readers
+                    .get()
+                    .map_err(|e| ServerError::Internal(format!("read pool: {e}")))?;
+                let tx = conn.transaction()?;
+                let out = f(&tx)?;
+                tx.finish()?;
+                Ok(out)
+            }
+            Inner::Postgres { pool } => {
+                let mut pooled = pool
+                    .get()
+                    .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
+                let (client, statements) = pooled.parts()?;
+                let tx = client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()?;
+                let conn = PgConn::new(tx, statements);
+                let out = f(&conn)?;
+                conn.commit()?;
+                Ok(out)
+            }
+        }
     }
 
     /// Runs `f` in one write transaction on a blocking thread; commits if it returns Ok.
@@ -78,18 +242,10 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&dyn Conn) -> Result<T, ServerError> + Send + 'static,
     {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = writer
-                .lock()
-                .map_err(|_| ServerError::Internal("writer lock poisoned".into()))?;
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| ServerError::Internal(format!("write task failed: {e}")))?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| ServerError::Internal(format!("write task failed: {e}")))?
     }
 
     /// Runs `f` inside one read transaction (a consistent snapshot) on a blocking thread.
@@ -98,18 +254,10 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&dyn Conn) -> Result<T, ServerError> + Send + 'static,
     {
-        let pool = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| ServerError::Internal(format!("read pool: {e}")))?;
-            let tx = conn.transaction()?;
-            let out = f(&tx)?;
-            tx.finish()?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| ServerError::Internal(format!("read task failed: {e}")))?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| ServerError::Internal(format!("read task failed: {e}")))?
     }
 }
 
@@ -122,5 +270,18 @@ mod tests {
         assert!(migrations()
             .and_then(|m| m.validate().map_err(|e| ServerError::Internal(e.to_string())))
             .is_ok());
+    }
+
+    #[test]
+    fn locations_are_told_apart_and_described_without_credentials() {
+        assert_eq!(
+            Location::parse("data/baton.sqlite"),
+            Location::Sqlite("data/baton.sqlite".into())
+        );
+        let pg = Location::parse("postgres://baton:secret@db.internal:5432/baton");
+        assert!(matches!(pg, Location::Postgres(_)));
+        let said = pg.describe();
+        assert!(said.contains("db.internal") && said.contains("baton"), "{said}");
+        assert!(!said.contains("secret"), "{said}");
     }
 }

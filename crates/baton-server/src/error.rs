@@ -11,6 +11,8 @@ pub enum ServerError {
     Api(ErrorCode, String),
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("storage error: {0}")]
+    Postgres(#[from] postgres::Error),
     #[error("internal error: {0}")]
     Internal(String),
     /// Too many failed sign-ins: the next attempt is checked after this many seconds.
@@ -36,7 +38,7 @@ impl ServerError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ServerError::Api(code, _) => *code,
-            ServerError::Sqlite(_) | ServerError::Internal(_) => ErrorCode::Internal,
+            ServerError::Sqlite(_) | ServerError::Postgres(_) | ServerError::Internal(_) => ErrorCode::Internal,
             ServerError::Throttled(_) => ErrorCode::RateLimited,
         }
     }

@@ -29,7 +29,7 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use db::Db;
+pub use db::{Db, Location};
 pub use error::ServerError;
 
 /// A commit that added changes to the feed, for live pokes.
@@ -109,9 +109,14 @@ impl AppState {
         self.clock.now()
     }
 
-    /// Opens the database at `path`, migrating it.
+    /// Opens the SQLite database at `path`, migrating it.
     pub fn open(path: &Path) -> Result<AppState, ServerError> {
         Ok(AppState::new(Db::open(path)?))
+    }
+
+    /// Opens the database at `location` (SQLite or PostgreSQL), migrating it.
+    pub fn connect(location: &db::Location) -> Result<AppState, ServerError> {
+        Ok(AppState::new(Db::connect(location)?))
     }
 
     /// Drops changes older than `retain` from the feed (see `feed::compact`).

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use baton_server::{demo, AppState};
+use baton_server::{demo, AppState, Location};
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
@@ -122,8 +122,15 @@ impl SessionArgs {
 enum Command {
     /// Serve the API from a database file (created and migrated if needed).
     Serve {
-        #[arg(long, env = "BATON_DB", default_value = "baton.sqlite")]
-        db: PathBuf,
+        /// The database: a SQLite file (created if needed), or a `postgres://` URL
+        /// (several server nodes may share one PostgreSQL database).
+        #[arg(
+            long,
+            visible_alias = "database-url",
+            env = "BATON_DB",
+            default_value = "baton.sqlite"
+        )]
+        db: String,
         #[arg(long, env = "BATON_ADDR", default_value = "127.0.0.1:8787")]
         addr: SocketAddr,
         /// Keep this many days of the change feed; consoles offline for longer re-snapshot.
@@ -143,8 +150,14 @@ enum Command {
     /// Disable or enable a user: a disabled user's sessions end at once (and any
     /// live stream closes) and it cannot sign in.
     User {
-        #[arg(long, env = "BATON_DB", default_value = "baton.sqlite")]
-        db: PathBuf,
+        /// The database: a SQLite file or a `postgres://` URL.
+        #[arg(
+            long,
+            visible_alias = "database-url",
+            env = "BATON_DB",
+            default_value = "baton.sqlite"
+        )]
+        db: String,
         #[command(subcommand)]
         action: UserAction,
     },
@@ -226,7 +239,8 @@ async fn main() -> anyhow::Result<()> {
             sessions,
             engine,
         } => {
-            let state = engine.apply(AppState::open(&db).with_context(|| format!("opening {}", db.display()))?)?;
+            let location = Location::parse(&db);
+            let state = engine.apply(open(&location)?)?;
             let state = sessions.apply(state)?;
             tokio::spawn(compact_daily(state.clone(), chrono::Duration::days(retain_days.max(1))));
             let listener = TcpListener::bind(addr)
@@ -242,18 +256,18 @@ async fn main() -> anyhow::Result<()> {
                             key.display()
                         )
                     })?;
-                    tracing::info!(addr = %listener.local_addr()?, db = %db.display(), tls = true, "serving");
+                    tracing::info!(addr = %listener.local_addr()?, db = %location.describe(), tls = true, "serving");
                     baton_server::serve_tls(listener, state, tls).await?;
                 }
                 _ => {
-                    tracing::info!(addr = %listener.local_addr()?, db = %db.display(), tls = false, "serving");
+                    tracing::info!(addr = %listener.local_addr()?, db = %location.describe(), tls = false, "serving");
                     baton_server::serve(listener, state).await?;
                 }
             }
         }
         Command::Openapi => print!("{}", baton_server::openapi::document()),
         Command::User { db, action } => {
-            let state = AppState::open(&db).with_context(|| format!("opening {}", db.display()))?;
+            let state = open(&Location::parse(&db))?;
             let (username, disable) = match action {
                 UserAction::Disable { username } => (username, true),
                 UserAction::Enable { username } => (username, false),
@@ -285,7 +299,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let tmp = tempfile::tempdir().context("creating a temporary directory")?;
             let path = db.unwrap_or_else(|| tmp.path().join("baton-demo.sqlite"));
-            let state = engine.apply(AppState::open(&path).with_context(|| format!("opening {}", path.display()))?)?;
+            let state = engine.apply(open(&Location::Sqlite(path))?)?;
             let started = std::time::Instant::now();
             match demo::seed(&state, customers).await? {
                 Some(s) => {
@@ -319,4 +333,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Opens the database at `location`, saying which (never with credentials) when it cannot.
+fn open(location: &Location) -> anyhow::Result<AppState> {
+    AppState::connect(location).with_context(|| format!("opening {}", location.describe()))
 }

@@ -400,10 +400,15 @@ async fn concurrent_commits_never_let_a_cursor_skip_a_change() {
     let writers = 6;
     let rounds = 30;
     // The demo's own story edits are in the feed already: count from here.
-    let db = rusqlite::Connection::open(api.dir.path().join("s.sqlite")).expect("open server db");
-    let start: i64 = db
-        .query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| r.get(0))
-        .expect("feed head");
+    let start: i64 = api
+        .read(|c| {
+            c.value(
+                "SELECT COALESCE(MAX(seq), 0) AS n FROM changes",
+                baton_server::args![],
+                "n",
+            )
+        })
+        .await;
     let mut tasks = Vec::new();
     for w in 0..writers {
         let (http, url, token) = (api.http.clone(), api.url("/sync/push"), agent.clone());
@@ -439,14 +444,15 @@ async fn concurrent_commits_never_let_a_cursor_skip_a_change() {
         t.await.expect("writer");
     }
 
-    let mut stmt = db
-        .prepare("SELECT seq FROM changes WHERE scope = 'internal' AND seq > ?1 ORDER BY seq")
-        .expect("prepare");
-    let all: Vec<i64> = stmt
-        .query_map([start], |r| r.get(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect();
+    let all: Vec<i64> = api
+        .read(move |c| {
+            c.all(
+                "SELECT seq FROM changes WHERE scope = 'internal' AND seq > ?1 ORDER BY seq",
+                baton_server::args![start],
+                |r| r.get("seq"),
+            )
+        })
+        .await;
     assert_eq!(all.len(), writers * rounds, "one change per applied edit");
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "changes arrive in seq order");
     assert_eq!(seen, all, "the pulling console saw every committed change exactly once");
@@ -502,12 +508,15 @@ async fn a_cursor_behind_the_retained_log_is_told_to_resnapshot() {
         let (_, body) = api.push(&agent, json!([set_generated_mobile(5, round)])).await;
         assert_eq!(body["results"][0]["outcome"], "applied");
     }
-    let (rows, newest): (i64, i64) = rusqlite::Connection::open(api.dir.path().join("s.sqlite"))
-        .expect("open")
-        .query_row("SELECT COUNT(*), MAX(seq) FROM changes", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+    let (rows, newest): (i64, i64) = api
+        .read(|c| {
+            c.one(
+                "SELECT COUNT(*) AS n, MAX(seq) AS newest FROM changes",
+                baton_server::args![],
+                |r| Ok((r.get("n")?, r.get("newest")?)),
+            )
         })
-        .expect("count");
+        .await;
     let removed = api
         .server
         .state

@@ -5,7 +5,9 @@
 //! everyone else.
 
 use baton_proto::CustomerExport;
+use baton_server::args;
 use baton_server::demo::{story1, story2};
+use baton_server::store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -17,29 +19,36 @@ fn id() -> String {
 }
 
 /// Every text value in every column of every table of the server database.
-fn every_text(api: &Api) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(api.dir.path().join("s.sqlite")).expect("open");
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .expect("tables")
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect();
-    let mut out = Vec::new();
-    for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).expect("select");
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).expect("rows");
-        while let Some(r) = rows.next().expect("row") {
-            for i in 0..columns {
-                if let Ok(Some(text)) = r.get::<_, Option<String>>(i) {
-                    out.push((table.clone(), text));
+async fn every_text(api: &Api) -> Vec<(String, String)> {
+    api.read(|c| {
+        let (tables, columns) = match c.backend() {
+            Backend::Sqlite => (
+                "SELECT name FROM sqlite_master WHERE type = 'table'",
+                "SELECT name FROM pragma_table_info(?1)",
+            ),
+            Backend::Postgres => (
+                "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables
+                 WHERE table_schema = current_schema()",
+                "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = ?1 AND data_type = 'text'",
+            ),
+        };
+        let mut out = Vec::new();
+        for table in c.all(tables, args![], |r| r.get::<String>("name"))? {
+            for column in c.all(columns, args![table], |r| r.get::<String>("name"))? {
+                let sql = format!("SELECT CAST(\"{column}\" AS TEXT) AS v FROM \"{table}\"");
+                for v in c
+                    .all(&sql, args![], |r| r.get::<Option<String>>("v"))?
+                    .into_iter()
+                    .flatten()
+                {
+                    out.push((table.clone(), v));
                 }
             }
         }
-    }
-    out
+        Ok(out)
+    })
+    .await
 }
 
 /// Story 1's people and what the test adds about them, everywhere it can go.
@@ -129,7 +138,7 @@ async fn a_supervisor_exports_everything_held_on_a_customer() {
 async fn an_erased_customer_leaves_no_personal_data_in_any_table() {
     let api = Api::start().await;
     worked_on(&api).await;
-    let before = every_text(&api);
+    let before = every_text(&api).await;
     for value in PERSONAL {
         assert!(before.iter().any(|(_, t)| t.contains(value)), "{value} is held before");
     }
@@ -144,29 +153,30 @@ async fn an_erased_customer_leaves_no_personal_data_in_any_table() {
     let sam = api.login("sam").await;
     api.apply(&sam, erase.clone()).await;
 
-    let after = every_text(&api);
+    let after = every_text(&api).await;
     let left: Vec<&(String, String)> = after
         .iter()
         .filter(|(_, t)| PERSONAL.iter().any(|v| t.contains(v)))
         .collect();
     assert!(left.is_empty(), "personal data left after erasure: {left:?}");
     // What is kept: the erasure record, the fact in the audit log, the job for scorecards.
-    let conn = rusqlite::Connection::open(api.dir.path().join("s.sqlite")).expect("open");
-    let reason: String = conn
-        .query_row(
-            "SELECT reason FROM erasures WHERE customer_id = ?1",
-            [story1::CUSTOMER_ID],
-            |r| r.get(0),
-        )
-        .expect("an erasure record");
+    let (reason, audited): (String, i64) = api
+        .read(|c| {
+            let reason = c.value(
+                "SELECT reason FROM erasures WHERE customer_id = ?1",
+                args![story1::CUSTOMER_ID],
+                "reason",
+            )?;
+            let audited = c.value(
+                "SELECT COUNT(*) AS n FROM audit_log
+                 WHERE action = 'erase_customer' AND entity_id = ?1 AND user_id = 'usr_sam'",
+                args![story1::CUSTOMER_ID],
+                "n",
+            )?;
+            Ok((reason, audited))
+        })
+        .await;
     assert_eq!(reason, "Customer's request (ref DSR-0042)");
-    let audited: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'erase_customer' AND entity_id = ?1 AND user_id = 'usr_sam'",
-            [story1::CUSTOMER_ID],
-            |r| r.get(0),
-        )
-        .expect("audit");
     assert_eq!(audited, 1);
 
     // Gone from every read, and every console is told to drop it.
@@ -202,16 +212,18 @@ async fn an_erased_customer_leaves_no_personal_data_in_any_table() {
         ),
         "UPDATE audit_log SET after = 'x' WHERE customer_id IS NULL".to_string(),
     ] {
-        let changed = conn.execute(&sql, []);
-        assert!(changed.is_err() || changed == Ok(0), "{sql} was allowed");
+        let statement = sql.clone();
+        let changed = api.server.state.db.write(move |c| c.execute(&statement, args![])).await;
+        assert!(
+            changed.is_err() || changed.as_ref().ok() == Some(&0),
+            "{sql} was allowed"
+        );
     }
-    let refused = conn.execute(
-        &format!(
-            "UPDATE timeline SET text = 'x' WHERE customer_id = '{}'",
-            story2::CUSTOMER_ID
-        ),
-        [],
+    let sql = format!(
+        "UPDATE timeline SET text = 'x' WHERE customer_id = '{}'",
+        story2::CUSTOMER_ID
     );
+    let refused = api.server.state.db.write(move |c| c.execute(&sql, args![])).await;
     assert!(
         refused.is_err(),
         "the timeline of a customer not erased stays append-only"

@@ -14,12 +14,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use baton_proto::PartnerField;
+use baton_server::args;
+use baton_server::store::{Conn, Row, ToParam};
+use baton_server::ServerError;
 use futures_util::StreamExt;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
-use rusqlite::{Connection, OpenFlags};
 use serde_json::{json, Value};
 
 mod common;
@@ -119,15 +121,20 @@ fn phone_forms(e164: &str) -> Vec<String> {
     forms
 }
 
-fn column(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> BTreeSet<String> {
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let rows = stmt.query_map(args, |r| r.get::<_, Option<String>>(0)).expect("query");
-    rows.filter_map(|r| r.expect("row")).collect()
+/// The values of the one column `sql` selects (named `v` here, on either backend).
+fn column(conn: &dyn Conn, sql: &str, params: &[&dyn ToParam]) -> BTreeSet<String> {
+    let at = sql.find(" FROM ").expect("a SELECT … FROM");
+    let sql = format!("{} AS v{}", &sql[..at], &sql[at..]);
+    conn.all(&sql, params, |r| r.get::<Option<String>>("v"))
+        .expect("query")
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Every value the database holds now.
-fn everything(conn: &Connection) -> Values {
-    let c = |sql: &str| column(conn, sql, &[]);
+fn everything(conn: &dyn Conn) -> Values {
+    let c = |sql: &str| column(conn, sql, args![]);
     Values {
         names: &c("SELECT name FROM people") | &c("SELECT display_name FROM customers"),
         people: c("SELECT id FROM people"),
@@ -151,17 +158,19 @@ fn everything(conn: &Connection) -> Values {
 /// only the kinds of contact data its fields allow (and, with `phone`, the
 /// numbers its callbacks are to be made on); its jobs' addresses with
 /// `address`; its jobs' orders with `orders`.
-fn visible_to(conn: &Connection, org: &str) -> Values {
+fn visible_to(conn: &dyn Conn, org: &str) -> Values {
     let fields: Vec<PartnerField> = serde_json::from_str(
         &conn
-            .query_row("SELECT visible_fields FROM orgs WHERE id = ?1", [org], |r| {
-                r.get::<_, String>(0)
-            })
+            .value::<String>(
+                "SELECT visible_fields FROM orgs WHERE id = ?1",
+                args![org],
+                "visible_fields",
+            )
             .expect("org"),
     )
     .expect("fields");
     let has = |f: PartnerField| fields.contains(&f);
-    let c = |sql: &str| column(conn, sql, &[&org]);
+    let c = |sql: &str| column(conn, sql, args![org]);
     const JOBS: &str = "SELECT id FROM jobs WHERE org_id = ?1";
     const TICKETS: &str = "SELECT id FROM tickets WHERE owner_org_id = ?1 OR escalated_org_id = ?1";
     let callbacks = format!("FROM callbacks WHERE owner_org_id = ?1 OR job_id IN ({JOBS})");
@@ -254,34 +263,49 @@ struct Pool {
     users: Vec<(String, String)>,
 }
 
-fn rows<T>(conn: &Connection, sql: &str, f: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>) -> Vec<T> {
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let out = stmt.query_map([], f).expect("query").map(|r| r.expect("row")).collect();
-    out
+fn rows<T>(conn: &dyn Conn, sql: &str, f: impl FnMut(Row<'_>) -> Result<T, ServerError>) -> Vec<T> {
+    conn.all(sql, args![], f).expect("query")
 }
 
 impl Pool {
-    fn read(conn: &Connection) -> Pool {
+    fn read(conn: &dyn Conn) -> Pool {
         Pool {
-            customers: rows(conn, "SELECT id FROM customers WHERE merged_into IS NULL", |r| r.get(0)),
-            people: rows(conn, "SELECT customer_id, id FROM people", |r| Ok((r.get(0)?, r.get(1)?))),
+            customers: rows(conn, "SELECT id FROM customers WHERE merged_into IS NULL", |r| {
+                r.get("id")
+            }),
+            people: rows(conn, "SELECT customer_id, id FROM people", |r| {
+                Ok((r.get("customer_id")?, r.get("id")?))
+            }),
             contacts: rows(
                 conn,
-                "SELECT p.customer_id, p.id, cp.id, cp.value, cp.kind FROM contact_points cp JOIN people p ON p.id = cp.person_id",
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                "SELECT p.customer_id, p.id AS person_id, cp.id, cp.value, cp.kind
+                 FROM contact_points cp JOIN people p ON p.id = cp.person_id",
+                |r| {
+                    Ok((
+                        r.get("customer_id")?,
+                        r.get("person_id")?,
+                        r.get("id")?,
+                        r.get("value")?,
+                        r.get("kind")?,
+                    ))
+                },
             ),
             jobs: rows(conn, "SELECT customer_id, id, status FROM jobs", |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get("customer_id")?, r.get("id")?, r.get("status")?))
             }),
             tickets: rows(conn, "SELECT customer_id, id, status FROM tickets", |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get("customer_id")?, r.get("id")?, r.get("status")?))
             }),
-            callbacks: rows(conn, "SELECT customer_id, id FROM callbacks", |r| Ok((r.get(0)?, r.get(1)?))),
+            callbacks: rows(conn, "SELECT customer_id, id FROM callbacks", |r| {
+                Ok((r.get("customer_id")?, r.get("id")?))
+            }),
             commitments: rows(conn, "SELECT customer_id, id FROM commitments", |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok((r.get("customer_id")?, r.get("id")?))
             }),
-            orgs: rows(conn, "SELECT id FROM orgs", |r| r.get(0)),
-            users: rows(conn, "SELECT id, org_id FROM users", |r| Ok((r.get(0)?, r.get(1)?))),
+            orgs: rows(conn, "SELECT id FROM orgs", |r| r.get("id")),
+            users: rows(conn, "SELECT id, org_id FROM users", |r| {
+                Ok((r.get("id")?, r.get("org_id")?))
+            }),
         }
     }
 }
@@ -612,25 +636,26 @@ async fn crawl(api: &Api, token: &str, doc: &Value, pool: &Pool, all: &Values) -
 
 async fn one_seed(seed: u64, steps: usize) {
     let api = Api::start_sized(30 + (seed as usize % 20)).await;
-    let db = api.dir.path().join("s.sqlite");
-    let conn = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open read-only");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut tokens = BTreeMap::new();
     for user in STAFF.iter().chain(PARTNERS.iter().map(|p| &p.0)) {
         tokens.insert(*user, api.login(user).await);
     }
-    let mut all_ever = everything(&conn);
-    let mut ever_seen: BTreeMap<&str, Values> =
-        PARTNERS.iter().map(|(_, org)| (*org, visible_to(&conn, org))).collect();
+    let mut all_ever = api.read(|c| Ok(everything(c))).await;
+    let mut ever_seen: BTreeMap<&str, Values> = api
+        .read(|c| Ok(PARTNERS.iter().map(|(_, org)| (*org, visible_to(c, org))).collect()))
+        .await;
     let mut partner_sent: BTreeMap<&str, Vec<Seen>> = BTreeMap::new();
 
     for step in 0..steps {
-        let pool = Pool::read(&conn);
+        let pool = api.read(|c| Ok(Pool::read(c))).await;
         let users: Vec<&str> = STAFF.iter().copied().chain(PARTNERS.iter().map(|p| p.0)).collect();
         let user = *users.choose(&mut rng).expect("users");
         let partner = PARTNERS.iter().find(|p| p.0 == user).map(|p| p.1);
         let mine: Vec<String> = match partner {
-            Some(org) => visible_to(&conn, org)
+            Some(org) => api
+                .read(move |c| Ok(visible_to(c, org)))
+                .await
                 .customers
                 .into_iter()
                 .filter(|c| c.starts_with("cus_"))
@@ -652,17 +677,25 @@ async fn one_seed(seed: u64, steps: usize) {
                 body: body.to_string(),
             });
         }
-        all_ever.extend(&everything(&conn));
-        for (_, org) in PARTNERS {
-            ever_seen.get_mut(org).expect("partner").extend(&visible_to(&conn, org));
+        let (all_now, seen_now): (Values, Vec<Values>) = api
+            .read(|c| {
+                Ok((
+                    everything(c),
+                    PARTNERS.iter().map(|(_, org)| visible_to(c, org)).collect(),
+                ))
+            })
+            .await;
+        all_ever.extend(&all_now);
+        for ((_, org), seen) in PARTNERS.iter().zip(&seen_now) {
+            ever_seen.get_mut(org).expect("partner").extend(seen);
         }
     }
 
     let doc: Value = serde_json::from_str(&api.request("", "/openapi.json").await.body).expect("openapi");
-    let pool = Pool::read(&conn);
+    let pool = api.read(|c| Ok(Pool::read(c))).await;
     let mut found = Vec::new();
     for (user, org) in PARTNERS {
-        let now = visible_to(&conn, org);
+        let now = api.read(move |c| Ok(visible_to(c, org))).await;
         let forbidden_now = all_ever.minus(&now);
         let never_seen = all_ever.minus(&ever_seen[org]);
         assert!(

@@ -69,17 +69,16 @@ async fn server(clock: &ManualClock, configure: impl FnOnce(&mut baton_server::A
     .await
 }
 
-fn audit_actions(api: &Api, username: &str) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(api.dir.path().join("s.sqlite")).expect("open");
-    let mut stmt = conn
-        .prepare("SELECT action, after FROM audit_log WHERE entity = 'user' AND entity_id = ?1 ORDER BY id")
-        .expect("prepare");
-    let rows = stmt
-        .query_map([username], |r| {
-            Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
-        })
-        .expect("query");
-    rows.map(|r| r.expect("row")).collect()
+async fn audit_actions(api: &Api, username: &str) -> Vec<(String, String)> {
+    let username = username.to_string();
+    api.read(move |c| {
+        c.all(
+            "SELECT action, after FROM audit_log WHERE entity = 'user' AND entity_id = ?1 ORDER BY id",
+            baton_server::args![username],
+            |r| Ok((r.get("action")?, r.get::<Option<String>>("after")?.unwrap_or_default())),
+        )
+    })
+    .await
 }
 
 #[tokio::test]
@@ -108,6 +107,7 @@ async fn failed_sign_ins_wait_longer_each_time_then_lock_the_username() {
         let (status, _, _) = sign_in(&api, "alice", "wrong").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let failures = audit_actions(&api, "alice")
+            .await
             .iter()
             .filter(|a| a.0 == "sign_in_failed")
             .count();
@@ -128,7 +128,7 @@ async fn failed_sign_ins_wait_longer_each_time_then_lock_the_username() {
     assert_eq!(status, StatusCode::OK);
 
     // Every attempt is in the audit log: success, failure and refusal, with the address.
-    let actions = audit_actions(&api, "alice");
+    let actions = audit_actions(&api, "alice").await;
     for outcome in ["sign_in", "sign_in_failed", "sign_in_throttled"] {
         assert!(actions.iter().any(|a| a.0 == outcome), "{outcome}: {actions:?}");
     }
@@ -161,8 +161,8 @@ async fn an_unknown_user_gets_the_same_answer_and_the_same_work_as_a_wrong_passw
     assert_eq!(after_unknown - before, 1, "an unknown user's password is checked too");
     assert_eq!(after_known - after_unknown, 1);
     // A disabled user is answered like a wrong password, after the same check.
-    let conn = rusqlite::Connection::open(api.dir.path().join("s.sqlite")).expect("open");
-    baton_server::auth::set_disabled(&conn, "dan", true, "2026-01-01T00:00:00Z").expect("disable");
+    api.write(|c| baton_server::auth::set_disabled(c, "dan", true, "2026-01-01T00:00:00Z"))
+        .await;
     let (s3, disabled, _) = sign_in(&api, "dan", DEMO_PASSWORD).await;
     assert_eq!((s3, &disabled), (s2, &known));
     assert_eq!(api.server.state.hashing.checks() - after_known, 1);
@@ -187,14 +187,16 @@ async fn an_idle_session_ends_and_a_busy_one_ends_at_its_expiry() {
     // Used every 6 hours, the second lasted its 30 days and no longer.
     let (status, _) = api.get(&busy, "/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let conn = rusqlite::Connection::open(api.dir.path().join("s.sqlite")).expect("open");
-    let (created, expires): (String, String) = conn
-        .query_row(
-            "SELECT s.created_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'sam'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("session row");
+    let (created, expires): (String, String) = api
+        .read(|c| {
+            c.one(
+                "SELECT s.created_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE u.username = 'sam'",
+                baton_server::args![],
+                |r| Ok((r.get("created_at")?, r.get("expires_at")?)),
+            )
+        })
+        .await;
     let days = (chrono::DateTime::parse_from_rfc3339(&expires).expect("ts")
         - chrono::DateTime::parse_from_rfc3339(&created).expect("ts"))
     .num_days();
@@ -240,13 +242,7 @@ async fn a_user_disabled_from_the_command_line_is_refused_and_its_stream_closed(
 
     // Another process, the administrator's command, on the same database.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton-server"))
-        .args([
-            "user",
-            "--db",
-            api.dir.path().join("s.sqlite").to_str().expect("path"),
-            "disable",
-            "dan",
-        ])
+        .args(["user", "--db", &api.db, "disable", "dan"])
         .output()
         .expect("baton-server user disable");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -258,13 +254,7 @@ async fn a_user_disabled_from_the_command_line_is_refused_and_its_stream_closed(
     assert!(ended.is_ok(), "its stream closed at the next heartbeat");
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton-server"))
-        .args([
-            "user",
-            "--db",
-            api.dir.path().join("s.sqlite").to_str().expect("path"),
-            "enable",
-            "dan",
-        ])
+        .args(["user", "--db", &api.db, "enable", "dan"])
         .output()
         .expect("baton-server user enable");
     assert!(out.status.success());

@@ -117,3 +117,145 @@ pub async fn start_gateway() -> (Gateway, String) {
     tokio::spawn(async move { axum::serve(listener, app).await });
     (g, url)
 }
+
+/// A PostgreSQL server of the tests' own: `initdb` into a temporary directory
+/// (as the unprivileged `postgres` user when the tests run as root), on a free
+/// port, started once per test binary and stopped, its directory removed, when
+/// the test binary exits. Each [`Postgres::database`] is a fresh, empty one.
+pub struct Postgres {
+    port: u16,
+    bin: PathBuf,
+}
+
+/// Where Debian's `postgresql` package puts the server's programs.
+fn postgres_bin() -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
+    found.retain(|p| p.join("initdb").exists());
+    found.sort();
+    found.pop().expect(
+        "PostgreSQL's server programs are not installed (Debian package 'postgresql'; make deps-test installs it)",
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// `program` run as the unprivileged user PostgreSQL insists on.
+fn as_postgres_user(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+impl Postgres {
+    /// The tests' server, started on first use.
+    pub fn shared() -> &'static Postgres {
+        static PG: OnceLock<Postgres> = OnceLock::new();
+        PG.get_or_init(Postgres::start)
+    }
+
+    fn start() -> Postgres {
+        let bin = postgres_bin();
+        let dir = tempfile::Builder::new()
+            .prefix("baton-pg-")
+            .tempdir()
+            .expect("temporary directory")
+            .keep();
+        if is_root() {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .expect("chown");
+            assert!(ok.success(), "chown of the PostgreSQL directory failed");
+        }
+        let data = dir.join("data");
+        let out = as_postgres_user(&bin.join("initdb"))
+            .args([
+                "--auth=trust",
+                "--username=baton",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "-D",
+            ])
+            .arg(&data)
+            .output()
+            .expect("run initdb");
+        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        let port = free_port();
+        // Durability settings off: the tests kill server processes, never this one.
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off \
+             -c full_page_writes=off -c max_connections=400 -c shared_buffers=128MB",
+            dir.display()
+        );
+        let out = as_postgres_user(&bin.join("pg_ctl"))
+            .args(["start", "-w", "-t", "60", "-D"])
+            .arg(&data)
+            .arg("-l")
+            .arg(dir.join("server.log"))
+            .args(["-o", &options])
+            .output()
+            .expect("run pg_ctl start");
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+        );
+        // Stopped, and its directory removed, once this test binary has exited.
+        let stop = format!(
+            "tail --pid={} -f /dev/null; {} {} stop -m immediate -D {} >/dev/null 2>&1; rm -rf {}",
+            std::process::id(),
+            if is_root() { "runuser -u postgres --" } else { "" },
+            bin.join("pg_ctl").display(),
+            data.display(),
+            dir.display()
+        );
+        Command::new("sh")
+            .args(["-c", &stop])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the PostgreSQL watchdog");
+        Postgres { port, bin }
+    }
+
+    /// A new, empty database; its URL.
+    pub fn database(&self) -> String {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("t{}_{n}", std::process::id());
+        let out = Command::new(self.bin.join("createdb"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "baton", &name])
+            .output()
+            .expect("run createdb");
+        assert!(
+            out.status.success(),
+            "createdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!("postgres://baton@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+/// Which database the server's suites run on: `BATON_TEST_DATABASE=postgres`
+/// gives each test a fresh PostgreSQL database, anything else a SQLite file in `dir`.
+pub fn test_database(dir: &Path) -> String {
+    match std::env::var("BATON_TEST_DATABASE").as_deref() {
+        Ok("postgres") => Postgres::shared().database(),
+        _ => dir.join("s.sqlite").display().to_string(),
+    }
+}

@@ -470,7 +470,7 @@ pub fn record_attempt(
         "UPDATE callbacks SET attempts = ?1, status = ?2, updated_at = ?3,
                 due_at = COALESCE(?5, due_at),
                 due_until = CASE WHEN ?5 IS NULL THEN due_until ELSE NULL END,
-                escalation_level = CASE WHEN ?6 IS NULL THEN escalation_level ELSE MAX(escalation_level, 1) END,
+                escalation_level = CASE WHEN ?6 IS NULL OR escalation_level > 1 THEN escalation_level ELSE 1 END,
                 escalated_at = CASE WHEN ?6 IS NULL THEN escalated_at ELSE ?3 END,
                 escalation_reason = COALESCE(?6, escalation_reason)
          WHERE id = ?4",

@@ -11,6 +11,7 @@ use super::Ctx;
 use crate::args;
 use crate::docs;
 use crate::error::ServerError;
+use crate::store::Backend;
 
 /// What a customer's erased name reads as.
 pub const ERASED_NAME: &str = "Erased customer";
@@ -52,17 +53,28 @@ pub fn erase(ctx: &mut Ctx<'_>, customer_id: &str, reason: &str) -> Result<(), S
          WHERE customer_id = ?1 AND ?2 IS NOT NULL",
         "UPDATE feedback SET comment = '' WHERE customer_id = ?1 AND ?2 IS NOT NULL",
         "UPDATE jobs SET summary = '' WHERE customer_id = ?1 AND ?2 IS NOT NULL",
-        // Recorded edits keep their id and outcome (a retry is still answered),
-        // not what they carried.
-        "UPDATE mutations SET intent = json_object('type', name, 'customer_id', ?1, 'erased', json('true')),
-                outcome = json_remove(CASE WHEN json_extract(outcome, '$.message') IS NULL THEN outcome
-                                           ELSE json_set(outcome, '$.message', 'erased') END, '$.conflict')
-         WHERE json_extract(intent, '$.customer_id') = ?1 AND ?2 IS NOT NULL",
         // The feed keeps no copy: its documents of the customer and its jobs go.
         "DELETE FROM changes WHERE entity = 'customer' AND entity_id = ?1 AND ?2 IS NOT NULL",
     ] {
         c.execute(sql, args![customer_id, ctx.at])?;
     }
+    // Recorded edits keep their id and outcome (a retry is still answered),
+    // not what they carried.
+    let redact = match c.backend() {
+        Backend::Sqlite => {
+            "UPDATE mutations SET intent = json_object('type', name, 'customer_id', ?1, 'erased', json('true')),
+                    outcome = json_remove(CASE WHEN json_extract(outcome, '$.message') IS NULL THEN outcome
+                                               ELSE json_set(outcome, '$.message', 'erased') END, '$.conflict')
+             WHERE json_extract(intent, '$.customer_id') = ?1"
+        }
+        Backend::Postgres => {
+            "UPDATE mutations SET intent = CAST(jsonb_build_object('type', name, 'customer_id', CAST(?1 AS TEXT), 'erased', true) AS TEXT),
+                    outcome = CAST((CASE WHEN CAST(outcome AS jsonb) ->> 'message' IS NULL THEN CAST(outcome AS jsonb)
+                                         ELSE jsonb_set(CAST(outcome AS jsonb), '{message}', '\"erased\"') END) - 'conflict' AS TEXT)
+             WHERE CAST(intent AS jsonb) ->> 'customer_id' = ?1"
+        }
+    };
+    c.execute(redact, args![customer_id])?;
     c.execute(
         &format!("UPDATE contact_points SET value = '', label = '' WHERE person_id IN ({people})"),
         args![customer_id],

@@ -82,10 +82,15 @@ fn queue_triggered_callbacks(
     job_id: &str,
     status: JobStatus,
 ) -> Result<(), ServerError> {
+    let b = ctx.conn.backend();
     let due: Vec<(String, String)> = ctx.conn.all(
-        "SELECT id, request FROM callbacks
-         WHERE status = 'waiting' AND json_extract(trigger, '$.type') = 'job_status'
-           AND json_extract(trigger, '$.job_id') = ?1 AND json_extract(trigger, '$.status') = ?2",
+        &format!(
+            "SELECT id, request FROM callbacks
+             WHERE status = 'waiting' AND {} = 'job_status' AND {} = ?1 AND {} = ?2",
+            b.json_text("trigger", "type"),
+            b.json_text("trigger", "job_id"),
+            b.json_text("trigger", "status")
+        ),
         args![job_id, status.as_str()],
         |r| Ok((r.get("id")?, r.get("request")?)),
     )?;

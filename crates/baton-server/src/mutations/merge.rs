@@ -49,7 +49,8 @@ fn move_rows(ctx: &Ctx<'_>, from: &str, to: &str, only: Option<&Moved>) -> Resul
         ctx.conn.execute(
             &format!(
                 "UPDATE {table} SET customer_id = ?1
-                 WHERE customer_id = ?2 AND id IN (SELECT value FROM json_each(?3))"
+                 WHERE customer_id = ?2 AND id IN {}",
+                ctx.conn.backend().ids_in(3)
             ),
             args![to, from, to_json(&ids)?],
         )?;

@@ -66,6 +66,29 @@ pub fn without_secondary_indexes<T>(
             db.batch("PRAGMA cache_size = -2000")?;
             Ok(out)
         }
+        Backend::Postgres => {
+            let list = super::ids_json(&tables.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+            // Indexes behind a constraint (primary keys, unique columns) stay.
+            let indexes: Vec<(String, String)> = db.all(
+                &format!(
+                    "SELECT CAST(indexname AS TEXT) AS name, indexdef AS sql FROM pg_indexes i
+                     WHERE schemaname = current_schema() AND tablename IN {}
+                       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                    db.backend().ids_in(1)
+                ),
+                args![list],
+                |r| Ok((r.get("name")?, r.get("sql")?)),
+            )?;
+            db.batch("SET LOCAL maintenance_work_mem = '1GB'")?;
+            for (name, _) in &indexes {
+                db.batch(&format!("DROP INDEX \"{name}\""))?;
+            }
+            let out = load()?;
+            for (_, sql) in &indexes {
+                db.batch(sql)?;
+            }
+            Ok(out)
+        }
     }
 }
 

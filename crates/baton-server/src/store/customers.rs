@@ -183,8 +183,16 @@ pub fn search(
             v.to_string(),
         ),
         Lookup::Name(n) => (
-            "SELECT DISTINCT customer_id AS id FROM people WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'
-             AND customer_id > ?2",
+            match db.backend() {
+                super::Backend::Sqlite => {
+                    "SELECT DISTINCT customer_id AS id FROM people WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'
+                     AND customer_id > ?2"
+                }
+                super::Backend::Postgres => {
+                    "SELECT DISTINCT customer_id AS id FROM people WHERE name ILIKE '%' || ?1 || '%' ESCAPE '\\'
+                     AND customer_id > ?2"
+                }
+            },
             n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
         ),
         Lookup::Number(n) => (
@@ -253,7 +261,7 @@ pub fn label(db: &dyn Conn, id: &str) -> Result<Option<(String, String)>, Server
 
 /// How many customers were ever inserted, near enough to number the next one.
 pub fn inserted(db: &dyn Conn) -> Result<i64, ServerError> {
-    db.value("SELECT IFNULL(MAX(rowid), 0) AS n FROM customers", args![], "n")
+    db.value("SELECT COALESCE(MAX(rowid), 0) AS n FROM customers", args![], "n")
 }
 
 pub fn number_taken(db: &dyn Conn, number: &str) -> Result<bool, ServerError> {

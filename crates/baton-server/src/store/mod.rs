@@ -17,8 +17,10 @@ pub mod ids;
 pub mod jobs;
 pub mod merges;
 pub mod meta;
+pub mod migrate;
 pub mod mutations;
 pub mod orgs;
+pub mod postgres;
 pub mod queues;
 pub mod rows;
 pub mod scorecards;
@@ -38,6 +40,7 @@ use crate::error::ServerError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
+    Postgres,
 }
 
 /// One value crossing the seam: a parameter going in or a column coming out.
@@ -369,6 +372,23 @@ impl Backend {
     pub fn ids_in(self, param: usize) -> String {
         match self {
             Backend::Sqlite => format!("(SELECT value FROM json_each(?{param}))"),
+            Backend::Postgres => format!("(SELECT jsonb_array_elements_text(CAST(?{param} AS TEXT)::jsonb))"),
+        }
+    }
+
+    /// The text of `key` in the JSON object held by text column `column`.
+    pub fn json_text(self, column: &str, key: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_extract({column}, '$.{key}')"),
+            Backend::Postgres => format!("(CAST({column} AS jsonb) ->> '{key}')"),
+        }
+    }
+
+    /// The text of `key` in the last element of the JSON array held by `column`.
+    pub fn json_last_text(self, column: &str, key: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_extract({column}, '$[#-1].{key}')"),
+            Backend::Postgres => format!("(CAST({column} AS jsonb) -> -1 ->> '{key}')"),
         }
     }
 }

@@ -17,7 +17,7 @@ pub fn for_org(db: &dyn Conn, org_id: &str, now: &str) -> Result<Option<Scorecar
     let Some(org_name) = org else { return Ok(None) };
     let count = |sql: &str| -> Result<i64, ServerError> { db.value(sql, args![org_id], "n") };
     let (feedback_count, csat, promoters, detractors, rated): (i64, Option<f64>, i64, i64, i64) = db.one(
-        "SELECT COUNT(*) AS n, AVG(csat) AS csat,
+        "SELECT COUNT(*) AS n, CAST(AVG(csat) AS DOUBLE PRECISION) AS csat,
                 COALESCE(SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS promoters,
                 COALESCE(SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS detractors, COUNT(nps) AS rated
          FROM feedback WHERE org_id = ?1",
@@ -34,10 +34,12 @@ pub fn for_org(db: &dyn Conn, org_id: &str, now: &str) -> Result<Option<Scorecar
     )?;
     // A completed callback was on time when its reaching attempt came by its due time.
     let (completed, on_time): (i64, i64) = db.one(
-        "SELECT COUNT(*) AS n,
-                COALESCE(SUM(CASE WHEN due_at IS NULL OR json_extract(attempts, '$[#-1].at') <= due_at
-                             THEN 1 ELSE 0 END), 0) AS on_time
-         FROM callbacks WHERE owner_org_id = ?1 AND status = 'completed'",
+        &format!(
+            "SELECT COUNT(*) AS n,
+                    COALESCE(SUM(CASE WHEN due_at IS NULL OR {} <= due_at THEN 1 ELSE 0 END), 0) AS on_time
+             FROM callbacks WHERE owner_org_id = ?1 AND status = 'completed'",
+            db.backend().json_last_text("attempts", "at")
+        ),
         args![org_id],
         |r| Ok((r.get("n")?, r.get("on_time")?)),
     )?;

@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 
 pub struct Api {
     pub dir: tempfile::TempDir,
+    /// The server's database: a SQLite file in `dir`, or a PostgreSQL database
+    /// when the suite runs with `BATON_TEST_DATABASE=postgres`.
+    pub db: String,
     pub server: RunningServer,
     pub http: reqwest::Client,
 }
@@ -22,15 +25,14 @@ impl Api {
     /// A demo server with `customers` customers (the stories' among them).
     pub async fn start_sized(customers: usize) -> Api {
         let dir = tempfile::tempdir().expect("tempdir");
-        let server = RunningServer::demo(
-            "127.0.0.1:0".parse().expect("addr"),
-            &dir.path().join("s.sqlite"),
-            customers,
-        )
-        .await
-        .expect("server");
+        let db = baton_testkit::test_database(dir.path());
+        let state = baton_server::AppState::connect(&baton_server::Location::parse(&db)).expect("open");
+        let server = RunningServer::demo_on("127.0.0.1:0".parse().expect("addr"), state, customers)
+            .await
+            .expect("server");
         Api {
             dir,
+            db,
             server,
             http: reqwest::Client::new(),
         }
@@ -48,21 +50,23 @@ impl Api {
         configure: impl FnOnce(&mut baton_server::AppState),
     ) -> Api {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut state = Api::state(&dir, clock);
+        let db = baton_testkit::test_database(dir.path());
+        let mut state = Api::state(&db, clock);
         configure(&mut state);
         let server = RunningServer::demo_on("127.0.0.1:0".parse().expect("addr"), state, 40)
             .await
             .expect("server");
         Api {
             dir,
+            db,
             server,
             http: reqwest::Client::new(),
         }
     }
 
-    /// The state of a server on `dir`'s database, reading time from `clock`.
-    pub fn state(dir: &tempfile::TempDir, clock: baton_server::clock::ManualClock) -> baton_server::AppState {
-        let mut state = baton_server::AppState::open(&dir.path().join("s.sqlite"))
+    /// The state of a server on database `db`, reading time from `clock`.
+    pub fn state(db: &str, clock: baton_server::clock::ManualClock) -> baton_server::AppState {
+        let mut state = baton_server::AppState::connect(&baton_server::Location::parse(db))
             .expect("open")
             .with_clock(clock);
         state.sweep_every = None;
@@ -75,12 +79,28 @@ impl Api {
 
     /// Stops this server and starts another on the same database: a restart.
     pub async fn restart(self, clock: baton_server::clock::ManualClock) -> Api {
-        let Api { dir, server, http } = self;
+        let Api { dir, db, server, http } = self;
         server.stop().await.expect("stop");
-        let server = RunningServer::start("127.0.0.1:0".parse().expect("addr"), Api::state(&dir, clock))
+        let server = RunningServer::start("127.0.0.1:0".parse().expect("addr"), Api::state(&db, clock))
             .await
             .expect("restart");
-        Api { dir, server, http }
+        Api { dir, db, server, http }
+    }
+
+    /// Runs the test's own SQL on the server's database (either backend), in one read.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn baton_server::store::Conn) -> Result<T, baton_server::ServerError> + Send + 'static,
+    ) -> T {
+        self.server.state.db.read(f).await.expect("the test's read")
+    }
+
+    /// Runs the test's own SQL in one write transaction.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn baton_server::store::Conn) -> Result<T, baton_server::ServerError> + Send + 'static,
+    ) -> T {
+        self.server.state.db.write(f).await.expect("the test's write")
     }
 
     pub fn url(&self, path: &str) -> String {
