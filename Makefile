@@ -41,8 +41,9 @@ lint: deps-test ui ## Format check, clippy -D warnings, dependency licences/bans
 audit: deps-test ## Known vulnerabilities in dependencies (needs the RustSec advisory database online)
 	$(CARGO) deny check advisories
 
-unit: deps-test ui ## Rust unit and integration tests (real server, real SQLite), UI unit tests, bindings and OpenAPI drift
+unit: deps-test ui ## Rust unit and integration tests (real server on SQLite, then again on PostgreSQL), UI unit tests, bindings and OpenAPI drift
 	$(CARGO) test --workspace --exclude baton
+	BATON_TEST_DATABASE=postgres $(CARGO) test -p baton-server -p baton-soak
 	$(CARGO) test -p baton --lib
 	npm test --workspace ui
 	@scripts/check-bindings.sh

@@ -9,8 +9,9 @@ build_pkgs="build-essential pkg-config curl file libwebkit2gtk-4.1-dev libsoup-3
 # A virtual display and a Secret Service keyring, for headless runs and tests.
 headless_pkgs="xvfb xauth gnome-keyring dbus-x11 libsecret-tools"
 # WebDriver for the e2e test; jq runs the API guide's examples; a Python venv
-# holds openapi-spec-validator.
-test_pkgs="webkit2gtk-driver imagemagick jq python3-venv"
+# holds openapi-spec-validator; the server's suites also run on a PostgreSQL
+# they start themselves from Debian's server programs.
+test_pkgs="webkit2gtk-driver imagemagick jq python3-venv postgresql"
 
 wanted="$build_pkgs $headless_pkgs"
 [ "${1:-}" = "test" ] && wanted="$wanted $test_pkgs"

@@ -92,6 +92,7 @@ enum Inner {
     },
     Postgres {
         pool: r2d2::Pool<Manager>,
+        config: postgres::Config,
     },
 }
 
@@ -147,10 +148,10 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(16)
             .connection_timeout(Duration::from_secs(10))
-            .build(Manager { config })
+            .build(Manager { config: config.clone() })
             .map_err(|e| ServerError::Internal(format!("connecting to PostgreSQL: {e}")))?;
         let db = Db {
-            inner: Inner::Postgres { pool },
+            inner: Inner::Postgres { pool, config },
             epoch: String::new(),
         };
         let epoch = db.write_blocking(|c| {
@@ -192,7 +193,7 @@ impl Db {
                 tx.commit()?;
                 Ok(out)
             }
-            Inner::Postgres { pool } => {
+            Inner::Postgres { pool, .. } => {
                 let mut pooled = pool
                     .get()
                     .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
@@ -218,7 +219,7 @@ impl Db {
                 tx.finish()?;
                 Ok(out)
             }
-            Inner::Postgres { pool } => {
+            Inner::Postgres { pool, .. } => {
                 let mut pooled = pool
                     .get()
                     .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
@@ -234,6 +235,43 @@ impl Db {
                 Ok(out)
             }
         }
+    }
+
+    /// Tells every node listening on `channel` (PostgreSQL only; a SQLite
+    /// database has one server). Blocking.
+    pub fn notify_blocking(&self, channel: &str, payload: &str) -> Result<(), ServerError> {
+        if let Inner::Postgres { pool, .. } = &self.inner {
+            let mut pooled = pool
+                .get()
+                .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
+            let (client, _) = pooled.parts()?;
+            client.execute("SELECT pg_notify($1, $2)", &[&channel, &payload])?;
+        }
+        Ok(())
+    }
+
+    /// Listens on `channel` on a connection of its own, calling `on` with each
+    /// payload, until `stop` says so (checked every second). Returns on a lost
+    /// connection, for the caller to listen again. Blocking; PostgreSQL only.
+    pub fn listen_blocking(
+        &self,
+        channel: &str,
+        mut on: impl FnMut(&str),
+        stop: impl Fn() -> bool,
+    ) -> Result<(), ServerError> {
+        let Inner::Postgres { config, .. } = &self.inner else {
+            return Ok(());
+        };
+        let mut client = config.connect(postgres::NoTls)?;
+        client.batch_execute(&format!("LISTEN {channel}"))?;
+        while !stop() {
+            let mut notes = client.notifications();
+            let mut heard = notes.timeout_iter(Duration::from_secs(1));
+            while let Some(n) = postgres::fallible_iterator::FallibleIterator::next(&mut heard)? {
+                on(n.payload());
+            }
+        }
+        Ok(())
     }
 
     /// Runs `f` in one write transaction on a blocking thread; commits if it returns Ok.

@@ -64,9 +64,28 @@ struct Due {
 }
 
 /// Confirmations due now on the channels this server can send.
-fn due(conn: &dyn Conn, now: DateTime<Utc>, limit: usize, cfg: &DeliveryConfig) -> Result<Vec<Due>, ServerError> {
+/// How long a node's claim on the confirmations it is sending holds: longer than
+/// a batch takes to send, short enough that another node soon sends what a
+/// dead node left.
+const CLAIM_MINUTES: i64 = 15;
+
+fn claim_due(
+    conn: &dyn Conn,
+    node: &str,
+    now: DateTime<Utc>,
+    limit: usize,
+    cfg: &DeliveryConfig,
+) -> Result<Vec<Due>, ServerError> {
     let retailer = store::orgs::retailer(conn).map_or_else(|_| "Customer care".to_string(), |o| o.name);
-    let rows = store::confirmations::due(conn, &ts(now), limit, cfg.smtp_url.is_some(), cfg.sms_url.is_some())?;
+    let rows = store::confirmations::claim_due(
+        conn,
+        node,
+        &ts(now),
+        &ts(now + Duration::minutes(CLAIM_MINUTES)),
+        limit,
+        cfg.smtp_url.is_some(),
+        cfg.sms_url.is_some(),
+    )?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -230,15 +249,17 @@ fn record(
 }
 
 impl AppState {
-    /// Sends every confirmation that is due now (in batches of 50) and records
-    /// each outcome. Runs one at a time per server.
+    /// Sends every confirmation that is due now (in batches of 50, each claimed
+    /// first so no other node sends it) and records each outcome. Runs one at a
+    /// time per server.
     pub async fn deliver_due(&self) -> Result<DeliveryReport, ServerError> {
         let _one_at_a_time = self.delivering.lock().await;
         let mut report = DeliveryReport::default();
         loop {
             let now = self.now();
             let cfg = self.delivery.clone();
-            let batch = self.db.read(move |tx| due(tx, now, 50, &cfg)).await?;
+            let node = self.node.clone();
+            let batch = self.db.write(move |tx| claim_due(tx, &node, now, 50, &cfg)).await?;
             if batch.is_empty() {
                 return Ok(report);
             }

@@ -14,6 +14,7 @@ pub mod duplicates;
 pub mod error;
 pub mod feed;
 pub mod mutations;
+pub mod nodes;
 pub mod openapi;
 pub mod routes;
 pub mod scheduler;
@@ -70,6 +71,8 @@ pub struct AppState {
     pub hashing: auth::HashingPool,
     /// Told whenever sessions end, so live streams re-check theirs at once.
     pub revocations: broadcast::Sender<()>,
+    /// This server process, among the nodes sharing a database.
+    pub node: String,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             sessions: auth::SessionPolicy::default(),
             hashing: auth::HashingPool::default(),
             revocations: broadcast::channel(16).0,
+            node: uuid::Uuid::new_v4().to_string(),
         }
     }
 
@@ -125,14 +129,25 @@ impl AppState {
         self.db.write(move |tx| feed::compact(tx, &before)).await
     }
 
-    /// Tells live subscribers of `scopes` that the feed reached `seq`.
+    /// Tells live subscribers of `scopes` that the feed reached `seq`: this
+    /// node's at once, the other nodes' (sharing a PostgreSQL database) through
+    /// a notification.
     pub fn poke(&self, seq: i64, scopes: Vec<String>) {
         // Any commit may have recorded confirmations to send.
         self.deliveries.notify_one();
-        if !scopes.is_empty() {
-            // No subscribers is not an error: consoles will pull when they reconnect.
-            let _ = self.commits.send(Committed { seq, scopes });
+        if scopes.is_empty() {
+            return;
         }
+        if self.db.backend() == store::Backend::Postgres {
+            let (db, payload) = (self.db.clone(), nodes::Poke::encode(&self.node, seq, &scopes));
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = db.notify_blocking(nodes::CHANNEL, &payload) {
+                    tracing::warn!(error = %e, "other nodes were not told of a commit; their consoles catch up at the next heartbeat");
+                }
+            });
+        }
+        // No subscribers is not an error: consoles will pull when they reconnect.
+        let _ = self.commits.send(Committed { seq, scopes });
     }
 }
 
@@ -140,8 +155,12 @@ pub fn router(state: AppState) -> axum::Router {
     routes::router(state)
 }
 
-/// The background work a serving server does: escalation sweeps and deliveries.
+/// The background work a serving server does: escalation sweeps, deliveries,
+/// and (on PostgreSQL) hearing of the other nodes' commits.
 fn start_workers(state: &AppState) {
+    if state.db.backend() == store::Backend::Postgres {
+        nodes::listen(state.clone());
+    }
     if let Some(every) = state.sweep_every {
         tokio::spawn(scheduler::run(state.clone(), every));
     }
@@ -219,6 +238,15 @@ impl RunningServer {
     /// is empty, and serves it on `addr`.
     pub async fn demo(addr: SocketAddr, db: &Path, customers: usize) -> Result<RunningServer, ServerError> {
         RunningServer::demo_on(addr, AppState::open(db)?, customers).await
+    }
+
+    /// Like [`RunningServer::demo`] on the database at `location` (SQLite or PostgreSQL).
+    pub async fn demo_at(
+        addr: SocketAddr,
+        location: &Location,
+        customers: usize,
+    ) -> Result<RunningServer, ServerError> {
+        RunningServer::demo_on(addr, AppState::connect(location)?, customers).await
     }
 
     /// Like [`RunningServer::demo`] on a state of the caller's (e.g. with a manual clock).

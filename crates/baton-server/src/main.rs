@@ -168,9 +168,10 @@ enum Command {
         /// How many customers to generate (the story customers included).
         #[arg(long, default_value_t = 300)]
         customers: usize,
-        /// Keep the data in this file; by default a temporary one, gone on exit.
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// Keep the data in this SQLite file or `postgres://` database; by default
+        /// a temporary file, gone on exit.
+        #[arg(long, visible_alias = "database-url")]
+        db: Option<String>,
         /// Load the data, report how long it took, and exit (for measuring large sets).
         #[arg(long)]
         load_only: bool,
@@ -298,8 +299,11 @@ async fn main() -> anyhow::Result<()> {
             engine,
         } => {
             let tmp = tempfile::tempdir().context("creating a temporary directory")?;
-            let path = db.unwrap_or_else(|| tmp.path().join("baton-demo.sqlite"));
-            let state = engine.apply(open(&Location::Sqlite(path))?)?;
+            let location = db.map_or_else(
+                || Location::Sqlite(tmp.path().join("baton-demo.sqlite")),
+                |d| Location::parse(&d),
+            );
+            let state = engine.apply(open(&location)?)?;
             let started = std::time::Instant::now();
             match demo::seed(&state, customers).await? {
                 Some(s) => {

@@ -52,8 +52,8 @@ struct Logged {
 impl Logged {
     fn start(dir: &std::path::Path) -> Logged {
         use std::io::BufRead;
-        let db = dir.join("s.sqlite");
-        let db = db.to_str().expect("path");
+        let db = baton_testkit::test_database(dir);
+        let db = db.as_str();
         let seeded = Command::new(env!("CARGO_BIN_EXE_baton-server"))
             .args(["demo", "--customers", "20", "--load-only", "--db", db])
             .output()

@@ -4,6 +4,7 @@
 //!
 //! Runs `BATON_CRASH_RUNS` seeded runs (50 by default; `make soak` runs thousands).
 
+use baton_server::args;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -60,8 +61,8 @@ async fn a_console_killed_at_random_points_loses_no_saved_edit_and_converges() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20261123);
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("server.sqlite");
-    let server = RunningServer::demo("127.0.0.1:0".parse().expect("addr"), &db, 400)
+    let db = baton_server::Location::parse(&baton_testkit::test_database(dir.path()));
+    let server = RunningServer::demo_at("127.0.0.1:0".parse().expect("addr"), &db, 400)
         .await
         .expect("server");
     let url = server.url();
@@ -138,21 +139,33 @@ async fn a_console_killed_at_random_points_loses_no_saved_edit_and_converges() {
         );
 
         // Every saved edit is on the server, applied, once (ids are the primary key).
-        let conn = rusqlite::Connection::open(&db).expect("open server db");
-        for id in &saved {
-            let outcome: String = conn
-                .query_row("SELECT outcome FROM mutations WHERE id = ?1", [id], |r| r.get(0))
-                .unwrap_or_else(|e| panic!("run {run} (seed {seed}): saved edit {id} never reached the server: {e}"));
+        let ids = saved.clone();
+        let (outcomes, server_value): (Vec<(String, Option<String>)>, String) = server
+            .state
+            .db
+            .read(move |c| {
+                let mut outcomes = Vec::new();
+                for id in ids {
+                    let o = c.opt("SELECT outcome FROM mutations WHERE id = ?1", args![id], |r| {
+                        r.get("outcome")
+                    })?;
+                    outcomes.push((id, o));
+                }
+                let value = c.value(
+                    "SELECT value FROM contact_points WHERE id = ?1",
+                    args![story1::MOTHER_MOBILE_ID],
+                    "value",
+                )?;
+                Ok((outcomes, value))
+            })
+            .await
+            .expect("the server's records");
+        for (id, outcome) in outcomes {
+            let outcome =
+                outcome.unwrap_or_else(|| panic!("run {run} (seed {seed}): saved edit {id} never reached the server"));
             assert!(outcome.contains("\"applied\""), "run {run}: {id} was {outcome}");
         }
         // The cache converged: it shows what the server holds.
-        let server_value: String = conn
-            .query_row(
-                "SELECT value FROM contact_points WHERE id = ?1",
-                [story1::MOTHER_MOBILE_ID],
-                |r| r.get(0),
-            )
-            .expect("server value");
         assert!(
             text.contains(&format!("mobile {server_value}")),
             "run {run} (seed {seed}): cache diverged from {server_value}: {text}"

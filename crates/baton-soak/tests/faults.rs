@@ -4,6 +4,7 @@
 //! applied exactly once, and every edit that replaced an unseen value is shown as
 //! a conflict. `BATON_FAULT_RUNS` seeded runs (3 by default).
 
+use baton_server::args;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -103,8 +104,8 @@ async fn consoles_editing_through_a_faulty_network_converge_with_every_edit_once
     let mut injected = [0u64; 3];
     for seed in 0..runs {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("server.sqlite");
-        let server = RunningServer::demo("127.0.0.1:0".parse().expect("addr"), &db, 40)
+        let db = baton_server::Location::parse(&baton_testkit::test_database(dir.path()));
+        let server = RunningServer::demo_at("127.0.0.1:0".parse().expect("addr"), &db, 40)
             .await
             .expect("server");
         let proxy = FaultyProxy::start(server.addr, seed, faults).await.expect("proxy");
@@ -148,14 +149,23 @@ async fn consoles_editing_through_a_faulty_network_converge_with_every_edit_once
             })
             .await;
         }
-        let conn = rusqlite::Connection::open(&db).expect("open server db");
         for (ci, c) in consoles.iter().enumerate() {
             for (customer, person, point, partner_sees) in &targets {
                 if users[ci] == "dan" && !partner_sees {
                     continue;
                 }
-                let on_server: String = conn
-                    .query_row("SELECT value FROM contact_points WHERE id = ?1", [point], |r| r.get(0))
+                let point_id = point.to_string();
+                let on_server: String = server
+                    .state
+                    .db
+                    .read(move |c| {
+                        c.value(
+                            "SELECT value FROM contact_points WHERE id = ?1",
+                            args![point_id],
+                            "value",
+                        )
+                    })
+                    .await
                     .expect("server value");
                 until(c, Duration::from_secs(15), "the cache to converge", |c| {
                     value_of(c, customer, person, point).as_deref() == Some(on_server.as_str())
@@ -166,26 +176,30 @@ async fn consoles_editing_through_a_faulty_network_converge_with_every_edit_once
         }
 
         // Exactly once: one record per edit, all applied, each applied once.
-        let (recorded, applied): (i64, i64) = conn
-            .query_row(
+        let (recorded, applied, audited, conflicts): (i64, i64, i64, i64) = server
+            .state
+            .db
+            .read(|c| {
                 // The demo's own story edits are recorded too; these are the contact edits.
-                "SELECT COUNT(*), SUM(outcome LIKE '%\"applied\"%') FROM mutations WHERE name = 'set_contact_point'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .expect("mutations");
-        let audited: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'set_contact_point'",
-                [],
-                |r| r.get(0),
-            )
-            .expect("audit");
+                let (recorded, applied) = c.one(
+                    "SELECT COUNT(*) AS n,
+                            COALESCE(SUM(CASE WHEN outcome LIKE '%\"applied\"%' THEN 1 ELSE 0 END), 0) AS applied
+                     FROM mutations WHERE name = 'set_contact_point'",
+                    args![],
+                    |r| Ok((r.get("n")?, r.get("applied")?)),
+                )?;
+                let audited = c.value(
+                    "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'set_contact_point'",
+                    args![],
+                    "n",
+                )?;
+                let conflicts = c.value("SELECT COUNT(*) AS n FROM conflicts", args![], "n")?;
+                Ok((recorded, applied, audited, conflicts))
+            })
+            .await
+            .expect("the server's records");
         assert_eq!((recorded, applied, audited), (edits, edits, edits), "seed {seed}");
         // Every edit that replaced a value its user had not seen is shown to that user.
-        let conflicts: i64 = conn
-            .query_row("SELECT COUNT(*) FROM conflicts", [], |r| r.get(0))
-            .expect("conflicts");
         let shown: u32 = consoles.iter().map(|c| c.status().conflicts).sum();
         assert_eq!(conflicts, i64::from(shown), "seed {seed}");
         let n = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);

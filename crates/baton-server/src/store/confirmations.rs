@@ -56,15 +56,28 @@ pub struct DueRow {
     pub attempts: u32,
 }
 
-/// Pending and failed confirmations whose next attempt is due by `now`, on the
-/// channels this server can send (email, SMS), oldest first.
-pub fn due(db: &dyn Conn, now: &str, limit: usize, email: bool, sms: bool) -> Result<Vec<DueRow>, ServerError> {
-    db.all(
+/// Claims for `node` until `until` up to `limit` pending and failed
+/// confirmations whose next attempt is due by `now` and that no other node holds
+/// a live claim on, on the channels this server can send (email, SMS), oldest
+/// first; returns them. Run it in a write transaction: writers take turns, so
+/// two nodes never claim the same row.
+#[allow(clippy::too_many_arguments)]
+pub fn claim_due(
+    db: &dyn Conn,
+    node: &str,
+    now: &str,
+    until: &str,
+    limit: usize,
+    email: bool,
+    sms: bool,
+) -> Result<Vec<DueRow>, ServerError> {
+    let rows = db.all(
         "SELECT f.id, f.customer_id, c.display_name, f.channel, f.recipient, f.summary, f.changed_by, f.at,
                 f.attempts, f.summary_args, f.person_id
          FROM confirmations f JOIN customers c ON c.id = f.customer_id
          WHERE f.status IN ('pending', 'failed') AND f.channel IS NOT NULL AND f.recipient IS NOT NULL
            AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= ?1)
+           AND (f.claimed_until IS NULL OR f.claimed_until <= ?1)
            AND ((f.channel = 'email' AND ?3) OR (f.channel = 'sms' AND ?4))
          ORDER BY f.at, f.id LIMIT ?2",
         crate::args![now, limit as i64, email, sms],
@@ -83,13 +96,20 @@ pub fn due(db: &dyn Conn, now: &str, limit: usize, email: bool, sms: bool) -> Re
                 attempts: r.get("attempts")?,
             })
         },
-    )
+    )?;
+    for r in &rows {
+        db.execute(
+            "UPDATE confirmations SET claimed_by = ?1, claimed_until = ?2 WHERE id = ?3",
+            crate::args![node, until, r.id],
+        )?;
+    }
+    Ok(rows)
 }
 
 pub fn mark_sent(db: &dyn Conn, id: &str, attempts: u32, at: &str) -> Result<(), ServerError> {
     db.execute(
         "UPDATE confirmations SET status = 'sent', attempts = ?1, sent_at = ?2, last_error = NULL,
-                next_attempt_at = NULL WHERE id = ?3",
+                next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = ?3",
         crate::args![attempts, at, id],
     )?;
     Ok(())
@@ -103,8 +123,8 @@ pub fn mark_failed(
     next_attempt_at: &str,
 ) -> Result<(), ServerError> {
     db.execute(
-        "UPDATE confirmations SET status = 'failed', attempts = ?1, last_error = ?2, next_attempt_at = ?3
-         WHERE id = ?4",
+        "UPDATE confirmations SET status = 'failed', attempts = ?1, last_error = ?2, next_attempt_at = ?3,
+                claimed_by = NULL, claimed_until = NULL WHERE id = ?4",
         crate::args![attempts, error, next_attempt_at, id],
     )?;
     Ok(())
