@@ -743,10 +743,10 @@ async fn dispatch(client: &Client, server: &RunningServer) -> Result<()> {
         .state
         .db
         .read(|tx| {
-            Ok(
-                tx.query_row("SELECT status FROM jobs WHERE id = ?1", [story1::JOB_ID], |r| {
-                    r.get::<_, String>(0)
-                })?,
+            tx.value::<String>(
+                "SELECT status FROM jobs WHERE id = ?1",
+                baton_server::args![story1::JOB_ID],
+                "status",
             )
         })
         .await?;

@@ -92,7 +92,7 @@ enum Inner {
     },
     Postgres {
         pool: r2d2::Pool<Manager>,
-        config: postgres::Config,
+        config: Box<postgres::Config>,
     },
 }
 
@@ -151,7 +151,10 @@ impl Db {
             .build(Manager { config: config.clone() })
             .map_err(|e| ServerError::Internal(format!("connecting to PostgreSQL: {e}")))?;
         let db = Db {
-            inner: Inner::Postgres { pool, config },
+            inner: Inner::Postgres {
+                pool,
+                config: Box::new(config),
+            },
             epoch: String::new(),
         };
         let epoch = db.write_blocking(|c| {

@@ -165,6 +165,8 @@ impl Postgres {
         PG.get_or_init(Postgres::start)
     }
 
+    // The watchdog outlives this process by design: it stops the server after us.
+    #[allow(clippy::zombie_processes)]
     fn start() -> Postgres {
         let bin = postgres_bin();
         let dir = tempfile::Builder::new()
