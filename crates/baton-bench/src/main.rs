@@ -25,7 +25,9 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use serde_json::json;
 
-#[derive(Parser)]
+mod postgres;
+
+#[derive(Parser, Clone)]
 #[command(about = "Benchmarks of the Baton sync path")]
 struct Args {
     /// Customers in the demo data set.
@@ -49,6 +51,12 @@ struct Args {
     /// Records opened for the record-paint figure.
     #[arg(long, default_value_t = 2_000)]
     paint_samples: usize,
+    /// Customers in the PostgreSQL data set (loaded row by row over the network).
+    #[arg(long, default_value_t = 10_000)]
+    pg_customers: usize,
+    /// Run only the PostgreSQL figures.
+    #[arg(long)]
+    only_postgres: bool,
 }
 
 /// Record reads during a flood of bad sign-ins (50 a second): from one address
@@ -250,13 +258,15 @@ fn mutation(n: usize, round: usize) -> serde_json::Value {
     })
 }
 
-async fn bench_mutations(url: &str, token: &str, args: &Args, batch: usize) -> Result<f64> {
+/// Mutations per second from `args.writers` concurrent clients, spread over
+/// the server nodes at `urls`, `batch` to a request.
+async fn bench_mutations(urls: &[String], token: &str, args: &Args, batch: usize) -> Result<f64> {
     let http = reqwest::Client::new();
     let per_writer = args.mutations / args.writers;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..args.writers {
-        let (http, url, token) = (http.clone(), url.to_string(), token.to_string());
+        let (http, url, token) = (http.clone(), urls[w % urls.len()].clone(), token.to_string());
         let customers = args.customers;
         tasks.push(tokio::spawn(async move {
             let client_id = uuid::Uuid::new_v4();
@@ -288,6 +298,76 @@ async fn bench_mutations(url: &str, token: &str, args: &Args, batch: usize) -> R
     let mut total = 0;
     for t in tasks {
         total += t.await??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Change propagation with `args.subscribers` live SSE subscribers spread over
+/// the nodes at `urls`: an agent's edit through the first node, timed until an
+/// installer's console on the last node holds it.
+async fn bench_propagation(urls: &[String], args: &Args, label: &str) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let http = reqwest::Client::new();
+    let first = &urls[0];
+    let last = &urls[urls.len() - 1];
+    let sub_token = login(&http, first, "alice").await?;
+    let mut subs = Vec::new();
+    for i in 0..args.subscribers {
+        subs.push(tokio::spawn(subscriber(
+            urls[i % urls.len()].clone(),
+            sub_token.clone(),
+        )));
+    }
+    let agent = Console::sign_in(config(dir.path(), "agent"), first, "alice", DEMO_PASSWORD).await?;
+    synced(&agent).await?;
+    let installer = Console::sign_in(config(dir.path(), "installer"), last, "dan", DEMO_PASSWORD).await?;
+    synced(&installer).await?;
+    let mut samples = Vec::with_capacity(args.edits);
+    for i in 0..args.edits {
+        let value = format!("+447946{:06}", 500_000 + i);
+        let started = Instant::now();
+        agent.set_contact_point(story1::CUSTOMER_ID, story1::MOTHER_ID, story1::MOTHER_MOBILE_ID, &value)?;
+        installer
+            .wait_until(Duration::from_secs(10), |c| {
+                c.customer(story1::CUSTOMER_ID)
+                    .ok()
+                    .and_then(|v| {
+                        v.customer
+                            .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
+                            .map(|p| p.value == value)
+                    })
+                    .unwrap_or(false)
+            })
+            .await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    let alive = subs.iter().filter(|s| !s.is_finished()).count();
+    println!(
+        "propagation, {label}: p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms ({} edits, {alive} live SSE subscribers)",
+        percentile(&samples, 0.5).as_secs_f64() * 1e3,
+        percentile(&samples, 0.99).as_secs_f64() * 1e3,
+        samples.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        samples.len()
+    );
+    for s in subs {
+        s.abort();
+    }
+    agent.release();
+    installer.release();
+    Ok(())
+}
+
+/// Single-row INSERT transactions per second into a SQLite file with the
+/// server's settings: the most single mutations the server could ever apply.
+fn raw_sqlite_commits(dir: &std::path::Path, total: usize) -> Result<f64> {
+    let c = rusqlite::Connection::open(dir.join("raw-commits.sqlite"))?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    c.execute_batch("CREATE TABLE raw_commits (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")?;
+    let started = Instant::now();
+    for i in 0..total {
+        c.execute("INSERT INTO raw_commits (v) VALUES (?1)", [format!("+447946{i:06}")])?;
     }
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
@@ -343,6 +423,9 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     if args.customers < 10 || args.writers == 0 {
         bail!("use at least 10 customers and 1 writer");
+    }
+    if args.only_postgres {
+        return postgres::bench(&args).await;
     }
     let dir = tempfile::tempdir()?;
     println!(
@@ -415,61 +498,30 @@ async fn main() -> Result<()> {
     let http = reqwest::Client::new();
     bench_login_flood(&http, &url).await?;
     let token = login(&http, &url, "sam").await.context("logging in the writers")?;
-    let single = bench_mutations(&url, &token, &args, 1).await?;
+    let raw = raw_sqlite_commits(dir.path(), args.mutations)?;
+    println!("SQLite raw commits:        {raw:>10.0} single-row transactions/s (WAL, synchronous=FULL)");
+    let urls = [url.clone()];
+    let single = bench_mutations(&urls, &token, &args, 1).await?;
     println!(
-        "server mutations, 1/req:   {single:>10.0} mutations/s ({} writers)",
-        args.writers
+        "server mutations, 1/req:   {single:>10.0} mutations/s ({} writers; {:.0}% of the raw commit rate)",
+        args.writers,
+        100.0 * single / raw
     );
-    let batched = bench_mutations(&url, &token, &args, 50).await?;
+    let batched = bench_mutations(&urls, &token, &args, 50).await?;
     println!(
         "server mutations, 50/req:  {batched:>10.0} mutations/s ({} writers)",
         args.writers
     );
 
     // 3. Propagation with live subscribers pulling every change.
-    let sub_token = login(&http, &url, "alice").await?;
-    let mut subs = Vec::new();
-    for _ in 0..args.subscribers {
-        subs.push(tokio::spawn(subscriber(url.clone(), sub_token.clone())));
-    }
-    let installer = Console::sign_in(config(dir.path(), "installer"), &url, "dan", DEMO_PASSWORD).await?;
-    synced(&installer).await?;
-    let mut samples = Vec::with_capacity(args.edits);
-    for i in 0..args.edits {
-        let value = format!("+447946{:06}", 500_000 + i);
-        let started = Instant::now();
-        agent.set_contact_point(story1::CUSTOMER_ID, story1::MOTHER_ID, story1::MOTHER_MOBILE_ID, &value)?;
-        installer
-            .wait_until(Duration::from_secs(10), |c| {
-                c.customer(story1::CUSTOMER_ID)
-                    .ok()
-                    .and_then(|v| {
-                        v.customer
-                            .contact_point(story1::MOTHER_ID, story1::MOTHER_MOBILE_ID)
-                            .map(|p| p.value == value)
-                    })
-                    .unwrap_or(false)
-            })
-            .await?;
-        samples.push(started.elapsed());
-    }
-    samples.sort();
-    let alive = subs.iter().filter(|s| !s.is_finished()).count();
-    println!(
-        "propagation edit→cache:    p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms ({} edits, {alive} live SSE subscribers)",
-        percentile(&samples, 0.5).as_secs_f64() * 1e3,
-        percentile(&samples, 0.99).as_secs_f64() * 1e3,
-        samples.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
-        samples.len()
-    );
-    for s in subs {
-        s.abort();
-    }
+    bench_propagation(std::slice::from_ref(&url), &args, "SQLite").await?;
     server.stop().await?;
     drop(agent);
-    drop(installer);
 
-    // 4. The record screen on a cache of a million customers.
+    // 4. The same on PostgreSQL, one node and three.
+    postgres::bench(&args).await?;
+
+    // 5. The record screen on a cache of a million customers.
     if args.paint_customers > 0 {
         bench_record_paint(dir.path(), args.paint_customers.max(100), args.paint_samples).await?;
     }

@@ -240,7 +240,7 @@ async fn main() -> anyhow::Result<()> {
             sessions,
             engine,
         } => {
-            let location = Location::parse(&db);
+            let location = location(&db)?;
             let state = engine.apply(open(&location)?)?;
             let state = sessions.apply(state)?;
             tokio::spawn(compact_daily(state.clone(), chrono::Duration::days(retain_days.max(1))));
@@ -268,7 +268,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => print!("{}", baton_server::openapi::document()),
         Command::User { db, action } => {
-            let state = open(&Location::parse(&db))?;
+            let state = open(&location(&db)?)?;
             let (username, disable) = match action {
                 UserAction::Disable { username } => (username, true),
                 UserAction::Enable { username } => (username, false),
@@ -342,4 +342,24 @@ async fn main() -> anyhow::Result<()> {
 /// Opens the database at `location`, saying which (never with credentials) when it cannot.
 fn open(location: &Location) -> anyhow::Result<AppState> {
     AppState::connect(location).with_context(|| format!("opening {}", location.describe()))
+}
+
+/// The database named by `--db`. A PostgreSQL URL with a password is taken
+/// from `BATON_DB` only, never the command line, where every user of the
+/// machine can read it.
+fn location(db: &str) -> anyhow::Result<Location> {
+    let location = Location::parse(db);
+    if let Location::Postgres(url) = &location {
+        let has_password = url
+            .parse::<postgres::Config>()
+            .map(|c| c.get_password().is_some())
+            .unwrap_or(false);
+        if has_password && std::env::var("BATON_DB").ok().as_deref() != Some(db) {
+            anyhow::bail!(
+                "a database URL with a password must come from BATON_DB (an EnvironmentFile), \
+                 not the command line, where every user of this machine can read it"
+            );
+        }
+    }
+    Ok(location)
 }

@@ -27,6 +27,28 @@ fn a_password_in_the_smtp_url_is_refused_before_the_server_starts() {
 }
 
 #[test]
+fn a_database_password_on_the_command_line_is_refused() {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton-server"))
+        .args([
+            "serve",
+            "--db",
+            "postgres://baton:hunter2@127.0.0.1:1/baton",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .env_remove("BATON_DB")
+        .output()
+        .expect("run baton-server");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("must come from BATON_DB"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the refusal does not repeat the secret: {err}"
+    );
+}
+
+#[test]
 fn an_smtp_user_without_a_password_is_refused() {
     let (ok, err) = serve(&["--smtp-url", "smtp://mail.example.com:587", "--smtp-user", "care"]);
     assert!(!ok);

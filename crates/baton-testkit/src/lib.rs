@@ -159,15 +159,23 @@ fn as_postgres_user(program: &Path) -> Command {
 }
 
 impl Postgres {
-    /// The tests' server, started on first use.
+    /// The tests' server, started on first use. Durability is off: the tests
+    /// kill server processes, never this one.
     pub fn shared() -> &'static Postgres {
         static PG: OnceLock<Postgres> = OnceLock::new();
-        PG.get_or_init(Postgres::start)
+        PG.get_or_init(|| Postgres::start(false))
+    }
+
+    /// A server with PostgreSQL's durable defaults (every commit flushed), for
+    /// benchmarks whose figures must hold in production.
+    pub fn durable() -> &'static Postgres {
+        static PG: OnceLock<Postgres> = OnceLock::new();
+        PG.get_or_init(|| Postgres::start(true))
     }
 
     // The watchdog outlives this process by design: it stops the server after us.
     #[allow(clippy::zombie_processes)]
-    fn start() -> Postgres {
+    fn start(durable: bool) -> Postgres {
         let bin = postgres_bin();
         let dir = tempfile::Builder::new()
             .prefix("baton-pg-")
@@ -196,10 +204,13 @@ impl Postgres {
             .expect("run initdb");
         assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
         let port = free_port();
-        // Durability settings off: the tests kill server processes, never this one.
+        let durability = if durable {
+            ""
+        } else {
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        };
         let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=400 -c shared_buffers=128MB",
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} {durability} -c max_connections=400 -c shared_buffers=256MB",
             dir.display()
         );
         let out = as_postgres_user(&bin.join("pg_ctl"))
