@@ -7,7 +7,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 UI_SOURCES := $(shell find ui/src ui/index.html ui/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: help deps deps-test ui build run test lint audit fmt unit e2e bench soak clean
+.PHONY: help deps deps-test ui build dist run test lint audit fmt unit e2e bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,10 @@ ui: deps ui/dist/index.html ## Build the console UI (ui/dist)
 
 build: ui ## Build the release app and server
 	$(CARGO) build --release -p baton -p baton-server
+
+dist: ui ## Build the app and the server as shipped: LTO, one codegen unit, stripped (target/dist)
+	$(CARGO) build --profile dist -p baton -p baton-server
+	@ls -l $(TARGET_DIR)/dist/baton $(TARGET_DIR)/dist/baton-server
 
 run: build ## Start the demo server and open the console signed in to it
 	@scripts/run-demo.sh

@@ -11,10 +11,10 @@ use baton_proto::{
 use chrono::Duration;
 
 use super::{ConfirmTo, Ctx};
-use crate::args;
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
-use crate::wire::{name, to_json, ts};
+use crate::store;
+use crate::wire::{name, ts};
 
 fn check_job(customer: &Customer, ctx: &Ctx<'_>, job_id: Option<&str>) -> Result<(), ServerError> {
     if let Some(job_id) = job_id {
@@ -37,10 +37,7 @@ fn ticket<'c>(customer: &'c Customer, ticket_id: &str) -> Result<&'c Ticket, Ser
 /// Records the first response on a ticket when the owning side acts on it.
 fn responded(ctx: &Ctx<'_>, t: &Ticket) -> Result<(), ServerError> {
     if t.sla.first_response_at.is_none() {
-        ctx.conn.execute(
-            "UPDATE tickets SET first_response_at = ?1 WHERE id = ?2",
-            args![ctx.at, t.id],
-        )?;
+        store::tickets::responded(ctx.conn, &t.id, &ctx.at)?;
     }
     Ok(())
 }
@@ -109,28 +106,27 @@ pub fn open_ticket(
     }
     ctx.require_new("tickets", ticket_id)?;
     let (first, resolution) = priority.sla_hours();
-    let number: i64 = ctx
-        .conn
-        .value("SELECT COUNT(*) + 400001 AS n FROM tickets", args![], "n")?;
-    let number = format!("T-{number}");
-    ctx.conn.execute(
-        "INSERT INTO tickets (id, number, customer_id, subject, status, priority, owner_org_id, owner_user_id,
-                              first_response_due, resolution_due, job_ids, created_at, created_by, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
-        args![
-            ticket_id,
-            number,
+    let number = store::tickets::next_number(ctx.conn)?;
+    let (first_due, resolution_due) = (
+        ts(ctx.now + Duration::hours(first)),
+        ts(ctx.now + Duration::hours(resolution)),
+    );
+    store::tickets::insert(
+        ctx.conn,
+        &store::tickets::NewTicket {
+            id: ticket_id,
+            number: &number,
             customer_id,
-            subject,
-            name(&priority),
-            ctx.org(),
-            ctx.caller.user.id,
-            ts(ctx.now + Duration::hours(first)),
-            ts(ctx.now + Duration::hours(resolution)),
-            to_json(&job_ids)?,
-            ctx.at,
-            ctx.by
-        ],
+            subject: &subject,
+            priority,
+            owner_org_id: ctx.org(),
+            owner_user_id: &ctx.caller.user.id,
+            first_response_due: &first_due,
+            resolution_due: &resolution_due,
+            job_ids,
+            at: &ctx.at,
+            by: &ctx.by,
+        },
     )?;
     ctx.audit("open_ticket", "ticket", ticket_id, None, &subject)?;
     ctx.timeline(
@@ -183,10 +179,15 @@ pub fn escalate_ticket(
         (None, Some(reason)) => (Some(ctx.at.clone()), Some(reason.clone())),
         (None, None) => (None, None),
     };
-    ctx.conn.execute(
-        "UPDATE tickets SET escalated_org_id = ?1, escalated_at = ?2, escalated_by = ?3, escalation_reason = ?4,
-                paused_since = ?5, pause_reason = ?6, updated_at = ?2 WHERE id = ?7",
-        args![org_id, ctx.at, ctx.by, reason, paused_since, pause, ticket_id],
+    store::tickets::escalate(
+        ctx.conn,
+        ticket_id,
+        org_id,
+        &ctx.at,
+        &ctx.by,
+        &reason,
+        paused_since.as_deref(),
+        pause.as_deref(),
     )?;
     responded(ctx, t)?;
     let org_name = crate::store::orgs::name(ctx.conn, org_id)?;
@@ -258,19 +259,21 @@ pub fn set_ticket_status(
         }
         _ => None,
     };
-    ctx.conn.execute(
-        "UPDATE tickets SET status = ?1, resolved_at = ?2, paused_since = NULL, pause_reason = NULL,
-                paused_seconds = paused_seconds + ?3, first_response_due = ?4, resolution_due = ?5,
-                updated_at = ?6 WHERE id = ?7",
-        args![
-            name(&status),
-            resolved_at,
-            paused,
-            ts(t.sla.first_response_due + Duration::seconds(paused)),
-            ts(t.sla.resolution_due + Duration::seconds(paused)),
-            ctx.at,
-            ticket_id
-        ],
+    let (first_due, resolution_due) = (
+        ts(t.sla.first_response_due + Duration::seconds(paused)),
+        ts(t.sla.resolution_due + Duration::seconds(paused)),
+    );
+    store::tickets::set_status(
+        ctx.conn,
+        ticket_id,
+        &store::tickets::StatusChange {
+            status,
+            resolved_at: resolved_at.as_deref(),
+            paused_seconds: paused,
+            first_response_due: &first_due,
+            resolution_due: &resolution_due,
+            at: &ctx.at,
+        },
     )?;
     responded(ctx, t)?;
     ctx.audit(
@@ -358,26 +361,25 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
     };
     ctx.require_new("callbacks", callback_id)?;
     let before = docs::scopes_of_customer(ctx.conn, customer_id)?;
-    ctx.conn.execute(
-        "INSERT INTO callbacks (id, customer_id, owner_org_id, owner_user_id, person_id, phone, request, due_at,
-                                trigger, job_id, status, created_at, created_by, updated_at, due_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?14)",
-        args![
-            callback_id,
+    let due_until_at = due_until.map(ts);
+    store::callbacks::insert(
+        ctx.conn,
+        &store::callbacks::NewCallback {
+            id: callback_id,
             customer_id,
             owner_org_id,
-            owner_user_id,
-            person_id,
-            phone,
-            request,
-            due,
-            trigger.as_ref().map(to_json).transpose()?,
-            job_id,
-            name(&status),
-            ctx.at,
-            ctx.by,
-            due_until.map(ts)
-        ],
+            owner_user_id: owner_user_id.as_deref(),
+            person_id: person_id.as_deref(),
+            phone: &phone,
+            request: &request,
+            due_at: due.as_deref(),
+            due_until: due_until_at.as_deref(),
+            trigger: trigger.as_ref(),
+            job_id: job_id.as_deref(),
+            status,
+            at: &ctx.at,
+            by: &ctx.by,
+        },
     )?;
     ctx.audit("schedule_callback", "callback", callback_id, None, &request)?;
     let owner = crate::store::orgs::name(ctx.conn, owner_org_id)?;
@@ -466,22 +468,17 @@ pub fn record_attempt(
             (cb.status, Some(ctx.now + Duration::minutes(wait)), None)
         }
     };
-    ctx.conn.execute(
-        "UPDATE callbacks SET attempts = ?1, status = ?2, updated_at = ?3,
-                due_at = COALESCE(?5, due_at),
-                due_until = CASE WHEN ?5 IS NULL THEN due_until ELSE NULL END,
-                escalation_level = CASE WHEN ?6 IS NULL OR escalation_level > 1 THEN escalation_level ELSE 1 END,
-                escalated_at = CASE WHEN ?6 IS NULL THEN escalated_at ELSE ?3 END,
-                escalation_reason = COALESCE(?6, escalation_reason)
-         WHERE id = ?4",
-        args![
-            to_json(&attempts)?,
-            name(&status),
-            ctx.at,
-            callback_id,
-            retry_at.map(ts),
-            escalate
-        ],
+    let retry = retry_at.map(ts);
+    store::callbacks::record_attempt(
+        ctx.conn,
+        callback_id,
+        &store::callbacks::Attempted {
+            attempts: &attempts,
+            status,
+            retry_at: retry.as_deref(),
+            escalate: escalate.as_deref(),
+            at: &ctx.at,
+        },
     )?;
     ctx.audit(
         "record_callback_attempt",
@@ -548,22 +545,21 @@ pub fn record_commitment(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
     ctx.handoff_to(owner_org_id)?;
     ctx.require_new("commitments", commitment_id)?;
     let before = docs::scopes_of_customer(ctx.conn, customer_id)?;
-    ctx.conn.execute(
-        "INSERT INTO commitments (id, customer_id, text, due_at, owner_org_id, owner_user_id, ticket_id, job_id,
-                                  status, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?10)",
-        args![
-            commitment_id,
+    let due = ts(*due_at);
+    store::commitments::insert(
+        ctx.conn,
+        &store::commitments::NewCommitment {
+            id: commitment_id,
             customer_id,
-            text,
-            ts(*due_at),
+            text: &text,
+            due_at: &due,
             owner_org_id,
-            (owner_org_id == ctx.org()).then_some(&ctx.caller.user.id),
-            ticket_id,
-            job_id,
-            ctx.at,
-            ctx.by
-        ],
+            owner_user_id: (owner_org_id == ctx.org()).then_some(ctx.caller.user.id.as_str()),
+            ticket_id: ticket_id.as_deref(),
+            job_id: job_id.as_deref(),
+            at: &ctx.at,
+            by: &ctx.by,
+        },
     )?;
     ctx.audit("record_commitment", "commitment", commitment_id, None, &text)?;
     let summary = Text::new(
@@ -615,10 +611,7 @@ pub fn resolve_commitment(
             format!("this commitment is already {}", name(&c.status)),
         ));
     }
-    ctx.conn.execute(
-        "UPDATE commitments SET status = ?1, resolved_at = ?2 WHERE id = ?3",
-        args![name(&status), ctx.at, commitment_id],
-    )?;
+    store::commitments::resolve(ctx.conn, commitment_id, status, &ctx.at)?;
     ctx.audit(
         "resolve_commitment",
         "commitment",
@@ -726,19 +719,18 @@ pub fn record_feedback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) ->
     check_job(&customer, ctx, Some(job_id))?;
     let job = docs::visible_job(ctx.conn, &ctx.scope, job_id)?;
     ctx.require_new("feedback", feedback_id)?;
-    ctx.conn.execute(
-        "INSERT INTO feedback (id, customer_id, org_id, job_id, csat, nps, comment, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        args![
-            feedback_id,
+    store::feedback::insert(
+        ctx.conn,
+        &store::feedback::NewFeedback {
+            id: feedback_id,
             customer_id,
-            job.org_id,
+            org_id: &job.org_id,
             job_id,
-            csat,
-            nps,
-            comment.trim(),
-            ctx.at
-        ],
+            csat: *csat,
+            nps: *nps,
+            comment: comment.trim(),
+            at: &ctx.at,
+        },
     )?;
     ctx.audit("record_feedback", "feedback", feedback_id, None, comment.trim())?;
     let scores = [csat.map(|c| format!("CSAT {c}/5")), nps.map(|n| format!("NPS {n}/10"))]

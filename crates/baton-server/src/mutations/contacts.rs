@@ -6,8 +6,8 @@ use baton_proto::validate::{self, MAX_SHORT};
 use baton_proto::{Conflict, Consent, ContactKind, ContactPurpose, Customer, Person, Text, TextArg, TimelineKind};
 
 use super::{ConfirmTo, Ctx};
-use crate::args;
 use crate::error::ServerError;
+use crate::store;
 use crate::wire::{name, to_json};
 
 fn normalize(kind: ContactKind, value: &str) -> Result<String, ServerError> {
@@ -48,10 +48,7 @@ pub fn set_contact_point(
         base_value: base_value.to_string(),
         replaced_value: point.value.clone(),
     });
-    ctx.conn.execute(
-        "UPDATE contact_points SET value = ?1, updated_at = ?2, updated_by = ?3 WHERE id = ?4",
-        args![normalized, ctx.at, ctx.by, contact_point_id],
-    )?;
+    store::contacts::set_value(ctx.conn, contact_point_id, &normalized, &ctx.at, &ctx.by)?;
     ctx.audit(
         "set_contact_point",
         "contact_point",
@@ -108,21 +105,19 @@ pub fn add_contact_point(
         ));
     }
     ctx.require_new("contact_points", contact_point_id)?;
-    ctx.conn.execute(
-        "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-                 (SELECT COALESCE(MAX(position), -1) + 1 FROM contact_points WHERE person_id = ?2), ?9)",
-        args![
-            contact_point_id,
+    store::contacts::insert(
+        ctx.conn,
+        &store::contacts::NewContactPoint {
+            id: contact_point_id,
             person_id,
-            name(&kind),
-            label,
-            normalized,
-            !p.contacts.iter().any(|c| c.kind == kind),
-            ctx.at,
-            ctx.by,
-            to_json(&purposes)?
-        ],
+            kind,
+            label: &label,
+            value: &normalized,
+            preferred: !p.contacts.iter().any(|c| c.kind == kind),
+            purposes,
+            at: &ctx.at,
+            by: &ctx.by,
+        },
     )?;
     ctx.audit(
         "add_contact_point",
@@ -164,25 +159,17 @@ pub fn set_preferences(
     let mut purposes = purposes.to_vec();
     purposes.sort_by_key(name);
     purposes.dedup();
-    if preferred {
-        // One preferred contact point of each kind per person.
-        ctx.conn.execute(
-            "UPDATE contact_points SET preferred = 0 WHERE person_id = ?1 AND kind = ?2 AND id <> ?3",
-            args![person_id, name(&point.kind), contact_point_id],
-        )?;
-    }
-    ctx.conn.execute(
-        "UPDATE contact_points SET purposes = ?1, preferred = ?2, consent_service = ?3, consent_marketing = ?4,
-                updated_at = ?5, updated_by = ?6 WHERE id = ?7",
-        args![
-            to_json(&purposes)?,
-            preferred,
-            consent.service,
-            consent.marketing,
-            ctx.at,
-            ctx.by,
-            contact_point_id
-        ],
+    // One preferred contact point of each kind per person.
+    store::contacts::set_preferences(
+        ctx.conn,
+        contact_point_id,
+        person_id,
+        point.kind,
+        &purposes,
+        preferred,
+        consent,
+        &ctx.at,
+        &ctx.by,
     )?;
     let after = format!(
         "purposes {}; {}; service messages {}; marketing {}",

@@ -11,13 +11,11 @@ use baton_proto::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::args;
 use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
 use crate::feed;
 use crate::store::{self, Conn};
-use crate::wire::{name, to_json};
 
 pub struct Ctx<'a> {
     pub conn: &'a dyn Conn,
@@ -176,21 +174,19 @@ impl<'a> Ctx<'a> {
         job_id: Option<&str>,
         ticket_id: Option<&str>,
     ) -> Result<(), ServerError> {
-        self.conn.execute(
-            "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id, ticket_id, args)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            args![
+        store::timeline::append(
+            self.conn,
+            &store::timeline::NewEntry {
                 id,
                 customer_id,
-                self.at,
-                name(&kind),
-                self.org(),
-                self.by,
-                text.template,
+                at: &self.at,
+                kind,
+                org_id: self.org(),
+                author: &self.by,
+                text,
                 job_id,
                 ticket_id,
-                to_json(&text.args)?
-            ],
+            },
         )?;
         Ok(())
     }
@@ -225,27 +221,24 @@ impl<'a> Ctx<'a> {
                 uuid::Uuid::new_v4().to_string()
             };
             let (channel, recipient, status) = match &target.to {
-                Some((ch, to)) => (Some(name(ch)), Some(to.clone()), DeliveryStatus::Pending),
+                Some((ch, to)) => (Some(*ch), Some(to.as_str()), DeliveryStatus::Pending),
                 None => (None, None, DeliveryStatus::NoChannel),
             };
-            self.conn
-                .execute(
-                "INSERT INTO confirmations (id, customer_id, person_id, channel, recipient, summary, changed_by, org_id, at,
-                                                status, summary_args)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                args![
-                    row_id,
-                    customer.id,
-                    target.person_id,
+            store::confirmations::insert(
+                self.conn,
+                &store::confirmations::NewConfirmation {
+                    id: &row_id,
+                    customer_id: &customer.id,
+                    person_id: target.person_id.as_deref(),
                     channel,
                     recipient,
-                    text.template,
-                    self.by,
-                    self.org(),
-                    self.at,
-                    name(&status),
-                    to_json(&text.args)?
-                ])?;
+                    summary: text,
+                    changed_by: &self.by,
+                    org_id: self.org(),
+                    at: &self.at,
+                    status,
+                },
+            )?;
             let how = match &target.to {
                 Some((ch, to)) => {
                     let (kind, how) = match ch {
@@ -277,10 +270,7 @@ impl<'a> Ctx<'a> {
     /// Marks the customer changed and appends its new document for every scope
     /// that sees it now, and a removal for each scope in `before` that no longer does.
     pub fn publish_customer(&mut self, customer_id: &str, before: &[Scope]) -> Result<(), ServerError> {
-        self.conn.execute(
-            "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
-            args![self.at, customer_id],
-        )?;
+        store::customers::touch(self.conn, customer_id, &self.at)?;
         let scopes = feed::refresh_customer(self.conn, customer_id, before)?;
         self.touched.extend(scopes);
         Ok(())

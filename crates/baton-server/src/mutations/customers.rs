@@ -6,8 +6,8 @@ use baton_proto::validate::{self, MAX_SHORT};
 use baton_proto::{ContactKind, Text, TextArg, TimelineKind};
 
 use super::Ctx;
-use crate::args;
 use crate::error::ServerError;
+use crate::store;
 
 /// The next free account number. Generated and demo numbers follow insertion
 /// order, so the row count is a near guess; the loop steps past any taken one
@@ -42,18 +42,18 @@ pub fn create_customer(
     ctx.require_new("people", person_id)?;
     ctx.require_new("contact_points", contact_point_id)?;
     let number = next_number(ctx)?;
-    ctx.conn.execute(
-        "INSERT INTO customers (id, number, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)",
-        args![customer_id, number, name, ctx.at],
-    )?;
-    ctx.conn.execute(
-        "INSERT INTO people (id, customer_id, name, roles, position) VALUES (?1, ?2, ?3, '[\"account_holder\"]', 0)",
-        args![person_id, customer_id, name],
-    )?;
-    ctx.conn.execute(
-        "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
-         VALUES (?1, ?2, 'phone', 'phone', ?3, 1, ?4, ?5, 0, '[\"appointments\"]')",
-        args![contact_point_id, person_id, phone, ctx.at, ctx.by],
+    store::customers::insert(
+        ctx.conn,
+        &store::customers::NewCustomer {
+            id: customer_id,
+            number: &number,
+            name: &name,
+            person_id,
+            contact_point_id,
+            phone: &phone,
+            at: &ctx.at,
+            by: &ctx.by,
+        },
     )?;
     ctx.audit(
         "create_customer",

@@ -10,14 +10,15 @@ use baton_proto::{
 use chrono::{DateTime, Utc};
 
 use super::{ConfirmTo, Ctx};
-use crate::args;
 use crate::docs::Scope;
 use crate::error::ServerError;
+use crate::store;
+use crate::store::queues::Queue;
 use crate::wire::ts;
 
 /// What the actions need to know of an open follow-up the caller can see.
 struct Open {
-    table: &'static str,
+    queue: Queue,
     owner_org_id: String,
     owner_org_name: String,
     text: String,
@@ -43,7 +44,7 @@ fn open_item(ctx: &Ctx<'_>, customer_id: &str, item: &FollowUp) -> Result<Open, 
                 ));
             }
             Open {
-                table: "callbacks",
+                queue: Queue::Callbacks,
                 owner_org_id: c.owner_org_id.clone(),
                 owner_org_name: c.owner_org_name.clone(),
                 text: c.request.clone(),
@@ -65,7 +66,7 @@ fn open_item(ctx: &Ctx<'_>, customer_id: &str, item: &FollowUp) -> Result<Open, 
                 ));
             }
             Open {
-                table: "commitments",
+                queue: Queue::Commitments,
                 owner_org_id: c.owner_org_id.clone(),
                 owner_org_name: c.owner_org_name.clone(),
                 text: c.text.clone(),
@@ -118,20 +119,14 @@ pub fn reassign(
     };
     let org_name = crate::store::orgs::name(ctx.conn, owner_org_id)?;
     let before = crate::docs::scopes_of_customer(ctx.conn, customer_id)?;
-    ctx.conn.execute(
-        &format!(
-            "UPDATE {} SET owner_org_id = ?1, owner_user_id = ?2 WHERE id = ?3",
-            open.table
-        ),
-        args![owner_org_id, owner_user_id, item.id],
-    )?;
+    store::queues::reassign(ctx.conn, open.queue, &item.id, owner_org_id, owner_user_id)?;
     let to = match &user_name {
         Some(name) => format!("{name} ({org_name})"),
         None => org_name,
     };
     ctx.audit(
         "reassign_follow_up",
-        open.table.trim_end_matches('s'),
+        open.queue.entity(),
         &item.id,
         Some(&open.owner_org_id),
         &to,
@@ -168,26 +163,22 @@ pub fn reschedule(
         return Err(ServerError::bad_request("a commitment has a due time, not a window"));
     }
     // A new promise: out of the supervisor queue until it is overdue again.
-    match item.kind {
-        FollowUpKind::Callback => ctx.conn.execute(
-            "UPDATE callbacks SET due_at = ?1, due_until = ?2, status = CASE WHEN status = 'waiting' THEN 'queued' ELSE status END,
-                    trigger = NULL, escalation_level = 0, escalated_at = NULL, escalation_reason = NULL, updated_at = ?3
-             WHERE id = ?4",
-            args![ts(due_at), due_until.map(ts), ctx.at, item.id],
-        )?,
-        FollowUpKind::Commitment => ctx.conn.execute(
-            "UPDATE commitments SET due_at = ?1, escalation_level = 0, escalated_at = NULL, escalation_reason = NULL
-             WHERE id = ?2",
-            args![ts(due_at), item.id],
-        )?,
-    };
+    let due_until_at = due_until.map(ts);
+    store::queues::reschedule(
+        ctx.conn,
+        open.queue,
+        &item.id,
+        &ts(due_at),
+        due_until_at.as_deref(),
+        &ctx.at,
+    )?;
     let when = match due_until {
         Some(u) => Text::new("between {0} and {1}", vec![TextArg::time(due_at), TextArg::time(u)]),
         None => Text::new("by {0}", vec![TextArg::time(due_at)]),
     };
     ctx.audit(
         "reschedule_follow_up",
-        open.table.trim_end_matches('s'),
+        open.queue.entity(),
         &item.id,
         None,
         &when.render(),
@@ -211,27 +202,14 @@ pub fn escalate(ctx: &mut Ctx<'_>, customer_id: &str, item: &FollowUp, reason: &
     let reason = validate::text("reason", reason, MAX_TEXT)?;
     let open = open_item(ctx, customer_id, item)?;
     let level = EscalationLevel::RetailerSupervisor;
-    let changed = ctx.conn.execute(
-        &format!(
-            "UPDATE {} SET escalation_level = ?1, escalated_at = ?2, escalation_reason = ?3
-             WHERE id = ?4 AND escalation_level < ?1",
-            open.table
-        ),
-        args![level.level(), ctx.at, reason, item.id],
-    )?;
-    if changed == 0 {
+    let changed = store::queues::escalate(ctx.conn, open.queue, &item.id, level.level(), &ctx.at, &reason)?;
+    if !changed {
         return Err(ServerError::Api(
             ErrorCode::Conflict,
             "this item is already with the retailer's supervisors".into(),
         ));
     }
-    ctx.audit(
-        "escalate_follow_up",
-        open.table.trim_end_matches('s'),
-        &item.id,
-        None,
-        &reason,
-    )?;
+    ctx.audit("escalate_follow_up", open.queue.entity(), &item.id, None, &reason)?;
     ctx.timeline(
         customer_id,
         TimelineKind::Escalated,

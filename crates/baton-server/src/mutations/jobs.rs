@@ -1,14 +1,12 @@
 //! Partner jobs: their lifecycle, who does them, and who to contact for them.
 
-use baton_proto::{
-    CallbackStatus, ErrorCode, Job, JobStatus, Text, TextArg, TimelineKind, TRIGGERED_CALLBACK_SLA_MINUTES,
-};
+use baton_proto::{ErrorCode, Job, JobStatus, Text, TextArg, TimelineKind, TRIGGERED_CALLBACK_SLA_MINUTES};
 
 use super::{ConfirmTo, Ctx};
-use crate::args;
 use crate::docs;
 use crate::error::ServerError;
-use crate::wire::{name, ts};
+use crate::store;
+use crate::wire::ts;
 
 /// The job, if the caller sees it and it belongs to `customer_id`.
 fn job(ctx: &Ctx<'_>, customer_id: &str, job_id: &str) -> Result<Job, ServerError> {
@@ -49,10 +47,7 @@ pub fn set_status(
         };
         return Err(ServerError::Api(ErrorCode::Conflict, message));
     }
-    ctx.conn.execute(
-        "UPDATE jobs SET status = ?1, updated_at = ?2 WHERE id = ?3",
-        args![status.as_str(), ctx.at, job_id],
-    )?;
+    store::jobs::set_status(ctx.conn, job_id, status, &ctx.at)?;
     ctx.audit(
         "set_job_status",
         "job",
@@ -82,24 +77,10 @@ fn queue_triggered_callbacks(
     job_id: &str,
     status: JobStatus,
 ) -> Result<(), ServerError> {
-    let b = ctx.conn.backend();
-    let due: Vec<(String, String)> = ctx.conn.all(
-        &format!(
-            "SELECT id, request FROM callbacks
-             WHERE status = 'waiting' AND {} = 'job_status' AND {} = ?1 AND {} = ?2",
-            b.json_text("trigger", "type"),
-            b.json_text("trigger", "job_id"),
-            b.json_text("trigger", "status")
-        ),
-        args![job_id, status.as_str()],
-        |r| Ok((r.get("id")?, r.get("request")?)),
-    )?;
+    let due = store::callbacks::waiting_for_job(ctx.conn, job_id, status.as_str())?;
     for (id, request) in due {
         let due = ctx.now + chrono::Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES);
-        ctx.conn.execute(
-            "UPDATE callbacks SET status = ?1, due_at = ?2, updated_at = ?3 WHERE id = ?4",
-            args![name(&CallbackStatus::Queued), ts(due), ctx.at, id],
-        )?;
+        store::callbacks::queue(ctx.conn, &id, &ts(due), &ctx.at)?;
         ctx.audit("queue_callback", "callback", &id, Some("waiting"), "queued")?;
         ctx.timeline(
             customer_id,
@@ -126,10 +107,7 @@ pub fn reassign(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, org_id: &str
     if job.org_id == org_id {
         return Ok(());
     }
-    ctx.conn.execute(
-        "UPDATE jobs SET org_id = ?1, updated_at = ?2 WHERE id = ?3",
-        args![org_id, ctx.at, job_id],
-    )?;
+    store::jobs::reassign(ctx.conn, job_id, org_id, &ctx.at)?;
     ctx.audit("reassign_job", "job", job_id, Some(&job.org_id), org_id)?;
     let new_name = crate::store::orgs::name(ctx.conn, org_id)?;
     ctx.timeline(
@@ -159,10 +137,7 @@ pub fn set_contact(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, person_id
     if job.contact_person_id.as_deref() == Some(person_id) {
         return Ok(());
     }
-    ctx.conn.execute(
-        "UPDATE jobs SET contact_person_id = ?1, updated_at = ?2 WHERE id = ?3",
-        args![person_id, ctx.at, job_id],
-    )?;
+    store::jobs::set_contact(ctx.conn, job_id, person_id, &ctx.at)?;
     ctx.audit(
         "set_job_contact",
         "job",

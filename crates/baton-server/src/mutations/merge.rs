@@ -10,50 +10,27 @@ use baton_proto::validate;
 use baton_proto::{ErrorCode, Text, TextArg, TimelineKind};
 
 use super::Ctx;
-use crate::args;
 use crate::docs;
 use crate::error::ServerError;
+use crate::store;
 use crate::wire::{from_json, to_json};
 
 /// Every table whose rows belong to a customer, in the order they move.
-const OWNED: [&str; 10] = [
-    "people",
-    "addresses",
-    "orders",
-    "jobs",
-    "tickets",
-    "callbacks",
-    "commitments",
-    "confirmations",
-    "feedback",
-    "timeline",
-];
 
 type Moved = BTreeMap<String, Vec<String>>;
 
 /// Moves `ids` of each table (all rows, when `only` is `None`) from one customer to another.
 fn move_rows(ctx: &Ctx<'_>, from: &str, to: &str, only: Option<&Moved>) -> Result<Moved, ServerError> {
     let mut moved = Moved::new();
-    for table in OWNED {
+    for table in store::merges::OWNED {
         let ids: Vec<String> = match only {
             Some(m) => m.get(table).cloned().unwrap_or_default(),
-            None => ctx.conn.all(
-                &format!("SELECT id FROM {table} WHERE customer_id = ?1 ORDER BY rowid"),
-                args![from],
-                |r| r.get("id"),
-            )?,
+            None => store::merges::rows_of(ctx.conn, table, from)?,
         };
         if ids.is_empty() {
             continue;
         }
-        ctx.conn.execute(
-            &format!(
-                "UPDATE {table} SET customer_id = ?1
-                 WHERE customer_id = ?2 AND id IN {}",
-                ctx.conn.backend().ids_in(3)
-            ),
-            args![to, from, to_json(&ids)?],
-        )?;
+        store::merges::move_rows(ctx.conn, table, from, to, &ids)?;
         moved.insert(table.to_string(), ids);
     }
     Ok(moved)
@@ -86,20 +63,16 @@ pub fn merge(ctx: &mut Ctx<'_>, survivor_id: &str, merged_id: &str, merge_id: &s
     let saw_survivor = docs::scopes_of_customer(ctx.conn, survivor_id)?;
 
     let moved = move_rows(ctx, merged_id, survivor_id, None)?;
-    ctx.conn.execute(
-        "UPDATE customers SET merged_into = ?1, updated_at = ?2 WHERE id = ?3",
-        args![survivor_id, ctx.at, merged_id],
-    )?;
-    ctx.conn.execute(
-        "INSERT INTO merges (id, survivor_id, merged_id, moved, at, by_user) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        args![
-            merge_id,
+    store::merges::record(
+        ctx.conn,
+        &store::merges::NewMerge {
+            id: merge_id,
             survivor_id,
             merged_id,
-            to_json(&moved)?,
-            ctx.at,
-            ctx.caller.user.id
-        ],
+            moved: &to_json(&moved)?,
+            at: &ctx.at,
+            by_user: &ctx.caller.user.id,
+        },
     )?;
     ctx.audit("merge_customers", "customer", merged_id, Some(merged_id), survivor_id)?;
     ctx.timeline(
@@ -125,18 +98,7 @@ pub fn merge(ctx: &mut Ctx<'_>, survivor_id: &str, merged_id: &str, merge_id: &s
 
 pub fn undo(ctx: &mut Ctx<'_>, survivor_id: &str, merge_id: &str) -> Result<(), ServerError> {
     ctx.require_internal("undo a merge")?;
-    let row: Option<(String, String, String, Option<String>)> = ctx.conn.opt(
-        "SELECT survivor_id, merged_id, moved, undone_at FROM merges WHERE id = ?1",
-        args![merge_id],
-        |r| {
-            Ok((
-                r.get("survivor_id")?,
-                r.get("merged_id")?,
-                r.get("moved")?,
-                r.get("undone_at")?,
-            ))
-        },
-    )?;
+    let row = store::merges::get(ctx.conn, merge_id)?.map(|m| (m.survivor_id, m.merged_id, m.moved, m.undone_at));
     let Some((survivor, merged_id, moved, undone)) = row.filter(|r| r.0 == survivor_id) else {
         return Err(ServerError::not_found("merge"));
     };
@@ -156,14 +118,7 @@ pub fn undo(ctx: &mut Ctx<'_>, survivor_id: &str, merge_id: &str) -> Result<(), 
     let moved: Moved = from_json("merge record", &moved)?;
     let saw_survivor = docs::scopes_of_customer(ctx.conn, &survivor)?;
     let back = move_rows(ctx, &survivor, &merged_id, Some(&moved))?;
-    ctx.conn.execute(
-        "UPDATE customers SET merged_into = NULL, updated_at = ?1 WHERE id = ?2",
-        args![ctx.at, merged_id],
-    )?;
-    ctx.conn.execute(
-        "UPDATE merges SET undone_at = ?1 WHERE id = ?2",
-        args![ctx.at, merge_id],
-    )?;
+    store::merges::undo(ctx.conn, merge_id, &merged_id, &ctx.at)?;
     ctx.audit("undo_merge", "customer", &merged_id, Some(&survivor), &merged_id)?;
     let restored = ctx.customer(&merged_id)?;
     let text = Text::new(

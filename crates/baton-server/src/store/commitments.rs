@@ -40,3 +40,47 @@ pub fn for_customers(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<Co
     );
     grouped(db, &sql, list, "customer_id", from_row)
 }
+
+/// A promise made to the customer.
+pub struct NewCommitment<'a> {
+    pub id: &'a str,
+    pub customer_id: &'a str,
+    pub text: &'a str,
+    pub due_at: &'a str,
+    pub owner_org_id: &'a str,
+    pub owner_user_id: Option<&'a str>,
+    pub ticket_id: Option<&'a str>,
+    pub job_id: Option<&'a str>,
+    pub at: &'a str,
+    pub by: &'a str,
+}
+
+pub fn insert(db: &dyn Conn, c: &NewCommitment<'_>) -> Result<(), ServerError> {
+    db.execute(
+        "INSERT INTO commitments (id, customer_id, text, due_at, owner_org_id, owner_user_id, ticket_id, job_id,
+                                  status, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?10)",
+        crate::args![
+            c.id,
+            c.customer_id,
+            c.text,
+            c.due_at,
+            c.owner_org_id,
+            c.owner_user_id,
+            c.ticket_id,
+            c.job_id,
+            c.at,
+            c.by
+        ],
+    )?;
+    Ok(())
+}
+
+/// Kept or broken, at `at`.
+pub fn resolve(db: &dyn Conn, id: &str, status: baton_proto::CommitmentStatus, at: &str) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE commitments SET status = ?1, resolved_at = ?2 WHERE id = ?3",
+        crate::args![crate::wire::name(&status), at, id],
+    )?;
+    Ok(())
+}

@@ -129,3 +129,39 @@ pub fn mark_failed(
     )?;
     Ok(())
 }
+
+/// A confirmation to send (or, with no channel, to keep as `no_channel`).
+pub struct NewConfirmation<'a> {
+    pub id: &'a str,
+    pub customer_id: &'a str,
+    pub person_id: Option<&'a str>,
+    pub channel: Option<baton_proto::Channel>,
+    pub recipient: Option<&'a str>,
+    pub summary: &'a baton_proto::Text,
+    pub changed_by: &'a str,
+    pub org_id: &'a str,
+    pub at: &'a str,
+    pub status: baton_proto::DeliveryStatus,
+}
+
+pub fn insert(db: &dyn Conn, c: &NewConfirmation<'_>) -> Result<(), ServerError> {
+    db.execute(
+        "INSERT INTO confirmations (id, customer_id, person_id, channel, recipient, summary, changed_by, org_id, at,
+                                    status, summary_args)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        crate::args![
+            c.id,
+            c.customer_id,
+            c.person_id,
+            c.channel.map(|ch| crate::wire::name(&ch)),
+            c.recipient,
+            c.summary.template,
+            c.changed_by,
+            c.org_id,
+            c.at,
+            crate::wire::name(&c.status),
+            crate::wire::to_json(&c.summary.args)?
+        ],
+    )?;
+    Ok(())
+}

@@ -273,3 +273,39 @@ pub fn number_taken(db: &dyn Conn, number: &str) -> Result<bool, ServerError> {
         )?
         .is_some())
 }
+
+/// A customer created from a call: its account holder and the number they rang from.
+pub struct NewCustomer<'a> {
+    pub id: &'a str,
+    pub number: &'a str,
+    pub name: &'a str,
+    pub person_id: &'a str,
+    pub contact_point_id: &'a str,
+    /// E.164.
+    pub phone: &'a str,
+    pub at: &'a str,
+    pub by: &'a str,
+}
+
+pub fn insert(db: &dyn Conn, c: &NewCustomer<'_>) -> Result<(), ServerError> {
+    db.execute(
+        "INSERT INTO customers (id, number, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)",
+        args![c.id, c.number, c.name, c.at],
+    )?;
+    db.execute(
+        "INSERT INTO people (id, customer_id, name, roles, position) VALUES (?1, ?2, ?3, '[\"account_holder\"]', 0)",
+        args![c.person_id, c.id, c.name],
+    )?;
+    db.execute(
+        "INSERT INTO contact_points (id, person_id, kind, label, value, preferred, updated_at, updated_by, position, purposes)
+         VALUES (?1, ?2, 'phone', 'phone', ?3, 1, ?4, ?5, 0, '[\"appointments\"]')",
+        args![c.contact_point_id, c.person_id, c.phone, c.at, c.by],
+    )?;
+    Ok(())
+}
+
+/// Marks the customer changed at `at`.
+pub fn touch(db: &dyn Conn, id: &str, at: &str) -> Result<(), ServerError> {
+    db.execute("UPDATE customers SET updated_at = ?1 WHERE id = ?2", args![at, id])?;
+    Ok(())
+}

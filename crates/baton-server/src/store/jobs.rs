@@ -58,3 +58,29 @@ pub fn page(
         args![after, org, limit as i64, status],
     )
 }
+
+pub fn set_status(db: &dyn Conn, id: &str, status: baton_proto::JobStatus, at: &str) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE jobs SET status = ?1, updated_at = ?2 WHERE id = ?3",
+        args![status.as_str(), at, id],
+    )?;
+    Ok(())
+}
+
+/// The job moves to partner `org_id`.
+pub fn reassign(db: &dyn Conn, id: &str, org_id: &str, at: &str) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE jobs SET org_id = ?1, updated_at = ?2 WHERE id = ?3",
+        args![org_id, at, id],
+    )?;
+    Ok(())
+}
+
+/// Who the partner contacts for the job.
+pub fn set_contact(db: &dyn Conn, id: &str, person_id: &str, at: &str) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE jobs SET contact_person_id = ?1, updated_at = ?2 WHERE id = ?3",
+        args![person_id, at, id],
+    )?;
+    Ok(())
+}

@@ -161,13 +161,8 @@ pub enum Queue {
 
 /// The customer of item `id` in `queue`.
 pub fn customer_of(db: &dyn Conn, queue: Queue, id: &str) -> Result<Option<String>, ServerError> {
-    let table = match queue {
-        Queue::Tickets => "tickets",
-        Queue::Callbacks => "callbacks",
-        Queue::Commitments => "commitments",
-    };
     db.opt(
-        &format!("SELECT customer_id FROM {table} WHERE id = ?1"),
+        &format!("SELECT customer_id FROM {} WHERE id = ?1", queue.table()),
         args![id],
         |r| r.get("customer_id"),
     )
@@ -262,4 +257,63 @@ pub fn escalate(
         args![level, at, reason, id],
     )?;
     Ok(changed > 0)
+}
+
+impl Queue {
+    fn table(self) -> &'static str {
+        match self {
+            Queue::Tickets => "tickets",
+            Queue::Callbacks => "callbacks",
+            Queue::Commitments => "commitments",
+        }
+    }
+
+    /// The item's name in the audit log.
+    pub fn entity(self) -> &'static str {
+        match self {
+            Queue::Tickets => "ticket",
+            Queue::Callbacks => "callback",
+            Queue::Commitments => "commitment",
+        }
+    }
+}
+
+/// Hands a queue item to another organisation (and optionally one of its users).
+pub fn reassign(db: &dyn Conn, queue: Queue, id: &str, org_id: &str, user_id: Option<&str>) -> Result<(), ServerError> {
+    db.execute(
+        &format!(
+            "UPDATE {} SET owner_org_id = ?1, owner_user_id = ?2 WHERE id = ?3",
+            queue.table()
+        ),
+        args![org_id, user_id, id],
+    )?;
+    Ok(())
+}
+
+/// A new due time (a callback's window when `due_until` is given); the item
+/// leaves the supervisors' queue until it is overdue again.
+pub fn reschedule(
+    db: &dyn Conn,
+    queue: Queue,
+    id: &str,
+    due_at: &str,
+    due_until: Option<&str>,
+    at: &str,
+) -> Result<(), ServerError> {
+    match queue {
+        Queue::Callbacks => db.execute(
+            "UPDATE callbacks SET due_at = ?1, due_until = ?2,
+                    status = CASE WHEN status = 'waiting' THEN 'queued' ELSE status END,
+                    trigger = NULL, escalation_level = 0, escalated_at = NULL, escalation_reason = NULL, updated_at = ?3
+             WHERE id = ?4",
+            args![due_at, due_until, at, id],
+        )?,
+        Queue::Commitments => db.execute(
+            "UPDATE commitments SET due_at = ?1, escalation_level = 0, escalated_at = NULL, escalation_reason = NULL
+             WHERE id = ?2",
+            args![due_at, id],
+        )?,
+        Queue::Tickets => return Err(ServerError::Internal("tickets are not rescheduled".into())),
+    };
+    Ok(())
 }

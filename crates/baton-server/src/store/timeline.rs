@@ -35,3 +35,36 @@ pub fn for_customers(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<Ti
         })
     })
 }
+
+/// An entry to append.
+pub struct NewEntry<'a> {
+    pub id: &'a str,
+    pub customer_id: &'a str,
+    pub at: &'a str,
+    pub kind: baton_proto::TimelineKind,
+    pub org_id: &'a str,
+    pub author: &'a str,
+    pub text: &'a baton_proto::Text,
+    pub job_id: Option<&'a str>,
+    pub ticket_id: Option<&'a str>,
+}
+
+pub fn append(db: &dyn Conn, e: &NewEntry<'_>) -> Result<(), ServerError> {
+    db.execute(
+        "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id, ticket_id, args)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        crate::args![
+            e.id,
+            e.customer_id,
+            e.at,
+            crate::wire::name(&e.kind),
+            e.org_id,
+            e.author,
+            e.text.template,
+            e.job_id,
+            e.ticket_id,
+            crate::wire::to_json(&e.text.args)?
+        ],
+    )?;
+    Ok(())
+}
