@@ -96,6 +96,11 @@ enum Inner {
     },
 }
 
+fn pooled(pool: &r2d2::Pool<Manager>) -> Result<r2d2::PooledConnection<Manager>, ServerError> {
+    pool.get()
+        .map_err(|e| ServerError::Internal(format!("database pool: {e}")))
+}
+
 #[derive(Clone)]
 pub struct Db {
     inner: Inner,
@@ -197,9 +202,7 @@ impl Db {
                 Ok(out)
             }
             Inner::Postgres { pool, .. } => {
-                let mut pooled = pool
-                    .get()
-                    .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
+                let mut pooled = pooled(pool)?;
                 let (client, statements) = pooled.parts()?;
                 let conn = PgConn::new(client.transaction()?, statements);
                 conn.lock_for_write()?;
@@ -223,9 +226,7 @@ impl Db {
                 Ok(out)
             }
             Inner::Postgres { pool, .. } => {
-                let mut pooled = pool
-                    .get()
-                    .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
+                let mut pooled = pooled(pool)?;
                 let (client, statements) = pooled.parts()?;
                 let tx = client
                     .build_transaction()
@@ -244,9 +245,7 @@ impl Db {
     /// database has one server). Blocking.
     pub fn notify_blocking(&self, channel: &str, payload: &str) -> Result<(), ServerError> {
         if let Inner::Postgres { pool, .. } = &self.inner {
-            let mut pooled = pool
-                .get()
-                .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
+            let mut pooled = pooled(pool)?;
             let (client, _) = pooled.parts()?;
             client.execute("SELECT pg_notify($1, $2)", &[&channel, &payload])?;
         }

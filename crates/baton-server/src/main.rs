@@ -118,19 +118,26 @@ impl SessionArgs {
     }
 }
 
+/// The database a command works on.
+#[derive(clap::Args)]
+struct DbArg {
+    /// The database: a SQLite file (created if needed), or a `postgres://` URL
+    /// (several server nodes may share one PostgreSQL database).
+    #[arg(
+        long = "db",
+        visible_alias = "database-url",
+        env = "BATON_DB",
+        default_value = "baton.sqlite"
+    )]
+    db: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API from a database file (created and migrated if needed).
     Serve {
-        /// The database: a SQLite file (created if needed), or a `postgres://` URL
-        /// (several server nodes may share one PostgreSQL database).
-        #[arg(
-            long,
-            visible_alias = "database-url",
-            env = "BATON_DB",
-            default_value = "baton.sqlite"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: DbArg,
         #[arg(long, env = "BATON_ADDR", default_value = "127.0.0.1:8787")]
         addr: SocketAddr,
         /// Keep this many days of the change feed; consoles offline for longer re-snapshot.
@@ -150,14 +157,8 @@ enum Command {
     /// Disable or enable a user: a disabled user's sessions end at once (and any
     /// live stream closes) and it cannot sign in.
     User {
-        /// The database: a SQLite file or a `postgres://` URL.
-        #[arg(
-            long,
-            visible_alias = "database-url",
-            env = "BATON_DB",
-            default_value = "baton.sqlite"
-        )]
-        db: String,
+        #[command(flatten)]
+        db: DbArg,
         #[command(subcommand)]
         action: UserAction,
     },
@@ -240,7 +241,7 @@ async fn main() -> anyhow::Result<()> {
             sessions,
             engine,
         } => {
-            let location = location(&db)?;
+            let location = location(&db.db)?;
             let state = engine.apply(open(&location)?)?;
             let state = sessions.apply(state)?;
             tokio::spawn(compact_daily(state.clone(), chrono::Duration::days(retain_days.max(1))));
@@ -268,7 +269,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => print!("{}", baton_server::openapi::document()),
         Command::User { db, action } => {
-            let state = open(&location(&db)?)?;
+            let state = open(&location(&db.db)?)?;
             let (username, disable) = match action {
                 UserAction::Disable { username } => (username, true),
                 UserAction::Enable { username } => (username, false),

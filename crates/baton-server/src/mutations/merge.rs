@@ -15,8 +15,6 @@ use crate::error::ServerError;
 use crate::store;
 use crate::wire::{from_json, to_json};
 
-/// Every table whose rows belong to a customer, in the order they move.
-
 type Moved = BTreeMap<String, Vec<String>>;
 
 /// Moves `ids` of each table (all rows, when `only` is `None`) from one customer to another.

@@ -88,22 +88,27 @@ pub struct FollowUpFilter<'a> {
     pub now: &'a str,
 }
 
-/// Callbacks a scope may see (owned by its organisation or about its jobs).
-pub fn callbacks(
+/// A follow-up queue's rows: `seen` says which rows the caller's organisation
+/// (`?3`) may see, `overdue` when one is past due at `?10`; the filters are shared.
+fn follow_ups(
     db: &dyn Conn,
+    table: &str,
+    seen: &str,
+    overdue: &str,
     cursor: &str,
     limit: usize,
     f: &FollowUpFilter<'_>,
 ) -> Result<Vec<ItemRow>, ServerError> {
     item_rows(
         db,
-        "SELECT id, customer_id FROM callbacks
-         WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3))
-           AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
-           AND (?6 IS NULL OR owner_user_id = ?6)
-           AND (?7 = 0 OR (status = 'queued' AND COALESCE(due_until, due_at) <= ?10))
-           AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
-         ORDER BY id LIMIT ?2",
+        &format!(
+            "SELECT id, customer_id FROM {table}
+             WHERE id > ?1 AND (?3 = '' OR {seen})
+               AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
+               AND (?6 IS NULL OR owner_user_id = ?6) AND (?7 = 0 OR ({overdue}))
+               AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
+             ORDER BY id LIMIT ?2"
+        ),
         args![
             cursor,
             limit as i64,
@@ -119,6 +124,24 @@ pub fn callbacks(
     )
 }
 
+/// Callbacks a scope may see (owned by its organisation or about its jobs).
+pub fn callbacks(
+    db: &dyn Conn,
+    cursor: &str,
+    limit: usize,
+    f: &FollowUpFilter<'_>,
+) -> Result<Vec<ItemRow>, ServerError> {
+    follow_ups(
+        db,
+        "callbacks",
+        "owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3)",
+        "status = 'queued' AND COALESCE(due_until, due_at) <= ?10",
+        cursor,
+        limit,
+        f,
+    )
+}
+
 /// Commitments a scope may see (owned by its organisation, about its jobs or its tickets).
 pub fn commitments(
     db: &dyn Conn,
@@ -126,28 +149,15 @@ pub fn commitments(
     limit: usize,
     f: &FollowUpFilter<'_>,
 ) -> Result<Vec<ItemRow>, ServerError> {
-    item_rows(
+    follow_ups(
         db,
-        "SELECT id, customer_id FROM commitments
-         WHERE id > ?1 AND (?3 = '' OR owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3)
-                OR ticket_id IN (SELECT id FROM tickets WHERE owner_org_id = ?3 OR escalated_org_id = ?3))
-           AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR owner_org_id = ?5)
-           AND (?6 IS NULL OR owner_user_id = ?6)
-           AND (?7 = 0 OR (status = 'open' AND due_at <= ?10))
-           AND (?8 IS NULL OR due_at <= ?8) AND (?9 = 0 OR escalation_level > 0)
-         ORDER BY id LIMIT ?2",
-        args![
-            cursor,
-            limit as i64,
-            f.org,
-            f.status,
-            f.owner_org,
-            f.owner_user,
-            f.overdue,
-            f.due_before,
-            f.escalated,
-            f.now
-        ],
+        "commitments",
+        "owner_org_id = ?3 OR job_id IN (SELECT id FROM jobs WHERE org_id = ?3)
+         OR ticket_id IN (SELECT id FROM tickets WHERE owner_org_id = ?3 OR escalated_org_id = ?3)",
+        "status = 'open' AND due_at <= ?10",
+        cursor,
+        limit,
+        f,
     )
 }
 
