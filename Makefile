@@ -47,7 +47,7 @@ audit: deps-test ## Known vulnerabilities in dependencies (needs the RustSec adv
 
 unit: deps-test ui ## Rust unit and integration tests (real server on SQLite, then again on PostgreSQL), UI unit tests, bindings and OpenAPI drift
 	$(CARGO) test --workspace --exclude baton
-	BATON_TEST_DATABASE=postgres $(CARGO) test -p baton-server -p baton-soak
+	BATON_TEST_DATABASE=postgres BATON_CRASH_RUNS=15 $(CARGO) test -p baton-server -p baton-soak
 	$(CARGO) test -p baton --lib
 	npm test --workspace ui
 	@scripts/check-bindings.sh

@@ -45,7 +45,9 @@ pub fn without_secondary_indexes<T>(
 ) -> Result<T, ServerError> {
     match db.backend() {
         Backend::Sqlite => {
-            let list = super::ids_json(&tables.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+            let list = db
+                .backend()
+                .id_list(&tables.iter().map(|t| t.to_string()).collect::<Vec<_>>());
             let indexes: Vec<(String, String)> = db.all(
                 &format!(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
@@ -67,7 +69,9 @@ pub fn without_secondary_indexes<T>(
             Ok(out)
         }
         Backend::Postgres => {
-            let list = super::ids_json(&tables.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+            let list = db
+                .backend()
+                .id_list(&tables.iter().map(|t| t.to_string()).collect::<Vec<_>>());
             // Indexes behind a constraint (primary keys, unique columns) stay.
             let indexes: Vec<(String, String)> = db.all(
                 &format!(

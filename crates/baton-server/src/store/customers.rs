@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use baton_proto::{Address, Consent, ContactPoint, Customer, Order, Person};
 
-use super::{grouped, ids_json, Conn};
+use super::{grouped, Conn};
 use crate::args;
 use crate::error::ServerError;
 
@@ -19,7 +19,7 @@ pub fn load(db: &dyn Conn, ids: &[String]) -> Result<Vec<Customer>, ServerError>
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = ids_json(ids);
+    let list = db.backend().id_list(ids);
     let within = db.backend().ids_in(1);
     let mut people = people(db, &list, &within)?;
     let mut addresses = grouped(

@@ -65,7 +65,7 @@ pub fn move_rows(db: &dyn Conn, table: &str, from: &str, to: &str, ids: &[String
             owned(table)?,
             db.backend().ids_in(3)
         ),
-        args![to, from, super::ids_json(ids)],
+        args![to, from, db.backend().id_list(ids)],
     )?;
     Ok(())
 }

@@ -333,7 +333,7 @@ impl dyn Conn + '_ {
     }
 }
 
-/// Runs `sql` (whose `?1` is an id list, [`ids_json`]) and groups the rows `f`
+/// Runs `sql` (whose `?1` is an id list, [`Backend::id_list`]) and groups the rows `f`
 /// makes by the text column `key`, in query order.
 pub fn grouped<T>(
     db: &dyn Conn,
@@ -370,12 +370,28 @@ pub fn queue_escalation(r: Row<'_>) -> Result<Option<baton_proto::QueueEscalatio
 }
 
 impl Backend {
-    /// A list of ids bound as one parameter (a JSON array, [`ids_json`]), for `IN`
-    /// clauses: `format!("id IN {}", backend.ids_in(1))`.
+    /// A list of ids bound as one parameter ([`Backend::id_list`]), for `IN`
+    /// clauses: `format!("id IN {}", backend.ids_in(1))`. Both forms let the
+    /// planner look each id up by index, whatever the list's length.
     pub fn ids_in(self, param: usize) -> String {
         match self {
             Backend::Sqlite => format!("(SELECT value FROM json_each(?{param}))"),
-            Backend::Postgres => format!("(SELECT jsonb_array_elements_text(CAST(?{param} AS TEXT)::jsonb))"),
+            Backend::Postgres => format!("(SELECT unnest(CAST(CAST(?{param} AS TEXT) AS TEXT[])))"),
+        }
+    }
+
+    /// `ids` as the one parameter [`Backend::ids_in`] reads: a JSON array for
+    /// SQLite, an array literal for PostgreSQL.
+    pub fn id_list(self, ids: &[String]) -> String {
+        match self {
+            Backend::Sqlite => serde_json::Value::from(ids.to_vec()).to_string(),
+            Backend::Postgres => {
+                let quoted: Vec<String> = ids
+                    .iter()
+                    .map(|id| format!("\"{}\"", id.replace('\\', "\\\\").replace('"', "\\\"")))
+                    .collect();
+                format!("{{{}}}", quoted.join(","))
+            }
         }
     }
 
@@ -394,8 +410,4 @@ impl Backend {
             Backend::Postgres => format!("(CAST({column} AS jsonb) -> -1 ->> '{key}')"),
         }
     }
-}
-
-pub fn ids_json(ids: &[String]) -> String {
-    serde_json::Value::from(ids.to_vec()).to_string()
 }

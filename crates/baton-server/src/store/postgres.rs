@@ -332,6 +332,13 @@ impl r2d2::ManageConnection for Manager {
 #[cfg(test)]
 mod tests {
     use super::placeholders;
+    use crate::store::Backend;
+
+    #[test]
+    fn id_lists_are_array_literals_with_quotes_escaped() {
+        let ids = vec!["cus_1".to_string(), "a\"b".to_string(), "c\\d".to_string()];
+        assert_eq!(Backend::Postgres.id_list(&ids), r#"{"cus_1","a\"b","c\\d"}"#);
+    }
 
     #[test]
     fn placeholders_are_renumbered_outside_quotes_only() {

@@ -160,7 +160,7 @@ mod tests {
         for id in ["a", "b", "c"] {
             db.execute("INSERT INTO t (id) VALUES (?1)", args![id]).expect("insert");
         }
-        let list = super::super::ids_json(&["a".into(), "c".into(), "zz".into()]);
+        let list = db.backend().id_list(&["a".into(), "c".into(), "zz".into()]);
         let sql = format!("SELECT id FROM t WHERE id IN {} ORDER BY id", db.backend().ids_in(1));
         let ids = db.all(&sql, args![list], |r| r.get::<String>("id")).expect("ids");
         assert_eq!(ids, vec!["a".to_string(), "c".to_string()]);
