@@ -15,7 +15,7 @@ help: ## List the targets
 deps: ## Install missing system and npm packages for building and running
 	@scripts/deps.sh
 
-deps-test: ## Also install what the tests need (WebKitWebDriver, tauri-driver, cargo-deny)
+deps-test: ## Also install what the tests need (WebKitWebDriver, tauri-driver, cargo-deny, PostgreSQL)
 	@scripts/deps.sh test
 
 ui/dist/index.html: $(UI_SOURCES) package-lock.json
