@@ -9,6 +9,9 @@ pub enum Role {
     Agent,
     PartnerDispatcher,
     Supervisor,
+    /// Runs the organisation: its users and, at the retailer, its partners. An
+    /// admin also has a supervisor's powers in its own organisation.
+    Admin,
 }
 
 impl Role {
@@ -17,6 +20,7 @@ impl Role {
             Role::Agent => "agent",
             Role::PartnerDispatcher => "partner_dispatcher",
             Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
         }
     }
 
@@ -25,7 +29,22 @@ impl Role {
             "agent" => Some(Role::Agent),
             "partner_dispatcher" => Some(Role::PartnerDispatcher),
             "supervisor" => Some(Role::Supervisor),
+            "admin" => Some(Role::Admin),
             _ => None,
+        }
+    }
+
+    /// Whether this role has a supervisor's powers in its own organisation
+    /// (queues, erasure, exports, templates at the retailer).
+    pub fn supervises(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
+    }
+
+    /// The roles a user of an organisation of `kind` may hold.
+    pub fn allowed_in(self, kind: OrgKind) -> bool {
+        match kind {
+            OrgKind::Retailer => matches!(self, Role::Agent | Role::Supervisor | Role::Admin),
+            OrgKind::Partner => matches!(self, Role::PartnerDispatcher | Role::Supervisor | Role::Admin),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! `ui/src/lib/bindings/` are generated from these types (see `tests/bindings.rs`
 //! at the workspace root); never edit those by hand.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod casework;
@@ -15,6 +16,7 @@ pub mod sync;
 pub mod text;
 pub mod validate;
 
+pub use admin::*;
 pub use api::*;
 pub use auth::*;
 pub use casework::*;

@@ -14,7 +14,7 @@ pub const MAX_ID: usize = 100;
 /// Trimmed, non-empty text of at most `max` characters.
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, ContactError> {
     let t = value.trim();
-    if t.is_empty() {
+    if !t.chars().any(visible) {
         return Err(ContactError::new(
             ErrorCode::BadRequest,
             format!("{field} must not be empty"),
@@ -27,6 +27,16 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, ContactError
         ));
     }
     Ok(t.to_string())
+}
+
+/// Whether a character shows: not white space, a control, or an invisible
+/// format character (zero-width space and joiners, direction marks, soft hyphen,
+/// word joiner, byte-order mark), so a name of only those reads as empty.
+fn visible(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}'))
 }
 
 /// An id: 1 to 100 letters, digits, `-`, `_`, `:` or `.`.
@@ -52,6 +62,8 @@ mod tests {
     fn text_is_trimmed_and_bounded() {
         assert_eq!(super::text("note", "  hi ", 10).as_deref(), Ok("hi"));
         assert!(super::text("note", "   ", 10).is_err());
+        assert!(super::text("name", "\u{200b}\u{200d}\u{feff}", 10).is_err());
+        assert_eq!(super::text("name", "a\u{200d}b", 10).as_deref(), Ok("a\u{200d}b"));
         assert!(super::text("note", &"x".repeat(11), 10).is_err());
         assert!(super::text("note", &"é".repeat(10), 10).is_ok());
     }

@@ -138,7 +138,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     URL_SAFE_NO_PAD.encode(digest)
 }
@@ -258,6 +258,7 @@ pub async fn login(
                         store::users::clear_failures(tx, key)?;
                     }
                     store::users::create_session(tx, &hash, &user.id, &at, &crate::wire::ts(now + policy.absolute))?;
+                    store::users::record_sign_in(tx, &user.id, &at)?;
                     audit_sign_in(tx, &at, &username, Some(user), addr, "sign_in")?;
                 }
                 None => {
@@ -284,6 +285,89 @@ pub async fn login(
         Some(user) => Ok((token, user)),
         None => Err(ServerError::unauthenticated("wrong username or password")),
     }
+}
+
+/// Sets a password with a one-time invitation or reset code and signs in.
+/// A wrong, used or expired code counts as a failed sign-in from `addr`.
+pub async fn accept_invite(
+    state: &AppState,
+    code: String,
+    password: String,
+    addr: Option<std::net::IpAddr>,
+) -> Result<(String, UserInfo), ServerError> {
+    let chars = password.chars().count();
+    if chars < baton_proto::MIN_PASSWORD_CHARS || password.len() > 1024 {
+        return Err(ServerError::bad_request(format!(
+            "the password must be {} to 1024 characters",
+            baton_proto::MIN_PASSWORD_CHARS
+        )));
+    }
+    if code.trim().is_empty() || code.len() > 100 {
+        return Err(ServerError::bad_request("the code is required"));
+    }
+    let now = state.now();
+    let at = crate::wire::ts(now);
+    let keys: Vec<(String, bool)> = addr.map(|a| (format!("addr:{a}"), false)).into_iter().collect();
+    let wait = {
+        let (keys, at) = (keys.clone(), at.clone());
+        state
+            .db
+            .read(move |tx| {
+                let mut latest: Option<String> = None;
+                for (key, _) in &keys {
+                    latest = latest.max(store::users::next_allowed_at(tx, key)?.filter(|n| *n > at));
+                }
+                Ok(latest)
+            })
+            .await?
+    };
+    if let Some(until) = wait {
+        let secs = (crate::wire::parse_ts(&until)? - now).num_seconds().max(1) as u64;
+        return Err(ServerError::Throttled(secs));
+    }
+    let hash_of_password = state.hashing.run(move || hash_password(&password)).await??;
+    let policy = state.sessions.clone();
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let token = URL_SAFE_NO_PAD.encode(raw);
+    let session = token_hash(&token);
+    let code = crate::admin::code_hash(&code);
+    let user = state
+        .db
+        .write(move |tx| {
+            let found = store::user_codes::take(tx, &code, &at)?;
+            let account = match &found {
+                Some(id) => store::users::by_id(tx, id)?,
+                None => None,
+            };
+            // A code of a user since disabled (or of a deactivated organisation) sets nothing.
+            let usable = match account {
+                Some(a) if !a.user_disabled && store::users::org_active(tx, &a.user.org.id)? => Some(a),
+                _ => None,
+            };
+            let Some(account) = usable else {
+                for (key, _) in &keys {
+                    let failures = store::users::failures(tx, key)? + 1;
+                    let wait = policy.wait(
+                        failures,
+                        policy.free_failures_per_address,
+                        policy.lock_after_per_address,
+                    );
+                    store::users::record_failures(tx, key, failures, &at, &crate::wire::ts(now + wait))?;
+                }
+                return Ok(None);
+            };
+            let user = account.user;
+            store::users::set_password(tx, &user.id, &hash_of_password)?;
+            store::users::create_session(tx, &session, &user.id, &at, &crate::wire::ts(now + policy.absolute))?;
+            store::users::record_sign_in(tx, &user.id, &at)?;
+            audit_sign_in(tx, &at, &user.username, Some(&user), addr, "password_set")?;
+            Ok(Some(user))
+        })
+        .await?;
+    user.map(|u| (token, u)).ok_or_else(|| {
+        ServerError::unauthenticated("the code is wrong, used or expired: ask your administrator for a new one")
+    })
 }
 
 pub async fn logout(state: &AppState, token: &str) -> Result<(), ServerError> {

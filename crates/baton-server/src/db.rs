@@ -41,6 +41,25 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Brings a SQLite schema up to date. Foreign keys are off while migrations run
+/// (a migration may rebuild a table others refer to, SQLite's way of changing a
+/// constraint) and every reference is checked before they are on again.
+fn migrate_sqlite(conn: &mut Connection, path: &Path) -> Result<(), ServerError> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    migrations()?
+        .to_latest(conn)
+        .map_err(|e| ServerError::Internal(format!("migrating {}: {e}", path.display())))?;
+    let broken: i64 = conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+    if broken > 0 {
+        return Err(ServerError::Internal(format!(
+            "migrating {}: {broken} rows refer to rows that are missing",
+            path.display()
+        )));
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
 /// Every statement of the store stays prepared on each connection.
 const STATEMENT_CACHE: usize = 256;
 
@@ -112,9 +131,7 @@ impl Db {
     pub fn open(path: &Path) -> Result<Db, ServerError> {
         let mut writer = Connection::open(path)?;
         configure(&writer)?;
-        migrations()?
-            .to_latest(&mut writer)
-            .map_err(|e| ServerError::Internal(format!("migrating {}: {e}", path.display())))?;
+        migrate_sqlite(&mut writer, path)?;
         let epoch = crate::store::meta::epoch(&writer)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.pragma_update(None, "foreign_keys", "ON")?;
@@ -310,6 +327,58 @@ mod tests {
         assert!(migrations()
             .and_then(|m| m.validate().map_err(|e| ServerError::Internal(e.to_string())))
             .is_ok());
+    }
+
+    /// Version 9 rebuilds `users`, which sessions and follow-ups refer to: a
+    /// database with users and sessions keeps them all, still joined.
+    #[test]
+    fn the_users_rebuild_keeps_every_user_and_session() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("v8.sqlite");
+        let mut conn = Connection::open(&path).expect("open");
+        configure(&conn).expect("configure");
+        migrations()
+            .expect("migrations")
+            .to_version(&mut conn, 8)
+            .expect("to 8");
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, kind) VALUES ('r', 'Retailer', 'retailer');
+             INSERT INTO users (id, username, display_name, password_hash, role, org_id)
+                 VALUES ('u1', 'sam', 'Sam', 'h', 'supervisor', 'r');
+             INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
+                 VALUES ('t', 'u1', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z', '2026-01-01T00:00:00Z');",
+        )
+        .expect("v8 rows");
+        assert!(conn
+            .execute("UPDATE users SET role = 'admin' WHERE id = 'u1'", [])
+            .is_err());
+        drop(conn);
+        let db = Db::open(&path).expect("migrate to the latest");
+        let (user, role): (String, String) = db
+            .read_blocking(|c| {
+                c.one(
+                    "SELECT u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id",
+                    crate::args![],
+                    |r| Ok((r.get("username")?, r.get("role")?)),
+                )
+            })
+            .expect("joined");
+        assert_eq!((user.as_str(), role.as_str()), ("sam", "supervisor"));
+        db.write_blocking(|c| {
+            c.execute("UPDATE users SET role = 'admin' WHERE id = 'u1'", crate::args![])?;
+            Ok(())
+        })
+        .expect("admin is a role now");
+        let fk: i64 = db
+            .read_blocking(|c| {
+                c.value(
+                    "SELECT COUNT(*) AS n FROM pragma_foreign_key_check",
+                    crate::args![],
+                    "n",
+                )
+            })
+            .expect("check");
+        assert_eq!(fk, 0);
     }
 
     #[test]

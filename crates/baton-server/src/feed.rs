@@ -65,6 +65,46 @@ pub fn append_job(tx: &dyn Conn, job_id: &str, previous_org: Option<&str>) -> Re
     Ok(touched)
 }
 
+/// Appends every customer and job `scope` sees, as it sees them now: after its
+/// field rule changed, its consoles replace what they hold (a field taken away
+/// leaves their caches). Returns how many documents were written.
+pub fn refresh_scope(tx: &dyn Conn, scope: &Scope) -> Result<usize, ServerError> {
+    const BATCH: usize = 500;
+    let key = scope.key();
+    let mut written = 0;
+    let mut after = String::new();
+    loop {
+        let ids = docs::customer_ids_page(tx, scope, &after, BATCH)?;
+        for c in &docs::load_customers(tx, &ids)? {
+            if let Some(doc) = docs::customer_for_scope(tx, scope, c)? {
+                append(tx, &key, &Record::Customer(doc))?;
+                written += 1;
+            }
+        }
+        match ids.last() {
+            Some(last) if ids.len() == BATCH => after = last.clone(),
+            _ => break,
+        }
+    }
+    after.clear();
+    loop {
+        let jobs = docs::jobs_page(tx, scope.org().unwrap_or(""), None, &after, BATCH)?;
+        let full = jobs.len() == BATCH;
+        let jobs = docs::jobs_for_scope(tx, scope, jobs)?;
+        if let Some(last) = jobs.last() {
+            after = last.id.clone();
+        }
+        for job in jobs {
+            append(tx, &key, &Record::Job(job))?;
+            written += 1;
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(written)
+}
+
 /// Tells `scope` to drop a document it may no longer see.
 pub fn append_removal(tx: &dyn Conn, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
     append_remove(tx, scope, entity, id)

@@ -4,6 +4,7 @@
 //! listener until a shutdown signal. The binary (`main.rs`) and the tests use the
 //! same two functions, so tests exercise the real server over real HTTP.
 
+pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod db;

@@ -162,6 +162,28 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Set up a new database: the retailer organisation and its first
+    /// administrator. The password comes from a prompt, from standard input
+    /// (--password-stdin) or from BATON_ADMIN_PASSWORD; never from the command line.
+    Init {
+        #[command(flatten)]
+        db: DbArg,
+        /// The retailer's name, as its staff and partners see it.
+        #[arg(long)]
+        org: String,
+        /// The organisation's id (letters, digits, '-', '_', '.'); by default made from its name.
+        #[arg(long)]
+        org_id: Option<String>,
+        /// The administrator's username.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        /// The administrator's name as others see it.
+        #[arg(long, default_value = "Administrator")]
+        admin_name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Serve the API with demo data: the product stories plus generated customers.
     Demo {
         #[arg(long, env = "BATON_ADDR", default_value = "127.0.0.1:8787")]
@@ -244,6 +266,14 @@ async fn main() -> anyhow::Result<()> {
             let location = location(&db.db)?;
             let state = engine.apply(open(&location)?)?;
             let state = sessions.apply(state)?;
+            if !state.db.read(|tx| baton_server::admin::initialised(tx)).await? {
+                anyhow::bail!(
+                    "{} is not set up yet: nobody could sign in. Run\n  baton-server init --db {} --org \"Your company\"\n\
+                     to create the retailer organisation and its first administrator",
+                    location.describe(),
+                    shell_word(&db.db)
+                );
+            }
             tokio::spawn(compact_daily(state.clone(), chrono::Duration::days(retain_days.max(1))));
             let listener = TcpListener::bind(addr)
                 .await
@@ -268,6 +298,43 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Openapi => print!("{}", baton_server::openapi::document()),
+        Command::Init {
+            db,
+            org,
+            org_id,
+            admin,
+            admin_name,
+            password_stdin,
+        } => {
+            let location = location(&db.db)?;
+            let org_id = org_id.unwrap_or_else(|| slug(&org));
+            let password = admin_password(password_stdin)?;
+            let chars = password.chars().count();
+            if chars < baton_proto::MIN_PASSWORD_CHARS || password.len() > 1024 {
+                anyhow::bail!(
+                    "the password must be {} to 1024 characters",
+                    baton_proto::MIN_PASSWORD_CHARS
+                );
+            }
+            let hash = baton_server::auth::hash_password(&password)?;
+            let state = open(&location)?;
+            let now = chrono::Utc::now();
+            let (o, u, n) = (org_id.clone(), admin.clone(), admin_name.clone());
+            let org_name = org.clone();
+            let created = state
+                .db
+                .write(move |tx| baton_server::admin::init(tx, &o, &org_name, &u, &n, &hash, now))
+                .await?;
+            println!("{} is set up on {}.", created.org.name, location.describe());
+            println!("  organisation id: {}", created.org.id);
+            println!("  administrator:   {} ({})", created.username, created.display_name);
+            println!();
+            println!("Start the server:  baton-server serve --db {}", shell_word(&db.db));
+            println!(
+                "Then sign in to the console with the server's address and the username '{}'.",
+                created.username
+            );
+        }
         Command::User { db, action } => {
             let state = open(&location(&db.db)?)?;
             let (username, disable) = match action {
@@ -363,4 +430,60 @@ fn location(db: &str) -> anyhow::Result<Location> {
         }
     }
     Ok(location)
+}
+
+/// An organisation id made from its name: "Northwind Electricals" → "northwind-electricals".
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let out: String = out.chars().take(100).collect();
+    if out.is_empty() {
+        "retailer".into()
+    } else {
+        out
+    }
+}
+
+/// A path as the user may paste it into a shell.
+fn shell_word(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-:".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The first administrator's password: from standard input, the environment,
+/// or a prompt (asked twice) on a terminal.
+fn admin_password(from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        return Ok(line.trim_end_matches(['\n', '\r']).to_string());
+    }
+    if let Some(p) = std::env::var("BATON_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()) {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "give the administrator's password on a terminal, with --password-stdin, or in BATON_ADMIN_PASSWORD"
+        );
+    }
+    let first = rpassword::prompt_password("Administrator password (12 characters or more): ")?;
+    let again = rpassword::prompt_password("The same again: ")?;
+    if first != again {
+        anyhow::bail!("the passwords differ");
+    }
+    Ok(first)
 }

@@ -25,7 +25,8 @@ use crate::AppState;
 #[derive(Debug, Clone)]
 pub struct EscalationPolicy {
     /// How long a partner's item may stay overdue in its own supervisors' queue
-    /// before the retailer's supervisors get it.
+    /// before the retailer's supervisors get it, unless the partner has its own
+    /// SLA (`orgs.callback_sla_minutes`, `commitment_sla_minutes`).
     pub partner_grace: Duration,
 }
 
@@ -53,10 +54,14 @@ struct Due {
 }
 
 fn overdue(conn: &dyn Conn, now: DateTime<Utc>, policy: &EscalationPolicy) -> Result<Vec<Due>, ServerError> {
-    let partner_cutoff = ts(now - policy.partner_grace);
+    let default_cutoff = ts(now - policy.partner_grace);
     let mut out = Vec::new();
     for row in store::queues::overdue(conn, &ts(now))? {
-        let target = if row.owner_kind == OrgKind::Partner && row.due <= partner_cutoff {
+        // A partner's own SLA, set by the retailer's admins, replaces the default.
+        let cutoff = row
+            .sla_minutes
+            .map_or_else(|| default_cutoff.clone(), |m| ts(now - Duration::minutes(m)));
+        let target = if row.owner_kind == OrgKind::Partner && row.due <= cutoff {
             EscalationLevel::RetailerSupervisor
         } else {
             EscalationLevel::OwnerSupervisor

@@ -17,7 +17,7 @@ const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparc
 
 /// Every endpoint with an id in its path, as the matrix exercises it. The test
 /// fails if the OpenAPI document names one that is not here.
-const ID_ENDPOINTS: [&str; 11] = [
+const ID_ENDPOINTS: [&str; 16] = [
     "/v1/customers/{id}",
     "/v1/customers/{id}/timeline",
     "/v1/customers/{id}/duplicates",
@@ -29,6 +29,13 @@ const ID_ENDPOINTS: [&str; 11] = [
     "/v1/callbacks/{id}",
     "/v1/commitments/{id}",
     "/v1/orgs/{id}/scorecard",
+    // Administration: see `only_administrators_reach_any_admin_operation`, and
+    // tests/admin.rs for a partner admin held to its own organisation.
+    "/v1/admin/orgs/{id}",
+    "/v1/admin/orgs/{id}/open-work",
+    "/v1/admin/users/{id}",
+    "/v1/admin/users/{id}/reset-password",
+    "/v1/admin/users/{id}/revoke-sessions",
 ];
 
 /// Ids of each kind of item, from a scope's snapshot.
@@ -239,4 +246,94 @@ async fn retailer_only_actions_are_forbidden_to_partners_on_their_own_records() 
     ] {
         assert_eq!(api.refused(&lena, intent.clone()).await, "forbidden", "{intent}");
     }
+}
+
+/// Every operation under `/v1/admin` in the OpenAPI document (so a new one is
+/// covered without editing this test) answers 403 with nothing else to anyone
+/// but an administrator — agents, supervisors, partner dispatchers — and
+/// changes nothing.
+#[tokio::test]
+async fn only_administrators_reach_any_admin_operation() {
+    let api = Api::start().await;
+    let doc: Value = serde_json::from_str(include_str!("../../../docs/openapi.json")).expect("doc");
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/v1/admin") {
+            continue;
+        }
+        for method in item.as_object().expect("operations").keys() {
+            operations.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    assert!(operations.len() >= 11, "{operations:?}");
+    let audit_before: i64 = api
+        .read(|db| {
+            db.value(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action NOT LIKE 'sign_in%'",
+                baton_server::args![],
+                "n",
+            )
+        })
+        .await;
+    let dan_id: String = api
+        .read(|db| {
+            db.value(
+                "SELECT id AS v FROM users WHERE username = 'dan'",
+                baton_server::args![],
+                "v",
+            )
+        })
+        .await;
+    for user in ["alice", "sam", "dan", "priya", "lena"] {
+        let token = api.login(user).await;
+        for (method, path) in &operations {
+            let id = if path.starts_with("/v1/admin/users/") {
+                dan_id.as_str()
+            } else {
+                "brightline"
+            };
+            let path = path.trim_start_matches("/v1").replace("{id}", id);
+            let body = match method.as_str() {
+                "POST" if path == "/admin/orgs" => json!({"id": "sneaky", "name": "Sneaky"}),
+                "POST" if path == "/admin/users" => {
+                    json!({"username": "sneaky", "display_name": "S", "role": "admin", "org_id": "brightline"})
+                }
+                "PATCH" if path.starts_with("/admin/users/") => json!({"display_name": "Renamed"}),
+                "PATCH" => json!({"name": "Renamed"}),
+                _ => Value::Null,
+            };
+            let (status, res) = api.send(method, &token, &path, body).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{user} {method} {path}: {res}");
+            assert_eq!(code(&res), "forbidden");
+            let keys: BTreeSet<&str> = res.as_object().expect("error").keys().map(String::as_str).collect();
+            assert_eq!(keys, BTreeSet::from(["code", "message"]), "{user} {method} {path}");
+        }
+    }
+    let (orgs, users): (i64, i64) = api
+        .read(|db| {
+            Ok((
+                db.value(
+                    "SELECT COUNT(*) AS n FROM orgs WHERE id = 'sneaky'",
+                    baton_server::args![],
+                    "n",
+                )?,
+                db.value(
+                    "SELECT COUNT(*) AS n FROM users WHERE username = 'sneaky'",
+                    baton_server::args![],
+                    "n",
+                )?,
+            ))
+        })
+        .await;
+    assert_eq!((orgs, users), (0, 0));
+    let audit_after: i64 = api
+        .read(|db| {
+            db.value(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action NOT LIKE 'sign_in%'",
+                baton_server::args![],
+                "n",
+            )
+        })
+        .await;
+    assert_eq!(audit_after, audit_before, "no admin action was recorded");
 }

@@ -73,7 +73,6 @@ struct Logged {
 
 impl Logged {
     fn start(dir: &std::path::Path) -> Logged {
-        use std::io::BufRead;
         let db = baton_testkit::test_database(dir);
         let db = db.as_str();
         let seeded = Command::new(env!("CARGO_BIN_EXE_baton-server"))
@@ -81,6 +80,12 @@ impl Logged {
             .output()
             .expect("seed");
         assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+        Logged::serve(db)
+    }
+
+    /// `serve` on database `db`, logging everything.
+    fn serve(db: &str) -> Logged {
+        use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
             .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
             .env(
@@ -201,4 +206,126 @@ async fn the_logs_hold_no_phone_number_email_or_token() {
     ] {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }
+}
+
+fn init(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
+        .args(["init", "--db", db])
+        .args(args)
+        .env_remove("BATON_ADMIN_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run init");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write the password");
+    let out = child.wait_with_output().expect("init ends");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn serve_on_a_database_nobody_can_sign_in_to_says_to_run_init() {
+    let (ok, err) = serve(&[]);
+    assert!(!ok);
+    assert!(
+        err.contains("not set up yet") && err.contains("baton-server init --db"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn init_sets_up_the_retailer_and_its_administrator_who_signs_in_to_the_served_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = baton_testkit::test_database(dir.path());
+    let password = "a long admin password";
+    let (ok, out, err) = init(
+        &db,
+        &[
+            "--org",
+            "Northwind Electricals",
+            "--admin",
+            "olivia",
+            "--admin-name",
+            "Olivia Grant",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Northwind Electricals is set up"), "{out}");
+    assert!(out.contains("organisation id: northwind-electricals"), "{out}");
+    assert!(out.contains("baton-server serve --db"), "{out}");
+    assert!(
+        !out.contains(password) && !err.contains(password),
+        "the password is never echoed"
+    );
+
+    // Once only.
+    let (again, _, err) = init(&db, &["--org", "Other", "--password-stdin"], &format!("{password}\n"));
+    assert!(!again && err.contains("already set up"), "{err}");
+
+    let server = Logged::serve(&db);
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/auth/login", server.url))
+        .json(&serde_json::json!({"username": "olivia", "password": password}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["user"]["role"], "admin");
+    assert_eq!(body["user"]["org"]["kind"], "retailer");
+    let token = body["token"].as_str().expect("token");
+    let orgs: serde_json::Value = http
+        .get(format!("{}/admin/orgs", server.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("orgs")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(orgs[0]["name"], "Northwind Electricals");
+    let log = server.stop();
+    assert!(!log.contains(password), "the log holds no password");
+}
+
+#[test]
+fn init_refuses_a_short_password_a_password_flag_and_a_bad_organisation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("i.sqlite");
+    let db = db.to_str().expect("path");
+    let (ok, _, err) = init(db, &["--org", "Northwind", "--password-stdin"], "short\n");
+    assert!(!ok && err.contains("12 to 1024 characters"), "{err}");
+    let (ok, _, err) = init(db, &["--org", "Northwind", "--password", "hunter2hunter2"], "");
+    assert!(!ok && err.contains("unexpected argument"), "{err}");
+    let (ok, _, err) = init(db, &["--org", "   ", "--password-stdin"], "a long admin password\n");
+    assert!(!ok && err.contains("must not be empty"), "{err}");
+    let (ok, _, err) = init(
+        db,
+        &["--org", "Northwind", "--admin", "a b", "--password-stdin"],
+        "a long admin password\n",
+    );
+    assert!(!ok && err.contains("username"), "{err}");
+    // Not a terminal and no password given: it says how to give one.
+    let (ok, _, err) = init(db, &["--org", "Northwind"], "");
+    assert!(!ok && err.contains("--password-stdin"), "{err}");
+    // Nothing was set up by any of these.
+    let (ok, _, err) = init(
+        db,
+        &["--org", "Northwind", "--password-stdin"],
+        "a long admin password\n",
+    );
+    assert!(ok, "{err}");
 }

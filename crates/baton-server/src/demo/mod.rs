@@ -50,9 +50,10 @@ const ORGS: [(&str, &str, &str, &str); 4] = [
 ];
 
 /// (username, display name, role, org)
-pub const USERS: [(&str, &str, &str, &str); 5] = [
+pub const USERS: [(&str, &str, &str, &str); 6] = [
     ("alice", "Alice Carter", "agent", "northwind"),
     ("sam", "Sam Okafor", "supervisor", "northwind"),
+    ("ada", "Ada Mensah", "admin", "northwind"),
     ("dan", "Dan Brooks", "partner_dispatcher", "brightline"),
     ("priya", "Priya Shah", "partner_dispatcher", "swiftparcel"),
     ("lena", "Lena Varga", "partner_dispatcher", "pageturn"),

@@ -87,11 +87,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The name of an organisation, or 422 when there is none with that id.
+    /// The kind of an organisation work is being given to: 422 when there is
+    /// none with that id, 409 when it was deactivated.
     pub fn org_kind(&self, org_id: &str) -> Result<OrgKind, ServerError> {
-        store::orgs::get(self.conn, org_id)?
-            .map(|o| o.kind)
-            .ok_or_else(|| ServerError::bad_request(format!("there is no organisation '{org_id}'")))
+        match store::orgs::kind_and_active(self.conn, org_id)? {
+            None => Err(ServerError::bad_request(format!("there is no organisation '{org_id}'"))),
+            Some((_, false)) => Err(ServerError::Api(
+                baton_proto::ErrorCode::Conflict,
+                format!("the organisation '{org_id}' is deactivated and takes no new work"),
+            )),
+            Some((kind, true)) => Ok(kind),
+        }
     }
 
     /// Checks that work may be handed to `org_id`: a partner may give work only

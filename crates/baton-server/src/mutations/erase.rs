@@ -5,7 +5,7 @@
 //! whom, when and why; every console drops the customer. What the retailer must
 //! keep (orders, jobs, counts for scorecards) stays, with nothing personal in it.
 
-use baton_proto::{EntityKind, Role, Text, TextArg, TimelineKind};
+use baton_proto::{EntityKind, Text, TextArg, TimelineKind};
 
 use super::Ctx;
 use crate::docs;
@@ -17,7 +17,7 @@ pub const ERASED_NAME: &str = "Erased customer";
 
 pub fn erase(ctx: &mut Ctx<'_>, customer_id: &str, reason: &str) -> Result<(), ServerError> {
     ctx.require_internal("erase a customer")?;
-    if ctx.caller.user.role != Role::Supervisor {
+    if !ctx.caller.user.role.supervises() {
         return Err(ServerError::forbidden(
             "only the retailer's supervisors can erase a customer",
         ));

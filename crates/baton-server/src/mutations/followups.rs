@@ -4,8 +4,7 @@
 
 use baton_proto::validate::{self, MAX_TEXT};
 use baton_proto::{
-    CallbackStatus, CommitmentStatus, ErrorCode, EscalationLevel, FollowUp, FollowUpKind, Role, Text, TextArg,
-    TimelineKind,
+    CallbackStatus, CommitmentStatus, ErrorCode, EscalationLevel, FollowUp, FollowUpKind, Text, TextArg, TimelineKind,
 };
 use chrono::{DateTime, Utc};
 
@@ -76,7 +75,7 @@ fn open_item(ctx: &Ctx<'_>, customer_id: &str, item: &FollowUp) -> Result<Open, 
             }
         }
     };
-    if ctx.caller.user.role != Role::Supervisor {
+    if !ctx.caller.user.role.supervises() {
         return Err(ServerError::forbidden("only supervisors can change a queue"));
     }
     if ctx.scope != Scope::Internal && open.owner_org_id != ctx.org() {

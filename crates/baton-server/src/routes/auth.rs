@@ -3,7 +3,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Extension;
-use baton_proto::{LoginRequest, LoginResponse, UserInfo};
+use baton_proto::{AcceptInvite, LoginRequest, LoginResponse, UserInfo};
 
 use crate::auth::{self, AuthUser};
 use crate::error::{ApiJson, ServerError};
@@ -25,6 +25,26 @@ pub async fn login(
     let addr = client_addr(&state, peer.map(|p| p.0 .0), &headers);
     let (token, user) = auth::login(&state, req.username, req.password, addr).await?;
     tracing::info!(user = %user.username, org = %user.org.id, "signed in");
+    Ok(ApiJson(LoginResponse { token, user }))
+}
+
+/// Sets a password with the one-time code of an invitation or a reset, and
+/// signs in. The code works once; a wrong one counts as a failed sign-in.
+#[utoipa::path(post, path = "/v1/auth/accept-invite", tag = "auth", request_body = AcceptInvite,
+    responses((status = 200, description = "Password set; signed in", body = LoginResponse),
+              (status = 401, description = "The code is wrong, used or expired", body = baton_proto::ApiError),
+              (status = 422, description = "A password shorter than 12 characters, or no code", body = baton_proto::ApiError),
+              (status = 429, description = "Too many failed attempts from this address", body = baton_proto::ApiError),
+              (status = 503, description = "Too many passwords being hashed at once", body = baton_proto::ApiError)))]
+pub async fn accept_invite(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<AcceptInvite>,
+) -> Result<ApiJson<LoginResponse>, ServerError> {
+    let addr = client_addr(&state, peer.map(|p| p.0 .0), &headers);
+    let (token, user) = auth::accept_invite(&state, req.code, req.password, addr).await?;
+    tracing::info!(user = %user.username, org = %user.org.id, "password set from a code");
     Ok(ApiJson(LoginResponse { token, user }))
 }
 

@@ -1,5 +1,6 @@
 //! HTTP routes under `/v1`. Handlers are thin: extract, authorise, call the store.
 
+pub mod admin;
 pub mod auth;
 pub mod casework;
 pub mod list;
@@ -29,7 +30,15 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/logout-all", post(auth::logout_all))
+        .route("/auth/accept-invite", post(auth::accept_invite))
         .route("/me", get(auth::me))
+        .route("/admin/orgs", get(admin::orgs).post(admin::create_org))
+        .route("/admin/orgs/{id}", get(admin::get_org).patch(admin::update_org))
+        .route("/admin/orgs/{id}/open-work", get(admin::open_work))
+        .route("/admin/users", get(admin::users).post(admin::invite))
+        .route("/admin/users/{id}", get(admin::get_user).patch(admin::update_user))
+        .route("/admin/users/{id}/reset-password", post(admin::reset_password))
+        .route("/admin/users/{id}/revoke-sessions", post(admin::revoke_sessions))
         .route("/openapi.json", get(openapi))
         .route("/orgs", get(orgs::orgs))
         .route("/confirmation-templates", get(templates::list).post(templates::put))

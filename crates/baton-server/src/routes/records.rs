@@ -314,7 +314,7 @@ pub async fn export(
     caller: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<baton_proto::CustomerExport>, ServerError> {
-    let supervisor = caller.user.role == baton_proto::Role::Supervisor;
+    let supervisor = caller.user.role.supervises();
     let now = state.now();
     let export = retailer_read(&state, &caller, id.clone(), "export customer data", move |tx, id| {
         if !supervisor {

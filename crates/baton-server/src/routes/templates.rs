@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use baton_proto::validate::{self, MAX_SHORT, MAX_TEXT};
-use baton_proto::{ConfirmationTemplate, Role};
+use baton_proto::ConfirmationTemplate;
 
 use crate::auth::AuthUser;
 use crate::docs::Scope;
@@ -35,7 +35,7 @@ pub async fn put(
     caller: AuthUser,
     ApiJson(t): ApiJson<ConfirmationTemplate>,
 ) -> Result<ApiJson<ConfirmationTemplate>, ServerError> {
-    if caller.scope() != Scope::Internal || caller.user.role != Role::Supervisor {
+    if caller.scope() != Scope::Internal || !caller.user.role.supervises() {
         return Err(ServerError::forbidden(
             "only the retailer's supervisors word confirmation templates",
         ));

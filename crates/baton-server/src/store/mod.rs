@@ -32,6 +32,7 @@ pub mod templates;
 pub mod tickets;
 pub mod ties;
 pub mod timeline;
+pub mod user_codes;
 pub mod users;
 
 use chrono::{DateTime, Utc};

@@ -192,12 +192,14 @@ pub struct OverdueRow {
     pub escalation_level: i64,
     pub job_id: Option<String>,
     pub ticket_id: Option<String>,
+    /// The owner's own SLA: minutes it may stay overdue before the retailer gets it.
+    pub sla_minutes: Option<i64>,
 }
 
 /// Open callbacks and commitments due at or before `now`, below the top escalation level.
 pub fn overdue(db: &dyn Conn, now: &str) -> Result<Vec<OverdueRow>, ServerError> {
     let mut out = Vec::new();
-    for (queue, table, text, due, open, ticket) in [
+    for (queue, table, text, due, open, ticket, sla) in [
         (
             Queue::Callbacks,
             "callbacks",
@@ -205,6 +207,7 @@ pub fn overdue(db: &dyn Conn, now: &str) -> Result<Vec<OverdueRow>, ServerError>
             "COALESCE(i.due_until, i.due_at)",
             "queued",
             "NULL",
+            "o.callback_sla_minutes",
         ),
         (
             Queue::Commitments,
@@ -213,11 +216,12 @@ pub fn overdue(db: &dyn Conn, now: &str) -> Result<Vec<OverdueRow>, ServerError>
             "i.due_at",
             "open",
             "i.ticket_id",
+            "o.commitment_sla_minutes",
         ),
     ] {
         let sql = format!(
             "SELECT i.id, i.customer_id, {text} AS text, o.name AS owner_name, o.kind AS owner_kind, {due} AS due,
-                    i.escalation_level, i.job_id, {ticket} AS ticket_id
+                    i.escalation_level, i.job_id, {ticket} AS ticket_id, {sla} AS sla_minutes
              FROM {table} i JOIN orgs o ON o.id = i.owner_org_id
              WHERE i.status = ?1 AND i.escalation_level < 2 AND {due} <= ?2
              ORDER BY {due}, i.id"
@@ -234,6 +238,7 @@ pub fn overdue(db: &dyn Conn, now: &str) -> Result<Vec<OverdueRow>, ServerError>
                 escalation_level: r.get("escalation_level")?,
                 job_id: r.get("job_id")?,
                 ticket_id: r.get("ticket_id")?,
+                sla_minutes: r.get("sla_minutes")?,
             })
         })?);
     }

@@ -1,6 +1,6 @@
 //! Users, their sessions, and failed sign-ins.
 
-use baton_proto::{Org, Role, UserInfo};
+use baton_proto::{AdminUser, Org, Role, UserInfo};
 
 use super::{Conn, Row};
 use crate::args;
@@ -10,11 +10,14 @@ use crate::error::ServerError;
 pub struct Account {
     pub user: UserInfo,
     pub password_hash: String,
+    /// Whether it cannot sign in: disabled, its organisation deactivated, or no password set.
     pub disabled: bool,
+    /// Whether the user itself is disabled.
+    pub user_disabled: bool,
 }
 
 const SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id AS org_id, o.name AS org_name,
-        o.kind AS org_kind, u.password_hash, u.disabled_at
+        o.kind AS org_kind, u.password_hash, u.disabled_at, o.deactivated_at AS org_deactivated_at
      FROM users u JOIN orgs o ON o.id = u.org_id";
 
 fn user_from_row(r: Row<'_>) -> Result<UserInfo, ServerError> {
@@ -36,7 +39,12 @@ fn account_from_row(r: Row<'_>) -> Result<Account, ServerError> {
     Ok(Account {
         user: user_from_row(r)?,
         password_hash: r.get("password_hash")?,
-        disabled: r.get::<Option<String>>("disabled_at")?.is_some(),
+        // A deactivated organisation's users cannot sign in either; nor can
+        // one whose invitation is pending (no password is set).
+        disabled: r.get::<Option<String>>("disabled_at")?.is_some()
+            || r.get::<Option<String>>("org_deactivated_at")?.is_some()
+            || r.str("password_hash")?.is_empty(),
+        user_disabled: r.get::<Option<String>>("disabled_at")?.is_some(),
     })
 }
 
@@ -46,6 +54,15 @@ pub fn by_username(db: &dyn Conn, username: &str) -> Result<Option<Account>, Ser
         args![username],
         account_from_row,
     )
+}
+
+pub fn by_id(db: &dyn Conn, id: &str) -> Result<Option<Account>, ServerError> {
+    db.opt(&format!("{SELECT} WHERE u.id = ?1"), args![id], account_from_row)
+}
+
+/// Whether an organisation exists and is not deactivated.
+pub fn org_active(db: &dyn Conn, org: &str) -> Result<bool, ServerError> {
+    Ok(super::orgs::kind_and_active(db, org)?.is_some_and(|(_, active)| active))
 }
 
 /// Disables (keeping the first time) or enables a user; false when there is no such user.
@@ -77,7 +94,8 @@ pub fn live_session(
         "SELECT u.id, u.username, u.display_name, u.role, o.id AS org_id, o.name AS org_name, o.kind AS org_kind,
                 s.last_seen_at
          FROM users u JOIN orgs o ON o.id = u.org_id JOIN sessions s ON s.user_id = u.id
-         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3 AND u.disabled_at IS NULL",
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3 AND u.disabled_at IS NULL
+               AND o.deactivated_at IS NULL",
         args![token_hash, now, seen_after],
         |r| {
             Ok(LiveSession {
@@ -173,5 +191,130 @@ pub fn org_and_name(db: &dyn Conn, user_id: &str) -> Result<Option<(String, Stri
         "SELECT org_id, display_name FROM users WHERE id = ?1",
         args![user_id],
         |r| Ok((r.get("org_id")?, r.get("display_name")?)),
+    )
+}
+
+const ADMIN_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, o.id AS org_id, o.name AS org_name,
+        o.kind AS org_kind, u.disabled_at, u.last_sign_in_at, u.password_hash,
+        (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > ?1) AS sessions
+     FROM users u JOIN orgs o ON o.id = u.org_id";
+
+fn admin_from_row(r: Row<'_>) -> Result<AdminUser, ServerError> {
+    let user = user_from_row(r)?;
+    Ok(AdminUser {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        role: user.role,
+        org: user.org,
+        disabled_at: r.opt_ts("disabled_at")?,
+        last_sign_in_at: r.opt_ts("last_sign_in_at")?,
+        sessions: r.get("sessions")?,
+        invite_pending: r.str("password_hash")?.is_empty(),
+    })
+}
+
+/// Users as administrators see them: all, or one organisation's, by name.
+pub fn admin_list(db: &dyn Conn, org: Option<&str>, now: &str) -> Result<Vec<AdminUser>, ServerError> {
+    db.all(
+        &format!(
+            "{ADMIN_SELECT} WHERE (?2 IS NULL OR u.org_id = ?2) ORDER BY o.kind DESC, o.name, u.display_name, u.id"
+        ),
+        args![now, org],
+        admin_from_row,
+    )
+}
+
+pub fn admin_get(db: &dyn Conn, id: &str, now: &str) -> Result<Option<AdminUser>, ServerError> {
+    db.opt(
+        &format!("{ADMIN_SELECT} WHERE u.id = ?2"),
+        args![now, id],
+        admin_from_row,
+    )
+}
+
+/// Whether a username is taken, whatever its case.
+pub fn username_taken(db: &dyn Conn, username: &str) -> Result<bool, ServerError> {
+    Ok(db
+        .opt(
+            "SELECT id FROM users WHERE LOWER(username) = LOWER(?1)",
+            args![username],
+            |r| r.get::<String>("id"),
+        )?
+        .is_some())
+}
+
+/// A new user; with an empty `password_hash` nobody can sign in as it until a
+/// password is set from its invitation.
+pub struct NewUserRow<'a> {
+    pub id: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub org_id: &'a str,
+    pub at: &'a str,
+}
+
+pub fn insert(db: &dyn Conn, u: &NewUserRow<'_>) -> Result<(), ServerError> {
+    db.execute(
+        "INSERT INTO users (id, username, display_name, password_hash, role, org_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        args![
+            u.id,
+            u.username,
+            u.display_name,
+            u.password_hash,
+            u.role.as_str(),
+            u.org_id,
+            u.at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Writes a user's name, role and disabled time.
+pub fn update(
+    db: &dyn Conn,
+    id: &str,
+    display_name: &str,
+    role: Role,
+    disabled_at: Option<&str>,
+) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE users SET display_name = ?2, role = ?3, disabled_at = ?4 WHERE id = ?1",
+        args![id, display_name, role.as_str(), disabled_at],
+    )?;
+    Ok(())
+}
+
+pub fn set_password(db: &dyn Conn, id: &str, password_hash: &str) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        args![id, password_hash],
+    )?;
+    Ok(())
+}
+
+pub fn record_sign_in(db: &dyn Conn, id: &str, at: &str) -> Result<(), ServerError> {
+    db.execute("UPDATE users SET last_sign_in_at = ?2 WHERE id = ?1", args![id, at])?;
+    Ok(())
+}
+
+/// Enabled admins of the retailer: the last one may not be disabled or demoted.
+pub fn retailer_admins(db: &dyn Conn) -> Result<Vec<String>, ServerError> {
+    db.all(
+        "SELECT u.id FROM users u JOIN orgs o ON o.id = u.org_id
+         WHERE o.kind = 'retailer' AND u.role = 'admin' AND u.disabled_at IS NULL ORDER BY u.id",
+        args![],
+        |r| r.get("id"),
+    )
+}
+
+/// Ends the sessions of every user of an organisation; returns how many.
+pub fn end_sessions_of_org(db: &dyn Conn, org: &str) -> Result<usize, ServerError> {
+    db.execute(
+        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE org_id = ?1)",
+        args![org],
     )
 }

@@ -133,6 +133,34 @@ impl Api {
         (res.status(), res.json().await.unwrap_or(Value::Null))
     }
 
+    /// Any request with a JSON body (or none for `Value::Null`), signed in as `token` when it is not empty.
+    pub async fn send(&self, method: &str, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.http.request(method, self.url(path));
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request");
+        (res.status(), res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Signs in with a password, failing the test unless it works.
+    pub async fn login_with(&self, user: &str, password: &str) -> String {
+        let (status, body) = self
+            .send(
+                "POST",
+                "",
+                "/auth/login",
+                json!({"username": user, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{user} signs in: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
     pub async fn push(&self, token: &str, mutations: Value) -> (StatusCode, Value) {
         let body = json!({"client_id": "11111111-1111-4111-8111-111111111111", "mutations": mutations});
         let res = self

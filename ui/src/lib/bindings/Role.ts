@@ -3,4 +3,4 @@
 /**
  * What a user does in Baton; decides their home view and what the server lets them do.
  */
-export type Role = "agent" | "partner_dispatcher" | "supervisor";
+export type Role = "agent" | "partner_dispatcher" | "supervisor" | "admin";

@@ -1,0 +1,214 @@
+//! Administration: organisations, users and invitations.
+//!
+//! A retailer admin runs every organisation; a partner admin runs its own
+//! organisation's users and nothing else.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+use crate::{Org, PartnerField, Role};
+
+/// An organisation as its administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct AdminOrg {
+    #[serde(flatten)]
+    pub org: Org,
+    /// The customer fields this partner's jobs need (empty for the retailer).
+    pub visible_fields: Vec<PartnerField>,
+    /// Minutes a partner's callback may stay overdue in its own queue before
+    /// the retailer's supervisors get it; `null` takes the server's default.
+    #[ts(type = "number | null")]
+    pub callback_sla_minutes: Option<i64>,
+    /// The same, for a partner's promises to customers.
+    #[ts(type = "number | null")]
+    pub commitment_sla_minutes: Option<i64>,
+    /// Set when the organisation was deactivated: its users cannot sign in.
+    pub deactivated_at: Option<DateTime<Utc>>,
+    /// Users that may sign in (not disabled).
+    #[ts(type = "number")]
+    pub active_users: i64,
+}
+
+/// `POST /v1/admin/orgs`: a new partner organisation.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewPartner {
+    /// Its id, chosen by the retailer: `brightline`. Letters, digits, `-`, `_`, `.`.
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
+    pub id: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[serde(default)]
+    pub visible_fields: Vec<PartnerField>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 10080)]
+    #[ts(type = "number | null")]
+    pub callback_sla_minutes: Option<i64>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 10080)]
+    #[ts(type = "number | null")]
+    pub commitment_sla_minutes: Option<i64>,
+}
+
+/// `PATCH /v1/admin/orgs/{id}`: what to change; a field left out is kept.
+/// An SLA of `0` returns it to the server's default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct OrgUpdate {
+    #[serde(default)]
+    #[ts(optional)]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub visible_fields: Option<Vec<PartnerField>>,
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    #[schema(minimum = 0, maximum = 10080)]
+    pub callback_sla_minutes: Option<i64>,
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    #[schema(minimum = 0, maximum = 10080)]
+    pub commitment_sla_minutes: Option<i64>,
+    /// `false` deactivates the organisation (its sessions end, its users cannot
+    /// sign in, nothing new may be given to it); `true` reactivates it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub active: Option<bool>,
+}
+
+/// Work still open at an organisation: what to give to someone else when it
+/// is deactivated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct OpenWork {
+    pub org_id: String,
+    pub items: Vec<OpenWorkItem>,
+}
+
+/// One open item: a job not finished, a callback queued, a promise open, or a
+/// ticket escalated to the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct OpenWorkItem {
+    pub kind: OpenWorkKind,
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    /// What it is: the job's type, the callback's request, the promise, the ticket's subject.
+    pub summary: String,
+    /// When it is due (an appointment's start, a callback's time), if it has one.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OpenWorkKind {
+    Job,
+    Callback,
+    Commitment,
+    Ticket,
+}
+
+/// A user as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct AdminUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org: Org,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Sessions still live (consoles signed in).
+    #[ts(type = "number")]
+    pub sessions: i64,
+    /// Whether the user still has to set a password from an invitation or reset.
+    pub invite_pending: bool,
+}
+
+/// `POST /v1/admin/users`: invite a user. The answer holds a one-time code the
+/// user sets a password with; nobody else ever knows the password.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewUser {
+    /// What they sign in with: letters, digits, `.`, `-`, `_`, `@`; 2 to 100.
+    #[schema(pattern = "^[A-Za-z0-9._@-]{2,100}$")]
+    pub username: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub display_name: String,
+    pub role: Role,
+    /// The user's organisation; a partner admin may only name its own.
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
+    pub org_id: String,
+}
+
+/// `PATCH /v1/admin/users/{id}`: what to change; a field left out is kept.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct UserUpdate {
+    #[serde(default)]
+    #[ts(optional)]
+    #[schema(min_length = 1, max_length = 200)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub role: Option<Role>,
+    /// `true` disables the user (its sessions end at once); `false` enables it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub disabled: Option<bool>,
+}
+
+/// A one-time code that lets a user set their password, given once to the
+/// admin who asked for it (it is stored only as a hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct Invitation {
+    pub user: AdminUser,
+    /// Give it to the user (in person, by phone): they set their password with
+    /// it through `POST /v1/auth/accept-invite`. Dashes and case do not matter.
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /v1/auth/accept-invite`: set a password with an invitation or reset code.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct AcceptInvite {
+    pub code: String,
+    /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 1024)]
+    pub password: String,
+}
+
+/// How many sessions an action ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct SessionsEnded {
+    #[ts(type = "number")]
+    pub ended: i64,
+}
+
+/// Longest wait an SLA may give, in minutes (a week).
+pub const MAX_SLA_MINUTES: i64 = 7 * 24 * 60;
+/// Shortest password a user may set.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A username: 2 to 100 letters, digits, `.`, `-`, `_` or `@`.
+pub fn valid_username(name: &str) -> bool {
+    (2..=100).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+}

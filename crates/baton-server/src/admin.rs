@@ -1,0 +1,611 @@
+//! Administration: organisations, users and their invitations. Routes and the
+//! `init` command call these; each action is authorised by [`reach`] and
+//! audited in the same transaction as the change.
+//!
+//! The rule: a retailer admin runs every organisation; a partner admin runs its
+//! own organisation's users (and sees its own organisation) and nothing else —
+//! another organisation's ids answer the same 404 as unknown ones. Only the
+//! retailer creates partners or changes what they see and their SLAs.
+
+use baton_proto::validate;
+use baton_proto::{
+    AdminOrg, AdminUser, Invitation, NewPartner, NewUser, OpenWork, OrgKind, OrgUpdate, Role, UserUpdate,
+    MAX_SLA_MINUTES,
+};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::auth::AuthUser;
+use crate::docs::Scope;
+use crate::error::ServerError;
+use crate::store::{self, user_codes::Purpose, Conn};
+use crate::wire::ts;
+
+/// How long an invitation or reset code may be used.
+pub const CODE_VALID_FOR: Duration = Duration::days(7);
+
+/// What an admin may run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// The retailer's admins: every organisation.
+    All,
+    /// A partner's admins: their own organisation's users.
+    Own(String),
+}
+
+impl Reach {
+    /// Whether `org` is within reach.
+    pub fn covers(&self, org: &str) -> bool {
+        match self {
+            Reach::All => true,
+            Reach::Own(own) => own == org,
+        }
+    }
+
+    fn only(&self) -> Option<&str> {
+        match self {
+            Reach::All => None,
+            Reach::Own(own) => Some(own),
+        }
+    }
+}
+
+/// The caller's reach, or 403 for anyone but an admin.
+pub fn reach(caller: &AuthUser) -> Result<Reach, ServerError> {
+    if caller.user.role != Role::Admin {
+        return Err(ServerError::forbidden("only administrators can do this"));
+    }
+    Ok(match caller.scope() {
+        Scope::Internal => Reach::All,
+        Scope::Org(own) => Reach::Own(own),
+    })
+}
+
+fn retailer_only(reach: &Reach, what: &str) -> Result<(), ServerError> {
+    match reach {
+        Reach::All => Ok(()),
+        Reach::Own(_) => Err(ServerError::forbidden(format!(
+            "only the retailer's administrators {what}"
+        ))),
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, ServerError> {
+    serde_json::to_string(v).map_err(|e| ServerError::Internal(format!("encoding an audit entry: {e}")))
+}
+
+/// Who did an admin action: a signed-in admin, or the `init` command.
+pub struct Actor<'a> {
+    pub user_id: &'a str,
+    pub org_id: &'a str,
+}
+
+impl<'a> Actor<'a> {
+    pub fn of(caller: &'a AuthUser) -> Actor<'a> {
+        Actor {
+            user_id: &caller.user.id,
+            org_id: &caller.user.org.id,
+        }
+    }
+}
+
+/// What an admin action was done to.
+enum Subject<'a> {
+    Org(&'a str),
+    User(&'a str),
+}
+
+fn audit(
+    db: &dyn Conn,
+    actor: &Actor<'_>,
+    at: &str,
+    action: &str,
+    subject: Subject<'_>,
+    before: Option<&str>,
+    after: &str,
+) -> Result<(), ServerError> {
+    let (entity, entity_id) = match subject {
+        Subject::Org(id) => ("org", id),
+        Subject::User(id) => ("user", id),
+    };
+    store::audit::append(
+        db,
+        &store::audit::NewEntry {
+            at,
+            user_id: actor.user_id,
+            org_id: actor.org_id,
+            action,
+            entity,
+            entity_id,
+            before,
+            after,
+            customer_id: None,
+        },
+    )
+}
+
+fn sla(field: &str, v: Option<i64>, zero_clears: bool) -> Result<Option<i64>, ServerError> {
+    match v {
+        None => Ok(None),
+        Some(0) if zero_clears => Ok(None),
+        Some(m) if (1..=MAX_SLA_MINUTES).contains(&m) => Ok(Some(m)),
+        Some(_) => Err(ServerError::bad_request(format!(
+            "{field} must be 1 to {MAX_SLA_MINUTES} minutes{}",
+            if zero_clears { " (or 0 for the default)" } else { "" }
+        ))),
+    }
+}
+
+fn name(field: &str, v: &str) -> Result<String, ServerError> {
+    Ok(validate::text(field, v, validate::MAX_SHORT)?)
+}
+
+// ---- organisations ----
+
+pub fn list_orgs(db: &dyn Conn, reach: &Reach) -> Result<Vec<AdminOrg>, ServerError> {
+    store::orgs::admin_list(db, reach.only())
+}
+
+/// An organisation within reach, or 404.
+pub fn org(db: &dyn Conn, reach: &Reach, id: &str) -> Result<AdminOrg, ServerError> {
+    validate::id("organisation id", id)?;
+    store::orgs::admin_get(db, id)?
+        .filter(|o| reach.covers(&o.org.id))
+        .ok_or_else(|| ServerError::not_found("organisation"))
+}
+
+pub fn create_partner(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    new: &NewPartner,
+    at: &str,
+) -> Result<AdminOrg, ServerError> {
+    retailer_only(reach, "create partner organisations")?;
+    validate::id("id", &new.id)?;
+    let org_name = name("name", &new.name)?;
+    let callback = sla("callback_sla_minutes", new.callback_sla_minutes, false)?;
+    let commitment = sla("commitment_sla_minutes", new.commitment_sla_minutes, false)?;
+    if store::orgs::get(db, &new.id)?.is_some() {
+        return Err(ServerError::Api(
+            baton_proto::ErrorCode::Conflict,
+            format!("there is already an organisation '{}'", new.id),
+        ));
+    }
+    let mut fields = new.visible_fields.clone();
+    fields.sort_by_key(|f| *f as u8);
+    fields.dedup();
+    store::orgs::insert(db, &new.id, &org_name, OrgKind::Partner, &fields, callback, commitment)?;
+    let created = org(db, reach, &new.id)?;
+    audit(
+        db,
+        actor,
+        at,
+        "org_created",
+        Subject::Org(&new.id),
+        None,
+        &json(&created)?,
+    )?;
+    Ok(created)
+}
+
+/// What an organisation update did beyond its own row.
+pub struct OrgChanged {
+    pub org: AdminOrg,
+    /// Scopes whose consoles must hear of it (the partner's, when what it sees changed).
+    pub touched: Vec<String>,
+    /// Whether sessions ended (deactivation).
+    pub sessions_ended: bool,
+}
+
+pub fn update_org(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    id: &str,
+    change: &OrgUpdate,
+    now: DateTime<Utc>,
+) -> Result<OrgChanged, ServerError> {
+    retailer_only(reach, "change organisations")?;
+    let before = org(db, reach, id)?;
+    let mut after = before.clone();
+    if let Some(n) = &change.name {
+        after.org.name = name("name", n)?;
+    }
+    let partner = before.org.kind == OrgKind::Partner;
+    if !partner
+        && (change.visible_fields.is_some()
+            || change.callback_sla_minutes.is_some()
+            || change.commitment_sla_minutes.is_some()
+            || change.active.is_some())
+    {
+        return Err(ServerError::bad_request(
+            "the retailer's own organisation has no visible fields or SLAs and cannot be deactivated",
+        ));
+    }
+    if let Some(f) = &change.visible_fields {
+        let mut fields = f.clone();
+        fields.sort_by_key(|f| *f as u8);
+        fields.dedup();
+        after.visible_fields = fields;
+    }
+    if change.callback_sla_minutes.is_some() {
+        after.callback_sla_minutes = sla("callback_sla_minutes", change.callback_sla_minutes, true)?;
+    }
+    if change.commitment_sla_minutes.is_some() {
+        after.commitment_sla_minutes = sla("commitment_sla_minutes", change.commitment_sla_minutes, true)?;
+    }
+    match change.active {
+        Some(false) if after.deactivated_at.is_none() => after.deactivated_at = Some(now),
+        Some(true) => after.deactivated_at = None,
+        _ => {}
+    }
+    if after == before {
+        return Ok(OrgChanged {
+            org: before,
+            touched: vec![],
+            sessions_ended: false,
+        });
+    }
+    let at = ts(now);
+    store::orgs::update(db, &after)?;
+    let mut touched = Vec::new();
+    if after.visible_fields != before.visible_fields {
+        let scope = Scope::Org(id.to_string());
+        crate::feed::refresh_scope(db, &scope)?;
+        touched.push(scope.key());
+    }
+    let deactivated = before.deactivated_at.is_none() && after.deactivated_at.is_some();
+    if deactivated {
+        store::users::end_sessions_of_org(db, id)?;
+    }
+    let action = match (
+        deactivated,
+        before.deactivated_at.is_some() && after.deactivated_at.is_none(),
+    ) {
+        (true, _) => "org_deactivated",
+        (_, true) => "org_reactivated",
+        _ => "org_changed",
+    };
+    audit(
+        db,
+        actor,
+        &at,
+        action,
+        Subject::Org(id),
+        Some(&json(&before)?),
+        &json(&after)?,
+    )?;
+    Ok(OrgChanged {
+        org: org(db, reach, id)?,
+        touched,
+        sessions_ended: deactivated,
+    })
+}
+
+pub fn open_work(db: &dyn Conn, reach: &Reach, id: &str) -> Result<OpenWork, ServerError> {
+    let found = org(db, reach, id)?;
+    let mut items = store::orgs::open_work(db, &found.org.id)?;
+    if let Reach::Own(own) = reach {
+        // A partner's admin reads each customer as the partner sees it: by the
+        // name its jobs give, never the account holder's it has no part in.
+        let scope = Scope::Org(own.clone());
+        let mut names = std::collections::BTreeMap::new();
+        let mut shown = Vec::with_capacity(items.len());
+        for mut item in items {
+            if !names.contains_key(&item.customer_id) {
+                let name = match crate::docs::visible_customer(db, &scope, &item.customer_id) {
+                    Ok(c) => Some(c.display_name),
+                    Err(ServerError::Api(baton_proto::ErrorCode::NotFound, _)) => None,
+                    Err(e) => return Err(e),
+                };
+                names.insert(item.customer_id.clone(), name);
+            }
+            if let Some(Some(name)) = names.get(&item.customer_id) {
+                item.customer_name = name.clone();
+                shown.push(item);
+            }
+        }
+        items = shown;
+    }
+    Ok(OpenWork {
+        items,
+        org_id: found.org.id,
+    })
+}
+
+// ---- users ----
+
+pub fn list_users(db: &dyn Conn, reach: &Reach, org: Option<&str>, now: &str) -> Result<Vec<AdminUser>, ServerError> {
+    if let Some(o) = org {
+        // An organisation out of reach reads as unknown.
+        self::org(db, reach, o)?;
+    }
+    store::users::admin_list(db, org.or(reach.only()), now)
+}
+
+/// A user within reach, or 404.
+pub fn user(db: &dyn Conn, reach: &Reach, id: &str, now: &str) -> Result<AdminUser, ServerError> {
+    validate::id("user id", id)?;
+    store::users::admin_get(db, id, now)?
+        .filter(|u| reach.covers(&u.org.id))
+        .ok_or_else(|| ServerError::not_found("user"))
+}
+
+/// A one-time code: 16 letters and digits from an alphabet without look-alikes
+/// (80 bits), shown in groups of four.
+fn new_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ0123456789";
+    let mut rng = rand::rng();
+    let raw: Vec<char> = (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    raw.chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The stored form of a code as a user may type it (any case, dashes or spaces).
+pub fn code_hash(code: &str) -> String {
+    let normal: String = code
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    crate::auth::token_hash(&normal)
+}
+
+fn issue_code(
+    db: &dyn Conn,
+    user: AdminUser,
+    purpose: Purpose,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Invitation, ServerError> {
+    let code = new_code();
+    let expires_at = now + CODE_VALID_FOR;
+    store::user_codes::replace(
+        db,
+        &code_hash(&code),
+        &user.id,
+        purpose,
+        actor.user_id,
+        &ts(now),
+        &ts(expires_at),
+    )?;
+    Ok(Invitation { user, code, expires_at })
+}
+
+fn check_role(role: Role, kind: OrgKind) -> Result<(), ServerError> {
+    if role.allowed_in(kind) {
+        Ok(())
+    } else {
+        Err(ServerError::bad_request(format!(
+            "a {} organisation's users cannot be {}",
+            match kind {
+                OrgKind::Retailer => "retailer",
+                OrgKind::Partner => "partner",
+            },
+            role.as_str()
+        )))
+    }
+}
+
+pub fn invite(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    new: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<Invitation, ServerError> {
+    let target = org(db, reach, &new.org_id)?;
+    if !baton_proto::valid_username(&new.username) {
+        return Err(ServerError::bad_request(
+            "username must be 2 to 100 letters, digits, '.', '-', '_' or '@'",
+        ));
+    }
+    let display_name = name("display_name", &new.display_name)?;
+    check_role(new.role, target.org.kind)?;
+    if target.deactivated_at.is_some() {
+        return Err(ServerError::Api(
+            baton_proto::ErrorCode::Conflict,
+            format!("{} is deactivated: reactivate it first", target.org.name),
+        ));
+    }
+    if store::users::username_taken(db, &new.username)? {
+        return Err(ServerError::Api(
+            baton_proto::ErrorCode::Conflict,
+            format!("the username '{}' is taken", new.username),
+        ));
+    }
+    let id = format!("user-{}", uuid::Uuid::new_v4());
+    let at = ts(now);
+    store::users::insert(
+        db,
+        &store::users::NewUserRow {
+            id: &id,
+            username: &new.username,
+            display_name: &display_name,
+            password_hash: "",
+            role: new.role,
+            org_id: &target.org.id,
+            at: &at,
+        },
+    )?;
+    let created = user(db, reach, &id, &at)?;
+    audit(
+        db,
+        actor,
+        &at,
+        "user_invited",
+        Subject::User(&id),
+        None,
+        &json(&created)?,
+    )?;
+    issue_code(db, created, Purpose::Invite, actor, now)
+}
+
+/// Refuses leaving the retailer without an enabled admin.
+fn keep_an_admin(db: &dyn Conn, before: &AdminUser, after_role: Role, after_disabled: bool) -> Result<(), ServerError> {
+    let was = before.org.kind == OrgKind::Retailer && before.role == Role::Admin && before.disabled_at.is_none();
+    let stays = after_role == Role::Admin && !after_disabled;
+    if was && !stays && store::users::retailer_admins(db)?.len() <= 1 {
+        return Err(ServerError::Api(
+            baton_proto::ErrorCode::Conflict,
+            "this is the retailer's last administrator: make someone else an administrator first".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn update_user(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    id: &str,
+    change: &UserUpdate,
+    now: DateTime<Utc>,
+) -> Result<(AdminUser, bool), ServerError> {
+    let at = ts(now);
+    let before = user(db, reach, id, &at)?;
+    let display_name = match &change.display_name {
+        Some(n) => name("display_name", n)?,
+        None => before.display_name.clone(),
+    };
+    let role = change.role.unwrap_or(before.role);
+    check_role(role, before.org.kind)?;
+    let disabled_at = match change.disabled {
+        Some(true) => Some(before.disabled_at.map_or_else(|| at.clone(), ts)),
+        Some(false) => None,
+        None => before.disabled_at.map(ts),
+    };
+    keep_an_admin(db, &before, role, disabled_at.is_some())?;
+    store::users::update(db, id, &display_name, role, disabled_at.as_deref())?;
+    // A disabled user, or one whose powers changed, signs in again.
+    let end_sessions = (disabled_at.is_some() && before.disabled_at.is_none()) || role != before.role;
+    if end_sessions {
+        store::users::end_sessions_of(db, id)?;
+    }
+    let after = user(db, reach, id, &at)?;
+    if after != before {
+        audit(
+            db,
+            actor,
+            &at,
+            "user_changed",
+            Subject::User(id),
+            Some(&json(&before)?),
+            &json(&after)?,
+        )?;
+    }
+    Ok((after, end_sessions))
+}
+
+/// A reset code for a user: its password stops working at once and its
+/// sessions end; it sets a new one with the code.
+pub fn reset_password(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Invitation, ServerError> {
+    let at = ts(now);
+    let target = user(db, reach, id, &at)?;
+    store::users::set_password(db, id, "")?;
+    store::users::end_sessions_of(db, id)?;
+    audit(
+        db,
+        actor,
+        &at,
+        "password_reset",
+        Subject::User(id),
+        None,
+        &target.username,
+    )?;
+    let target = user(db, reach, id, &at)?;
+    issue_code(db, target, Purpose::Reset, actor, now)
+}
+
+pub fn revoke_sessions(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, ServerError> {
+    let at = ts(now);
+    // Out of reach reads as unknown.
+    user(db, reach, id, &at)?;
+    let ended = store::users::end_sessions_of(db, id)? as i64;
+    audit(
+        db,
+        actor,
+        &at,
+        "sessions_revoked",
+        Subject::User(id),
+        None,
+        &format!("{ended}"),
+    )?;
+    Ok(ended)
+}
+
+/// `init`: the retailer organisation and its first administrator, on a
+/// database that has no organisation yet.
+pub fn init(
+    db: &dyn Conn,
+    org_id: &str,
+    org_name: &str,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<AdminUser, ServerError> {
+    if store::orgs::any(db)? {
+        return Err(ServerError::Api(
+            baton_proto::ErrorCode::Conflict,
+            "this database is already set up: sign in as its administrator".into(),
+        ));
+    }
+    validate::id("organisation id", org_id)?;
+    let org_name = name("organisation name", org_name)?;
+    if !baton_proto::valid_username(username) {
+        return Err(ServerError::bad_request(
+            "username must be 2 to 100 letters, digits, '.', '-', '_' or '@'",
+        ));
+    }
+    let display_name = name("display name", display_name)?;
+    let at = ts(now);
+    store::orgs::insert(db, org_id, &org_name, OrgKind::Retailer, &[], None, None)?;
+    let id = format!("user-{}", uuid::Uuid::new_v4());
+    store::users::insert(
+        db,
+        &store::users::NewUserRow {
+            id: &id,
+            username,
+            display_name: &display_name,
+            password_hash,
+            role: Role::Admin,
+            org_id,
+            at: &at,
+        },
+    )?;
+    let actor = Actor { user_id: &id, org_id };
+    let created = user(db, &Reach::All, &id, &at)?;
+    audit(
+        db,
+        &actor,
+        &at,
+        "initialised",
+        Subject::Org(org_id),
+        None,
+        &json(&created)?,
+    )?;
+    Ok(created)
+}
+
+/// Whether the database has been set up (has its retailer).
+pub fn initialised(db: &dyn Conn) -> Result<bool, ServerError> {
+    store::orgs::any(db)
+}

@@ -1,0 +1,281 @@
+//! Administration: organisations and users (admins only; a partner admin its
+//! own organisation). Handlers extract, call `crate::admin`, and poke.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use baton_proto::{
+    AdminOrg, AdminUser, Invitation, NewPartner, NewUser, OpenWork, OrgUpdate, SessionsEnded, UserUpdate,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::admin::{self, Actor};
+use crate::auth::AuthUser;
+use crate::error::{ApiJson, ApiPath, ApiQuery, ServerError};
+use crate::wire::ts;
+use crate::AppState;
+
+/// The organisations the caller administers: all of them for the retailer's
+/// admins, its own for a partner admin.
+#[utoipa::path(get, path = "/v1/admin/orgs", tag = "admin",
+    responses((status = 200, description = "Organisations with their settings and active users", body = Vec<AdminOrg>),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn orgs(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<AdminOrg>>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    Ok(ApiJson(state.db.read(move |tx| admin::list_orgs(tx, &reach)).await?))
+}
+
+/// Creates a partner organisation (the retailer's admins). Audited.
+#[utoipa::path(post, path = "/v1/admin/orgs", tag = "admin", request_body = NewPartner,
+    responses((status = 201, description = "Created", body = AdminOrg),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not a retailer administrator", body = baton_proto::ApiError),
+              (status = 409, description = "The id is taken", body = baton_proto::ApiError),
+              (status = 422, description = "A bad id, name or SLA", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn create_org(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(new): ApiJson<NewPartner>,
+) -> Result<(StatusCode, ApiJson<AdminOrg>), ServerError> {
+    let reach = admin::reach(&caller)?;
+    let at = ts(state.now());
+    let created = state
+        .db
+        .write(move |tx| admin::create_partner(tx, &reach, &Actor::of(&caller), &new, &at))
+        .await?;
+    tracing::info!(org = %created.org.id, "partner organisation created");
+    Ok((StatusCode::CREATED, ApiJson(created)))
+}
+
+/// One organisation the caller administers.
+#[utoipa::path(get, path = "/v1/admin/orgs/{id}", tag = "admin",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "The organisation", body = AdminOrg),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn get_org(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<AdminOrg>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    Ok(ApiJson(state.db.read(move |tx| admin::org(tx, &reach, &id)).await?))
+}
+
+/// Renames a partner, changes the customer fields its jobs need or its SLAs,
+/// deactivates or reactivates it (the retailer's admins). Changing the fields
+/// re-sends the partner's consoles everything they hold under the new rule;
+/// deactivating ends its users' sessions. Audited.
+#[utoipa::path(patch, path = "/v1/admin/orgs/{id}", tag = "admin", request_body = OrgUpdate,
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "The organisation as changed", body = AdminOrg),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not a retailer administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation", body = baton_proto::ApiError),
+              (status = 422, description = "A bad name or SLA, or a setting the retailer's own organisation does not have", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn update_org(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(change): ApiJson<OrgUpdate>,
+) -> Result<ApiJson<AdminOrg>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let (changed, head) = state
+        .db
+        .write(move |tx| {
+            let changed = admin::update_org(tx, &reach, &Actor::of(&caller), &id, &change, now)?;
+            Ok((changed, crate::feed::head(tx)?))
+        })
+        .await?;
+    if !changed.touched.is_empty() {
+        state.poke(head, changed.touched);
+    }
+    if changed.sessions_ended {
+        state.revoked();
+    }
+    Ok(ApiJson(changed.org))
+}
+
+/// What is still open at an organisation — unfinished jobs, queued callbacks,
+/// open promises, tickets escalated to it — to give to someone else before or
+/// after it is deactivated.
+#[utoipa::path(get, path = "/v1/admin/orgs/{id}/open-work", tag = "admin",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "Its open work", body = OpenWork),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn open_work(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<OpenWork>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    Ok(ApiJson(
+        state.db.read(move |tx| admin::open_work(tx, &reach, &id)).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UsersQuery {
+    /// Only this organisation's users.
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
+    org: Option<String>,
+}
+
+/// The users the caller administers, by organisation and name, with their last
+/// sign-in and live sessions.
+#[utoipa::path(get, path = "/v1/admin/users", tag = "admin", params(UsersQuery),
+    responses((status = 200, description = "Users", body = Vec<AdminUser>),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError),
+              (status = 422, description = "A bad query", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn users(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiQuery(q): ApiQuery<UsersQuery>,
+) -> Result<ApiJson<Vec<AdminUser>>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = ts(state.now());
+    Ok(ApiJson(
+        state
+            .db
+            .read(move |tx| admin::list_users(tx, &reach, q.org.as_deref(), &now))
+            .await?,
+    ))
+}
+
+/// Invites a user: creates it without a password and answers a one-time code
+/// (valid 7 days, stored only as a hash) the user sets a password with. A
+/// partner admin invites into its own organisation. Audited.
+#[utoipa::path(post, path = "/v1/admin/users", tag = "admin", request_body = NewUser,
+    responses((status = 201, description = "Invited: give the code to the user", body = Invitation),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError),
+              (status = 409, description = "The username is taken, or the organisation is deactivated", body = baton_proto::ApiError),
+              (status = 422, description = "A bad username or name, or a role the organisation cannot have", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn invite(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(new): ApiJson<NewUser>,
+) -> Result<(StatusCode, ApiJson<Invitation>), ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let invited = state
+        .db
+        .write(move |tx| admin::invite(tx, &reach, &Actor::of(&caller), &new, now))
+        .await?;
+    tracing::info!(user = %invited.user.id, org = %invited.user.org.id, "user invited");
+    Ok((StatusCode::CREATED, ApiJson(invited)))
+}
+
+/// One user the caller administers.
+#[utoipa::path(get, path = "/v1/admin/users/{id}", tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = AdminUser),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such user, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<AdminUser>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = ts(state.now());
+    Ok(ApiJson(
+        state.db.read(move |tx| admin::user(tx, &reach, &id, &now)).await?,
+    ))
+}
+
+/// Renames a user, changes its role, disables or enables it. A disabled user,
+/// or one whose role changed, must sign in again. The retailer's last
+/// administrator cannot be disabled or demoted. Audited.
+#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", request_body = UserUpdate,
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "The user as changed", body = AdminUser),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such user, or not the caller's", body = baton_proto::ApiError),
+              (status = 409, description = "It is the retailer's last administrator", body = baton_proto::ApiError),
+              (status = 422, description = "A bad name, or a role the organisation cannot have", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(change): ApiJson<UserUpdate>,
+) -> Result<ApiJson<AdminUser>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let (user, ended) = state
+        .db
+        .write(move |tx| admin::update_user(tx, &reach, &Actor::of(&caller), &id, &change, now))
+        .await?;
+    if ended {
+        state.revoked();
+    }
+    Ok(ApiJson(user))
+}
+
+/// Resets a user's password: the old one stops working, its sessions end, and
+/// the answer holds a one-time code it sets a new one with. Audited.
+#[utoipa::path(post, path = "/v1/admin/users/{id}/reset-password", tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "A code for the user", body = Invitation),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such user, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Invitation>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let code = state
+        .db
+        .write(move |tx| admin::reset_password(tx, &reach, &Actor::of(&caller), &id, now))
+        .await?;
+    state.revoked();
+    Ok(ApiJson(code))
+}
+
+/// Ends every session of a user (its consoles must sign in again). Audited.
+#[utoipa::path(post, path = "/v1/admin/users/{id}/revoke-sessions", tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "How many sessions ended", body = SessionsEnded),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such user, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn revoke_sessions(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<SessionsEnded>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let ended = state
+        .db
+        .write(move |tx| admin::revoke_sessions(tx, &reach, &Actor::of(&caller), &id, now))
+        .await?;
+    state.revoked();
+    Ok(ApiJson(SessionsEnded { ended }))
+}
