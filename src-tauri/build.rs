@@ -22,6 +22,16 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "tel_links_get",
     "tel_links_set",
+    "accept_invite",
+    "admin_orgs",
+    "admin_org_create",
+    "admin_org_update",
+    "admin_open_work",
+    "admin_users",
+    "admin_user_invite",
+    "admin_user_update",
+    "admin_user_reset_password",
+    "admin_user_revoke_sessions",
 ];
 
 fn main() {

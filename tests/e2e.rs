@@ -970,3 +970,54 @@ async fn hand_over(client: &Client, url: &str) -> Result<()> {
     save_screenshot(client, "record-actions.png").await?;
     Ok(())
 }
+
+/// An administrator adds a partner and invites its dispatcher in the Admin view;
+/// the dispatcher sets a password with the code on the sign-in screen and lands
+/// on its (empty) jobs board.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_adds_a_partner_whose_invited_dispatcher_signs_in() -> Result<()> {
+    need_display()?;
+    let tmp = tempfile::tempdir()?;
+    let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
+    let app = App::start(&tmp.path().join("app"), &[]).await?;
+    let outcome = administer(&app.client, &server.url()).await;
+    app.finish(outcome).await?;
+    server.stop().await?;
+    Ok(())
+}
+
+async fn administer(client: &Client, url: &str) -> Result<()> {
+    sign_in(client, url, "ada").await?;
+    // An administrator lands on Admin, its own organisation first.
+    text_with(client, "#org-settings", "Northwind Electricals").await?;
+    css(client, "#admin-users tr[data-username='alice']").await?;
+
+    css(client, "#admin-new-partner").await?.click().await?;
+    css(client, "#new-partner-name").await?.send_keys("FixIt Repairs").await?;
+    css(client, "#new-partner-callback-sla").await?.send_keys("90").await?;
+    css(client, "#new-partner-save").await?.click().await?;
+    css(client, "#admin-orgs [data-org='fixit-repairs'][aria-current='true']").await?;
+    text_with(client, "#org-settings", "FixIt Repairs").await?;
+    text_with(client, "#org-settings", "1 h 30 min").await?;
+
+    css(client, "#admin-invite").await?.click().await?;
+    css(client, "#invite-name").await?.send_keys("Fred Okoro").await?;
+    css(client, "#invite-username").await?.send_keys("fred").await?;
+    css(client, "#invite-send").await?.click().await?;
+    let code = css(client, "#invite-code .code").await?.attr("data-code").await?;
+    let code = code.context("the invitation shows its code")?;
+    text_with(client, "#admin-users tr[data-username='fred']", "Invited").await?;
+    save_screenshot(client, "admin.png").await?;
+
+    // Fred, on his own console: "I have a code", his own password, signed in.
+    css(client, "#sign-out").await?.click().await?;
+    css(client, "#toggle-code").await?.click().await?;
+    css(client, "#invite-code-input").await?.send_keys(&code).await?;
+    css(client, "#new-password").await?.send_keys("Fred's own long password").await?;
+    css(client, "#repeat-password").await?.send_keys("Fred's own long password").await?;
+    css(client, "#sign-in").await?.click().await?;
+    css(client, "#sync-summary[data-connectivity='online']").await?;
+    text_with(client, ".who", "FixIt Repairs").await?;
+    css(client, "#jobs-board").await?;
+    Ok(())
+}

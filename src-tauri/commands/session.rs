@@ -70,6 +70,25 @@ pub async fn sign_in(
     Ok(console.session().clone())
 }
 
+/// Sets a password with the code an administrator gave (an invitation or a
+/// reset) and signs in, like `sign_in`.
+#[tauri::command]
+#[tracing::instrument(skip(app, state, code, password))]
+pub async fn accept_invite(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    server_url: String,
+    code: String,
+    password: String,
+) -> IpcResult<SessionInfo> {
+    let console = Console::accept_invite(state.config.clone(), &server_url, &code, &password).await?;
+    if let Some(old) = state.take().await {
+        old.release();
+    }
+    let console = state.install(&app, console).await;
+    Ok(console.session().clone())
+}
+
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn sign_out(state: State<'_, AppState>, discard_unsynced: bool) -> IpcResult<()> {

@@ -189,6 +189,31 @@ impl ApiClient {
         self.send(self.http.get(self.url("/sync/changes")).query(&q)).await
     }
 
+    /// Sets a password with an invitation or reset code, and signs in.
+    pub async fn accept_invite(&self, code: &str, password: &str) -> Result<LoginResponse> {
+        let body = baton_proto::AcceptInvite {
+            code: code.to_string(),
+            password: password.to_string(),
+        };
+        self.send(self.http.post(self.url("/auth/accept-invite")).json(&body))
+            .await
+    }
+
+    /// An administration request: `GET` without a body, or a method with one.
+    pub async fn admin<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T> {
+        let req = self.http.request(method, self.url(&format!("/admin{path}")));
+        let req = match body {
+            Some(b) => req.json(b),
+            None => req,
+        };
+        self.send(req).await
+    }
+
     /// The organisations the user can hand work to (a partner: the retailer and itself).
     pub async fn orgs(&self) -> Result<Vec<baton_proto::OrgProfile>> {
         self.send(self.http.get(self.url("/orgs"))).await
@@ -238,7 +263,7 @@ fn error_from(status: StatusCode, body: String) -> CoreError {
 }
 
 /// An id as one URL path segment (ids are plain, but never trust that at a boundary).
-fn url_segment(id: &str) -> String {
+pub(crate) fn url_segment(id: &str) -> String {
     id.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "-_.:".contains(c) {

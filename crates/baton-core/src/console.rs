@@ -94,6 +94,32 @@ impl Console {
         let res = ApiClient::new(&server_url, None, &cfg.ca_certs)?
             .login(username.trim(), password)
             .await?;
+        Console::signed_in(cfg, server_url, res)
+    }
+
+    /// Sets the user's password with the one-time code an administrator gave
+    /// them (an invitation or a reset) and signs in.
+    pub async fn accept_invite(cfg: ConsoleConfig, server_url: &str, code: &str, password: &str) -> Result<Console> {
+        require("server address", server_url, 500)?;
+        require("code", code, 100)?;
+        let chars = password.chars().count();
+        if chars < baton_proto::MIN_PASSWORD_CHARS || password.len() > 1024 {
+            return Err(CoreError::invalid(
+                ErrorCode::BadRequest,
+                format!(
+                    "the password must be {} to 1024 characters",
+                    baton_proto::MIN_PASSWORD_CHARS
+                ),
+            ));
+        }
+        let server_url = normalize_server_url(server_url)?;
+        let res = ApiClient::new(&server_url, None, &cfg.ca_certs)?
+            .accept_invite(code.trim(), password)
+            .await?;
+        Console::signed_in(cfg, server_url, res)
+    }
+
+    fn signed_in(cfg: ConsoleConfig, server_url: String, res: baton_proto::LoginResponse) -> Result<Console> {
         cfg.secrets.set(&account(&server_url, &res.user.username), &res.token)?;
         std::fs::create_dir_all(&cfg.data_dir)
             .map_err(|e| CoreError::Internal(format!("creating {}: {e}", cfg.data_dir.display())))?;
@@ -113,6 +139,11 @@ impl Console {
             },
             res.token,
         )
+    }
+
+    /// The API client of this session.
+    pub(crate) fn api(&self) -> &ApiClient {
+        &self.api
     }
 
     /// Reopens the last session if its token is still in the secret store.
@@ -509,7 +540,7 @@ impl Console {
         action: &crate::view::QueueAction,
     ) -> Result<usize> {
         use crate::view::QueueAction;
-        if self.info.user.role != baton_proto::Role::Supervisor {
+        if !self.info.user.role.supervises() {
             return Err(CoreError::invalid(
                 ErrorCode::Forbidden,
                 "only supervisors can reassign, reschedule or escalate",

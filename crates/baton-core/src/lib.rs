@@ -4,6 +4,7 @@
 //!
 //! The desktop app's commands are thin wrappers over [`Console`].
 
+pub mod admin;
 pub mod cache;
 pub mod client;
 pub mod console;

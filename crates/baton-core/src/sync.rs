@@ -321,9 +321,15 @@ impl Engine {
     /// Keeps the live stream open; every poke wakes the sync task.
     async fn listen(self: Arc<Self>) {
         let mut backoff = Backoff::new(&self.opts);
+        // Whether the sync task has heard of the stream failing to open since it
+        // was last open. A sync that raced a server going down may have
+        // succeeded after the stream ended; the first failed reopen wakes it
+        // again, so it finds out it is offline now rather than at its next poll.
+        let mut told = true;
         loop {
             match self.api.events().await {
                 Ok(res) => {
+                    told = false;
                     backoff.reset();
                     let mut events = res.bytes_stream().eventsource();
                     loop {
@@ -344,7 +350,12 @@ impl Engine {
                     // Let the sync task find out (and report) whether we are offline.
                     self.wake.notify_one();
                 }
-                Err(e) => tracing::debug!(error = %e, "cannot open the live stream"),
+                Err(e) => {
+                    tracing::debug!(error = %e, "cannot open the live stream");
+                    if !std::mem::replace(&mut told, true) {
+                        self.wake.notify_one();
+                    }
+                }
             }
             tokio::time::sleep(backoff.next_delay()).await;
         }

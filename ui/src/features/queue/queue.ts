@@ -10,6 +10,7 @@ import type { UserInfo } from "../../lib/bindings/UserInfo";
 export function startingFilter(user: UserInfo): { org: string; agent: string } {
   switch (user.role) {
     case "supervisor":
+    case "admin":
       return { org: "", agent: "" };
     case "partner_dispatcher":
       return { org: user.org.id, agent: "" };

@@ -3,7 +3,16 @@
 // (src/lib/bindings, written by `cargo test`): no `any` crosses IPC.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AdminOrg } from "../bindings/AdminOrg";
+import type { AdminUser } from "../bindings/AdminUser";
 import type { ApiError } from "../bindings/ApiError";
+import type { Invitation } from "../bindings/Invitation";
+import type { NewPartner } from "../bindings/NewPartner";
+import type { NewUser } from "../bindings/NewUser";
+import type { OpenWork } from "../bindings/OpenWork";
+import type { OrgUpdate } from "../bindings/OrgUpdate";
+import type { SessionsEnded } from "../bindings/SessionsEnded";
+import type { UserUpdate } from "../bindings/UserUpdate";
 import type { CustomerView } from "../bindings/CustomerView";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { FollowUpFilter } from "../bindings/FollowUpFilter";
@@ -57,6 +66,9 @@ export const backend = {
   sessionGet: () => call<SessionState>("session_get"),
   signIn: (serverUrl: string, username: string, password: string) =>
     call<SessionInfo>("sign_in", { serverUrl, username, password }),
+  /** Sets a password with an administrator's one-time code, and signs in. */
+  acceptInvite: (serverUrl: string, code: string, password: string) =>
+    call<SessionInfo>("accept_invite", { serverUrl, code, password }),
   /** Sends queued edits first; rejects with code `unsynced` if some cannot go, unless told to discard them. */
   signOut: (discardUnsynced: boolean) => call<null>("sign_out", { discardUnsynced }),
   search: (query: string) => call<SearchHit[]>("search", { query }),
@@ -82,6 +94,16 @@ export const backend = {
   followUpsAct: (items: FollowUpRef[], action: QueueAction) => call<number>("follow_ups_act", { items, action }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   syncNow: () => call<null>("sync_now"),
+  // Administration (admins; needs the connection).
+  adminOrgs: () => call<AdminOrg[]>("admin_orgs"),
+  adminOrgCreate: (org: NewPartner) => call<AdminOrg>("admin_org_create", { new: org }),
+  adminOrgUpdate: (id: string, change: OrgUpdate) => call<AdminOrg>("admin_org_update", { id, change }),
+  adminOpenWork: (id: string) => call<OpenWork>("admin_open_work", { id }),
+  adminUsers: () => call<AdminUser[]>("admin_users"),
+  adminUserInvite: (user: NewUser) => call<Invitation>("admin_user_invite", { new: user }),
+  adminUserUpdate: (id: string, change: UserUpdate) => call<AdminUser>("admin_user_update", { id, change }),
+  adminUserResetPassword: (id: string) => call<Invitation>("admin_user_reset_password", { id }),
+  adminUserRevokeSessions: (id: string) => call<SessionsEnded>("admin_user_revoke_sessions", { id }),
   /** Whether this desktop opens phone (tel:) links in Baton. */
   telLinks: () => call<boolean>("tel_links_get"),
   setTelLinks: (on: boolean) => call<boolean>("tel_links_set", { on }),

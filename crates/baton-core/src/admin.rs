@@ -1,0 +1,88 @@
+//! Administration from the console: organisations, users and invitations.
+//! These run on the server (the cache holds none of it), so they need the
+//! connection; offline they say so. The server authorises every one; the
+//! console checks only what it can say sooner (the caller is an admin).
+
+use baton_proto::{
+    AdminOrg, AdminUser, ErrorCode, Invitation, NewPartner, NewUser, OpenWork, OrgUpdate, Role, SessionsEnded,
+    UserUpdate,
+};
+use reqwest::Method;
+
+use crate::client::url_segment;
+use crate::error::{CoreError, Result};
+use crate::Console;
+
+const NO_BODY: Option<&()> = None;
+
+impl Console {
+    fn require_admin(&self) -> Result<()> {
+        if self.session().user.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(CoreError::invalid(
+                ErrorCode::Forbidden,
+                "only administrators can do this",
+            ))
+        }
+    }
+
+    pub async fn admin_orgs(&self) -> Result<Vec<AdminOrg>> {
+        self.require_admin()?;
+        self.api().admin(Method::GET, "/orgs", NO_BODY).await
+    }
+
+    pub async fn admin_org_create(&self, new: &NewPartner) -> Result<AdminOrg> {
+        self.require_admin()?;
+        baton_proto::validate::id("id", &new.id)?;
+        baton_proto::validate::text("name", &new.name, baton_proto::validate::MAX_SHORT)?;
+        self.api().admin(Method::POST, "/orgs", Some(new)).await
+    }
+
+    pub async fn admin_org_update(&self, id: &str, change: &OrgUpdate) -> Result<AdminOrg> {
+        self.require_admin()?;
+        let path = format!("/orgs/{}", url_segment(id));
+        self.api().admin(Method::PATCH, &path, Some(change)).await
+    }
+
+    pub async fn admin_open_work(&self, id: &str) -> Result<OpenWork> {
+        self.require_admin()?;
+        let path = format!("/orgs/{}/open-work", url_segment(id));
+        self.api().admin(Method::GET, &path, NO_BODY).await
+    }
+
+    pub async fn admin_users(&self) -> Result<Vec<AdminUser>> {
+        self.require_admin()?;
+        self.api().admin(Method::GET, "/users", NO_BODY).await
+    }
+
+    pub async fn admin_user_invite(&self, new: &NewUser) -> Result<Invitation> {
+        self.require_admin()?;
+        if !baton_proto::valid_username(&new.username) {
+            return Err(CoreError::invalid(
+                ErrorCode::BadRequest,
+                "username must be 2 to 100 letters, digits, '.', '-', '_' or '@'",
+            ));
+        }
+        baton_proto::validate::text("name", &new.display_name, baton_proto::validate::MAX_SHORT)?;
+        self.api().admin(Method::POST, "/users", Some(new)).await
+    }
+
+    pub async fn admin_user_update(&self, id: &str, change: &UserUpdate) -> Result<AdminUser> {
+        self.require_admin()?;
+        let path = format!("/users/{}", url_segment(id));
+        self.api().admin(Method::PATCH, &path, Some(change)).await
+    }
+
+    pub async fn admin_user_reset_password(&self, id: &str) -> Result<Invitation> {
+        self.require_admin()?;
+        let path = format!("/users/{}/reset-password", url_segment(id));
+        self.api().admin(Method::POST, &path, NO_BODY).await
+    }
+
+    pub async fn admin_user_revoke_sessions(&self, id: &str) -> Result<SessionsEnded> {
+        self.require_admin()?;
+        let path = format!("/users/{}/revoke-sessions", url_segment(id));
+        self.api().admin(Method::POST, &path, NO_BODY).await
+    }
+}

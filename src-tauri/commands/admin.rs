@@ -1,0 +1,74 @@
+//! Administration (admins only): organisations, users, invitations. The server
+//! decides; these only pass the typed request on.
+
+use baton_proto::{
+    AdminOrg, AdminUser, Invitation, NewPartner, NewUser, OpenWork, OrgUpdate, SessionsEnded, UserUpdate,
+};
+use tauri::State;
+
+use crate::error::{IpcError, IpcResult};
+use crate::state::AppState;
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_orgs(state: State<'_, AppState>) -> IpcResult<Vec<AdminOrg>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_orgs().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_org_create(state: State<'_, AppState>, new: NewPartner) -> IpcResult<AdminOrg> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_org_create(&new).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_org_update(state: State<'_, AppState>, id: String, change: OrgUpdate) -> IpcResult<AdminOrg> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_org_update(&id, &change).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_open_work(state: State<'_, AppState>, id: String) -> IpcResult<OpenWork> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_open_work(&id).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_users(state: State<'_, AppState>) -> IpcResult<Vec<AdminUser>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_users().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_user_invite(state: State<'_, AppState>, new: NewUser) -> IpcResult<Invitation> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_user_invite(&new).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_user_update(state: State<'_, AppState>, id: String, change: UserUpdate) -> IpcResult<AdminUser> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_user_update(&id, &change).await?)
+}
+
+/// A reset code for the user; shown once to the admin who asked.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_user_reset_password(state: State<'_, AppState>, id: String) -> IpcResult<Invitation> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_user_reset_password(&id).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_user_revoke_sessions(state: State<'_, AppState>, id: String) -> IpcResult<SessionsEnded> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_user_revoke_sessions(&id).await?)
+}
