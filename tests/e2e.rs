@@ -993,7 +993,10 @@ async fn administer(client: &Client, url: &str) -> Result<()> {
     css(client, "#admin-users tr[data-username='alice']").await?;
 
     css(client, "#admin-new-partner").await?.click().await?;
-    css(client, "#new-partner-name").await?.send_keys("FixIt Repairs").await?;
+    css(client, "#new-partner-name")
+        .await?
+        .send_keys("FixIt Repairs")
+        .await?;
     css(client, "#new-partner-callback-sla").await?.send_keys("90").await?;
     css(client, "#new-partner-save").await?.click().await?;
     css(client, "#admin-orgs [data-org='fixit-repairs'][aria-current='true']").await?;
@@ -1013,8 +1016,14 @@ async fn administer(client: &Client, url: &str) -> Result<()> {
     css(client, "#sign-out").await?.click().await?;
     css(client, "#toggle-code").await?.click().await?;
     css(client, "#invite-code-input").await?.send_keys(&code).await?;
-    css(client, "#new-password").await?.send_keys("Fred's own long password").await?;
-    css(client, "#repeat-password").await?.send_keys("Fred's own long password").await?;
+    css(client, "#new-password")
+        .await?
+        .send_keys("Fred's own long password")
+        .await?;
+    css(client, "#repeat-password")
+        .await?
+        .send_keys("Fred's own long password")
+        .await?;
     css(client, "#sign-in").await?.click().await?;
     css(client, "#sync-summary[data-connectivity='online']").await?;
     text_with(client, ".who", "FixIt Repairs").await?;

@@ -510,10 +510,17 @@ impl Console {
     /// validates and authorises it again; a refusal comes back on the record.
     /// Returns the mutation id.
     pub fn submit(&self, intent: Intent) -> Result<uuid::Uuid> {
-        if matches!(intent, Intent::CreateCustomer { .. }) && self.info.user.org.kind != OrgKind::Retailer {
+        let staff_only = match &intent {
+            Intent::CreateCustomer { .. } => Some("create a customer"),
+            Intent::CreateJob { .. } => Some("give a partner a job"),
+            Intent::CancelJob { .. } => Some("cancel a job"),
+            Intent::CreateOrder { .. } | Intent::UpdateOrder { .. } => Some("record orders"),
+            _ => None,
+        };
+        if let Some(what) = staff_only.filter(|_| self.info.user.org.kind != OrgKind::Retailer) {
             return Err(CoreError::invalid(
                 ErrorCode::Forbidden,
-                "only the retailer's staff can create a customer",
+                format!("only the retailer's staff can {what}"),
             ));
         }
         let id = self.live()?.enqueue(intent, &self.by())?;

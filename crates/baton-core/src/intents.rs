@@ -40,6 +40,9 @@ pub fn apply(customer: &mut Customer, intent: &Intent, by: &str, at: DateTime<Ut
         // Job edits change the job, not the customer's document; the cached job
         // changes when the feed delivers it (a reassigned job leaves a partner's cache).
         Intent::ReassignJob { .. } | Intent::SetJobStatus { .. } | Intent::SetJobContact { .. } => Ok(()),
+        // A new job, a new window or a cancellation: checked here, shown when the
+        // server's job (numbered, with its partner's name) arrives.
+        Intent::CreateJob { .. } | Intent::RescheduleJob { .. } | Intent::CancelJob { .. } => check(customer, intent),
         // Casework, contact additions and merges are queued as they are and appear
         // in the record when the server's document arrives: their numbers, owners'
         // names and side effects (timeline, confirmations) are the server's to assign.
@@ -173,6 +176,82 @@ fn check(customer: &Customer, intent: &Intent) -> Result<()> {
             text("the promise", t, MAX_TEXT)?;
             text("the organisation", owner_org_id, MAX_ID)
         }
+        Intent::CreateOrder { number, lines, .. } => {
+            if let Some(n) = number {
+                validate::reference("the order number", n)?;
+            }
+            validate::order_lines(lines)?;
+            Ok(())
+        }
+        Intent::UpdateOrder { order_id, lines, .. } => {
+            if !customer.orders.iter().any(|o| &o.id == order_id) {
+                return Err(CoreError::invalid(
+                    ErrorCode::NotFound,
+                    "that order is not on this customer",
+                ));
+            }
+            if let Some(l) = lines {
+                validate::order_lines(l)?;
+            }
+            Ok(())
+        }
+        Intent::CreateJob {
+            org_id,
+            summary,
+            contact_person_id,
+            address_id,
+            order_id,
+            appointment_start,
+            appointment_end,
+            ..
+        } => {
+            text("the partner", org_id, MAX_ID)?;
+            text("what the job is", summary, MAX_SHORT)?;
+            if customer.person(contact_person_id).is_none() {
+                return Err(CoreError::invalid(
+                    ErrorCode::NotFound,
+                    "choose who the partner contacts",
+                ));
+            }
+            if address_id
+                .as_ref()
+                .is_some_and(|a| !customer.addresses.iter().any(|x| &x.id == a))
+            {
+                return Err(CoreError::invalid(
+                    ErrorCode::NotFound,
+                    "that address is not on this customer",
+                ));
+            }
+            if order_id
+                .as_ref()
+                .is_some_and(|o| !customer.orders.iter().any(|x| &x.id == o))
+            {
+                return Err(CoreError::invalid(
+                    ErrorCode::NotFound,
+                    "that order is not on this customer",
+                ));
+            }
+            match (appointment_start, appointment_end) {
+                (Some(s), Some(e)) => Ok(validate::appointment(*s, *e)?),
+                (None, None) => Ok(()),
+                _ => Err(CoreError::invalid(
+                    ErrorCode::BadRequest,
+                    "give the appointment's start and end, or neither",
+                )),
+            }
+        }
+        Intent::RescheduleJob {
+            appointment_start,
+            appointment_end,
+            reason,
+            ..
+        } => {
+            if let Some(r) = reason {
+                text("the reason", r, MAX_TEXT)?;
+            }
+            Ok(validate::appointment(*appointment_start, *appointment_end)?)
+        }
+        Intent::CancelJob { reason, .. } => text("the reason", reason, MAX_TEXT),
         Intent::CreateCustomer { name, phone, .. } => {
             text("the name", name, MAX_SHORT)?;
             normalize_phone(phone)?;
@@ -201,6 +280,9 @@ pub fn target(intent: &Intent) -> String {
         Intent::ReassignJob { job_id, .. } => format!("job:{job_id}"),
         Intent::SetJobStatus { job_id, .. } => format!("job-status:{job_id}"),
         Intent::SetJobContact { job_id, .. } => format!("job-contact:{job_id}"),
+        Intent::CreateJob { job_id, .. } | Intent::CancelJob { job_id, .. } => format!("job:{job_id}"),
+        Intent::RescheduleJob { job_id, .. } => format!("job-appointment:{job_id}"),
+        Intent::CreateOrder { order_id, .. } | Intent::UpdateOrder { order_id, .. } => format!("order:{order_id}"),
         Intent::AddContactPoint { contact_point_id, .. } | Intent::SetContactPreferences { contact_point_id, .. } => {
             format!("contact:{contact_point_id}")
         }

@@ -40,9 +40,11 @@ pub fn changes_since(customer: &Customer, since: DateTime<Utc>, me: &str) -> Vec
         };
         add(marker(format!("timeline:{}", e.id)));
         let about = match e.kind {
-            TimelineKind::JobStatus | TimelineKind::JobAssigned | TimelineKind::JobContact => {
-                e.job_id.as_ref().map(|id| format!("job:{id}"))
-            }
+            TimelineKind::JobStatus
+            | TimelineKind::JobAssigned
+            | TimelineKind::JobContact
+            | TimelineKind::JobCreated
+            | TimelineKind::JobRescheduled => e.job_id.as_ref().map(|id| format!("job:{id}")),
             TimelineKind::TicketOpened | TimelineKind::TicketEscalated | TimelineKind::TicketStatus => {
                 e.ticket_id.as_ref().map(|id| format!("ticket:{id}"))
             }

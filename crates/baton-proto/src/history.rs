@@ -19,6 +19,12 @@ pub enum TimelineKind {
     JobStatus,
     JobAssigned,
     JobContact,
+    /// A job given to a partner.
+    JobCreated,
+    /// A job's appointment moved.
+    JobRescheduled,
+    /// An order recorded or changed.
+    Order,
     TicketOpened,
     TicketEscalated,
     TicketStatus,

@@ -149,6 +149,63 @@ pub enum Intent {
         job_id: String,
         org_id: String,
     },
+    /// Record an order or subscription the retailer took (retailer staff): its
+    /// number in the retailer's systems and its products.
+    CreateOrder {
+        customer_id: String,
+        order_id: String,
+        /// The retailer's order number (`O-…`); the server numbers it when absent.
+        #[serde(default)]
+        number: Option<String>,
+        kind: crate::OrderKind,
+        lines: Vec<crate::OrderLine>,
+    },
+    /// Change an order's status, and its products when given (retailer staff).
+    UpdateOrder {
+        customer_id: String,
+        order_id: String,
+        status: crate::OrderStatus,
+        #[serde(default)]
+        lines: Option<Vec<crate::OrderLine>>,
+    },
+    /// Give a partner a job for the customer (retailer staff): what to do, who to
+    /// contact, where, for which order, and when. The partner's consoles receive
+    /// the job and, of the customer, only what its fields allow.
+    CreateJob {
+        customer_id: String,
+        job_id: String,
+        org_id: String,
+        kind: crate::JobKind,
+        summary: String,
+        contact_person_id: String,
+        #[serde(default)]
+        address_id: Option<String>,
+        #[serde(default)]
+        order_id: Option<String>,
+        #[serde(default)]
+        appointment_start: Option<DateTime<Utc>>,
+        #[serde(default)]
+        appointment_end: Option<DateTime<Utc>>,
+    },
+    /// Move a job's appointment (retailer staff, or the job's partner). The
+    /// contact person is confirmed the new window; the partner's consoles mark it
+    /// as changed.
+    RescheduleJob {
+        customer_id: String,
+        job_id: String,
+        appointment_start: DateTime<Utc>,
+        appointment_end: DateTime<Utc>,
+        /// Why, for the timeline ("the customer asked for the afternoon").
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Cancel a job that has not finished (retailer staff), with the reason; the
+    /// contact person is told.
+    CancelJob {
+        customer_id: String,
+        job_id: String,
+        reason: String,
+    },
     /// Move a job along its lifecycle (its partner, or retailer staff). Judged by
     /// the server against the job's current status, whatever the user saw.
     SetJobStatus {
@@ -321,6 +378,11 @@ impl Intent {
             Intent::AddContactPoint { .. } => "add_contact_point",
             Intent::SetContactPreferences { .. } => "set_contact_preferences",
             Intent::ReassignJob { .. } => "reassign_job",
+            Intent::CreateOrder { .. } => "create_order",
+            Intent::UpdateOrder { .. } => "update_order",
+            Intent::CreateJob { .. } => "create_job",
+            Intent::RescheduleJob { .. } => "reschedule_job",
+            Intent::CancelJob { .. } => "cancel_job",
             Intent::SetJobStatus { .. } => "set_job_status",
             Intent::SetJobContact { .. } => "set_job_contact",
             Intent::AddNote { .. } => "add_note",
@@ -351,6 +413,9 @@ impl Intent {
             Intent::ReassignJob { org_id, .. } | Intent::EscalateTicket { org_id, .. } => org_id.clone(),
             Intent::SetJobStatus { status, .. } => status.as_str().to_string(),
             Intent::SetJobContact { person_id, .. } => person_id.clone(),
+            Intent::CreateJob { summary, .. } => summary.clone(),
+            Intent::CancelJob { reason, .. } => reason.clone(),
+            Intent::RescheduleJob { appointment_start, .. } => appointment_start.to_rfc3339(),
             Intent::AddNote { text, .. } => text.clone(),
             Intent::LogInteraction { summary, .. } => summary.clone(),
             Intent::RecordCommitment { text, .. } | Intent::SendConfirmation { text, .. } => text.clone(),
@@ -368,6 +433,11 @@ impl Intent {
             | Intent::AddContactPoint { customer_id, .. }
             | Intent::SetContactPreferences { customer_id, .. }
             | Intent::ReassignJob { customer_id, .. }
+            | Intent::CreateOrder { customer_id, .. }
+            | Intent::UpdateOrder { customer_id, .. }
+            | Intent::CreateJob { customer_id, .. }
+            | Intent::RescheduleJob { customer_id, .. }
+            | Intent::CancelJob { customer_id, .. }
             | Intent::SetJobStatus { customer_id, .. }
             | Intent::SetJobContact { customer_id, .. }
             | Intent::AddNote { customer_id, .. }

@@ -56,6 +56,70 @@ pub fn id(field: &str, value: &str) -> Result<(), ContactError> {
     }
 }
 
+/// Longest appointment, in days.
+pub const MAX_APPOINTMENT_DAYS: i64 = 14;
+/// Most products on one order.
+pub const MAX_ORDER_LINES: usize = 100;
+
+/// An appointment window: it ends after it starts and lasts at most two weeks.
+pub fn appointment(
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ContactError> {
+    if end <= start {
+        return Err(ContactError::new(
+            ErrorCode::BadRequest,
+            "the appointment must end after it starts",
+        ));
+    }
+    if end - start > chrono::Duration::days(MAX_APPOINTMENT_DAYS) {
+        return Err(ContactError::new(
+            ErrorCode::BadRequest,
+            format!("an appointment lasts at most {MAX_APPOINTMENT_DAYS} days"),
+        ));
+    }
+    Ok(())
+}
+
+/// An order's products: 1 to 100 lines, each with a SKU (an id), a name and a
+/// quantity of 1 to 9,999.
+pub fn order_lines(lines: &[crate::OrderLine]) -> Result<(), ContactError> {
+    if lines.is_empty() || lines.len() > MAX_ORDER_LINES {
+        return Err(ContactError::new(
+            ErrorCode::BadRequest,
+            format!("an order has 1 to {MAX_ORDER_LINES} products"),
+        ));
+    }
+    for line in lines {
+        id("a product's SKU", &line.sku)?;
+        text("a product's name", &line.name, MAX_SHORT)?;
+        if !(1..=9999).contains(&line.quantity) {
+            return Err(ContactError::new(
+                ErrorCode::BadRequest,
+                "a product's quantity must be 1 to 9,999",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A number from the retailer's own systems (an order number): 1 to 40
+/// letters, digits, `-`, `_`, `/` or `.`.
+pub fn reference(field: &str, value: &str) -> Result<(), ContactError> {
+    let ok = (1..=40).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ContactError::new(
+            ErrorCode::BadRequest,
+            format!("{field} must be 1 to 40 letters, digits, '-', '_', '/' or '.'"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -61,7 +61,10 @@ async fn the_administrators_guide_runs_from_an_empty_directory() {
         r#"{"open":0}"#,
         r#"{"deactivated":false}"#,
     ] {
-        assert!(stdout.contains(expected), "the guide's output lacks {expected}:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "the guide's output lacks {expected}:\n{stdout}"
+        );
     }
     assert!(
         !stdout.contains("correct horse") && !stderr.contains("correct horse"),

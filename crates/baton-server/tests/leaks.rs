@@ -382,7 +382,9 @@ fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
         // Rarely, an erasure: nothing of the erased customer may linger anywhere.
         return json!({"type": "erase_customer", "customer_id": c, "reason": "Customer's request"});
     }
-    match rng.random_range(0..21) {
+    let start = chrono::Utc::now() + chrono::Duration::hours(rng.random_range(1..200));
+    let (start, end) = (start.to_rfc3339(), (start + chrono::Duration::hours(2)).to_rfc3339());
+    match rng.random_range(0..26) {
         0 | 1 => json!({"type": "set_contact_point", "customer_id": c, "person_id": contact.1,
                     "contact_point_id": contact.2, "value": new_value, "base_value": contact.3}),
         2 => json!({"type": "add_contact_point", "customer_id": c, "person_id": person, "contact_point_id": id(),
@@ -423,6 +425,14 @@ fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
                     "owner_org_id": org, "owner_user_id": user}),
         19 => json!({"type": "reschedule_follow_up", "customer_id": c, "item": {"kind": item_kind, "id": item_id},
                     "due_at": due, "due_until": null}),
+        20 | 21 => {
+            json!({"type": "create_job", "customer_id": c, "job_id": id(), "org_id": org, "kind": "service_visit",
+                    "summary": "Look at the aerial", "contact_person_id": person,
+                    "appointment_start": start, "appointment_end": end})
+        }
+        22 => json!({"type": "reschedule_job", "customer_id": job.0, "job_id": job.1,
+                    "appointment_start": start, "appointment_end": end, "reason": "Asked for later"}),
+        23 => json!({"type": "cancel_job", "customer_id": job.0, "job_id": job.1, "reason": "Returned"}),
         _ if rng.random_bool(0.5) => json!({"type": "send_confirmation", "customer_id": c, "confirmation_id": id(),
                     "person_id": rng.random_bool(0.5).then(|| person.clone()), "template_id": "tpl_visit_booked"}),
         _ => json!({"type": "send_confirmation", "customer_id": c, "confirmation_id": id(),

@@ -14,6 +14,7 @@ mod erase;
 mod followups;
 mod jobs;
 mod merge;
+mod orders;
 
 use std::collections::BTreeSet;
 
@@ -173,6 +174,74 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             *preferred,
             *consent,
         ),
+        Intent::CreateOrder {
+            customer_id,
+            order_id,
+            number,
+            kind,
+            lines,
+        } => orders::create(ctx, customer_id, order_id, number.as_deref(), *kind, lines),
+        Intent::UpdateOrder {
+            customer_id,
+            order_id,
+            status,
+            lines,
+        } => orders::update(ctx, customer_id, order_id, *status, lines.as_deref()),
+        Intent::CreateJob {
+            customer_id,
+            job_id,
+            org_id,
+            kind,
+            summary,
+            contact_person_id,
+            address_id,
+            order_id,
+            appointment_start,
+            appointment_end,
+        } => {
+            let appointment = match (appointment_start, appointment_end) {
+                (Some(s), Some(e)) => Some((*s, *e)),
+                (None, None) => None,
+                _ => {
+                    return Err(ServerError::bad_request(
+                        "give the appointment's start and end, or neither",
+                    ))
+                }
+            };
+            jobs::create(
+                ctx,
+                customer_id,
+                &jobs::NewJob {
+                    job_id,
+                    org_id,
+                    kind: *kind,
+                    summary,
+                    contact_person_id,
+                    address_id: address_id.as_deref(),
+                    order_id: order_id.as_deref(),
+                    appointment,
+                },
+            )
+        }
+        Intent::RescheduleJob {
+            customer_id,
+            job_id,
+            appointment_start,
+            appointment_end,
+            reason,
+        } => jobs::reschedule(
+            ctx,
+            customer_id,
+            job_id,
+            *appointment_start,
+            *appointment_end,
+            reason.as_deref(),
+        ),
+        Intent::CancelJob {
+            customer_id,
+            job_id,
+            reason,
+        } => jobs::cancel(ctx, customer_id, job_id, reason),
         Intent::ReassignJob {
             customer_id,
             job_id,

@@ -84,3 +84,69 @@ pub fn set_contact(db: &dyn Conn, id: &str, person_id: &str, at: &str) -> Result
     )?;
     Ok(())
 }
+
+/// A job to give a partner.
+pub struct NewJobRow<'a> {
+    pub id: &'a str,
+    pub number: &'a str,
+    pub customer_id: &'a str,
+    pub org_id: &'a str,
+    pub kind: baton_proto::JobKind,
+    pub status: baton_proto::JobStatus,
+    pub summary: &'a str,
+    pub contact_person_id: &'a str,
+    pub address_id: Option<&'a str>,
+    pub order_id: Option<&'a str>,
+    pub appointment_start: Option<&'a str>,
+    pub appointment_end: Option<&'a str>,
+    pub at: &'a str,
+}
+
+pub fn insert(db: &dyn Conn, j: &NewJobRow<'_>) -> Result<(), ServerError> {
+    db.execute(
+        "INSERT INTO jobs (id, number, customer_id, org_id, kind, status, summary, contact_person_id, address_id,
+                           order_id, appointment_start, appointment_end, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        args![
+            j.id,
+            j.number,
+            j.customer_id,
+            j.org_id,
+            crate::wire::name(&j.kind),
+            j.status.as_str(),
+            j.summary,
+            j.contact_person_id,
+            j.address_id,
+            j.order_id,
+            j.appointment_start,
+            j.appointment_end,
+            j.at
+        ],
+    )?;
+    Ok(())
+}
+
+/// A new appointment window (and status, which a booking may move on).
+pub fn reschedule(
+    db: &dyn Conn,
+    id: &str,
+    start: &str,
+    end: &str,
+    status: baton_proto::JobStatus,
+    at: &str,
+) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE jobs SET appointment_start = ?1, appointment_end = ?2, status = ?3, updated_at = ?4 WHERE id = ?5",
+        args![start, end, status.as_str(), at, id],
+    )?;
+    Ok(())
+}
+
+/// Whether a job number is in use.
+pub fn number_taken(db: &dyn Conn, number: &str) -> Result<bool, ServerError> {
+    Ok(db
+        .opt("SELECT id FROM jobs WHERE number = ?1", args![number], |r| {
+            r.get::<String>("id")
+        })?
+        .is_some())
+}

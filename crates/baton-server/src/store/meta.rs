@@ -24,3 +24,11 @@ pub fn set(db: &dyn Conn, key: &str, value: &str) -> Result<(), ServerError> {
     )?;
     Ok(())
 }
+
+/// The next value of counter `key` (`first` the first time), for numbers the
+/// server gives (`J-…`, `O-…`). Runs in the caller's write transaction.
+pub fn next_counter(db: &dyn Conn, key: &str, first: i64) -> Result<i64, ServerError> {
+    let next = get(db, key)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(first);
+    set(db, key, &(next + 1).to_string())?;
+    Ok(next)
+}

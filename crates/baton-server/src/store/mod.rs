@@ -22,6 +22,7 @@ pub mod merges;
 pub mod meta;
 pub mod migrate;
 pub mod mutations;
+pub mod orders;
 pub mod orgs;
 pub mod postgres;
 pub mod queues;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ContactPoint } from "../../lib/bindings/ContactPoint";
 import type { Job } from "../../lib/bindings/Job";
+import type { JobStatus } from "../../lib/bindings/JobStatus";
 import type { Person } from "../../lib/bindings/Person";
 import {
   actionEdits,
@@ -8,12 +9,16 @@ import {
   buildCallback,
   buildConfirmation,
   buildEscalation,
+  buildJob,
   buildJobStatus,
   buildNote,
+  buildReschedule,
   buildPromise,
   buildTicket,
   callbackNumber,
   localInputIn,
+  movableJobs,
+  toLocalInput,
   type CallbackForm,
 } from "./actions";
 
@@ -170,5 +175,50 @@ describe("record actions", () => {
   it("proposes due times on the next quarter hour", () => {
     expect(localInputIn(2, new Date(2026, 10, 23, 9, 7))).toBe("2026-11-23T11:15");
     expect(localInputIn(24, new Date(2026, 10, 23, 23, 50))).toBe("2026-11-25T00:00");
+  });
+});
+
+describe("giving a partner a job and moving its appointment", () => {
+  const job = {
+    orgId: "brightline",
+    kind: "installation" as const,
+    summary: " Mount the TV ",
+    contactPersonId: "per_1",
+    addressId: "adr_1",
+    orderId: "",
+    start: "2026-12-10T09:00",
+    end: "2026-12-10T11:00",
+  };
+
+  it("builds a booked job with what the form holds", () => {
+    const built = buildJob("cus_1", job, "job_x");
+    expect(built.ok).toBe(true);
+    if (!built.ok || built.intent.type !== "create_job") return;
+    expect(built.intent.summary).toBe("Mount the TV");
+    expect(built.intent.order_id).toBeNull();
+    expect(new Date(built.intent.appointment_start ?? "").getTime()).toBe(new Date(2026, 11, 10, 9).getTime());
+  });
+
+  it("books nothing when both times are empty, and refuses half a window or a backwards one", () => {
+    const unbooked = buildJob("cus_1", { ...job, start: "", end: "" });
+    expect(unbooked.ok && unbooked.intent.type === "create_job" && unbooked.intent.appointment_start).toBe(null);
+    expect(buildJob("cus_1", { ...job, end: "" }).ok).toBe(false);
+    expect(buildJob("cus_1", { ...job, end: "2026-12-10T08:00" }).ok).toBe(false);
+    expect(buildJob("cus_1", { ...job, end: "2026-12-30T08:00" }).ok).toBe(false);
+    expect(buildJob("cus_1", { ...job, orgId: "" }).ok).toBe(false);
+    expect(buildJob("cus_1", { ...job, summary: "  " }).ok).toBe(false);
+  });
+
+  it("moves an appointment only to a whole new window", () => {
+    const moved = buildReschedule("cus_1", { jobId: "job_1", start: "2026-12-11T13:00", end: "2026-12-11T15:00", reason: "" });
+    expect(moved.ok && moved.intent.type === "reschedule_job" && moved.intent.reason).toBe(null);
+    expect(buildReschedule("cus_1", { jobId: "job_1", start: "", end: "", reason: "" }).ok).toBe(false);
+    expect(buildReschedule("cus_1", { jobId: "", start: "2026-12-11T13:00", end: "2026-12-11T15:00", reason: "" }).ok).toBe(false);
+  });
+
+  it("offers to move only jobs that have not finished", () => {
+    const j = (status: JobStatus) => ({ status }) as Job;
+    expect(movableJobs([j("scheduled"), j("completed"), j("delayed"), j("cancelled")]).map((x) => x.status)).toEqual(["scheduled", "delayed"]);
+    expect(toLocalInput(new Date(2026, 11, 10, 9, 5).toISOString())).toBe("2026-12-10T09:05");
   });
 });

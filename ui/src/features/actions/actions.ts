@@ -6,12 +6,13 @@ import type { Customer } from "../../lib/bindings/Customer";
 import type { FieldEdit } from "../../lib/bindings/FieldEdit";
 import type { Intent } from "../../lib/bindings/Intent";
 import type { Job } from "../../lib/bindings/Job";
+import type { JobKind } from "../../lib/bindings/JobKind";
 import type { JobStatus } from "../../lib/bindings/JobStatus";
 import type { Person } from "../../lib/bindings/Person";
 import type { Priority } from "../../lib/bindings/Priority";
 import { fromLocalInput } from "../queue/queue";
 
-export type ActionKind = "note" | "callback" | "promise" | "ticket" | "escalate" | "confirm";
+export type ActionKind = "note" | "callback" | "promise" | "ticket" | "escalate" | "confirm" | "job" | "reschedule";
 
 export const ACTION_TITLES: Record<ActionKind, string> = {
   note: "Add a note",
@@ -20,6 +21,20 @@ export const ACTION_TITLES: Record<ActionKind, string> = {
   promise: "Record a promise",
   escalate: "Escalate a ticket",
   confirm: "Send a confirmation",
+  job: "Give a partner a job",
+  reschedule: "Reschedule a job",
+};
+
+/** Each action's key on the record (as in Linear: a letter while not typing). */
+export const ACTION_KEYS: Record<ActionKind, string> = {
+  note: "N",
+  callback: "C",
+  promise: "P",
+  ticket: "T",
+  escalate: "E",
+  confirm: "S",
+  job: "J",
+  reschedule: "R",
 };
 
 /** A fresh id for what an edit creates, so it can be shown and retried offline. */
@@ -211,6 +226,85 @@ export function defaultPerson(customer: Customer, job?: Job): Person | undefined
   return byJob ?? customer.people.find((p) => p.roles.includes("account_holder")) ?? customer.people[0];
 }
 
+export interface JobFormFields {
+  orgId: string;
+  kind: JobKind;
+  summary: string;
+  contactPersonId: string;
+  addressId: string;
+  orderId: string;
+  /** `datetime-local` values; both empty for a job not booked yet. */
+  start: string;
+  end: string;
+}
+
+/** An appointment from two `datetime-local` fields: none, or a window that ends after it starts. */
+function window(start: string, end: string): { ok: true; value: [Date, Date] | null } | { ok: false; error: string } {
+  if (!start && !end) return { ok: true, value: null };
+  const s = fromLocalInput(start);
+  const e = fromLocalInput(end);
+  if (!s || !e) return { ok: false, error: "Give the appointment's start and end, or neither." };
+  if (e <= s) return { ok: false, error: "The appointment must end after it starts." };
+  if (e.getTime() - s.getTime() > 14 * 86_400_000) return { ok: false, error: "An appointment lasts at most 14 days." };
+  return { ok: true, value: [s, e] };
+}
+
+export function buildJob(customerId: string, f: JobFormFields, id = newId("job")): Built {
+  if (!f.orgId) return fail("Choose the partner.");
+  if (!f.summary.trim()) return fail("Say what the job is.");
+  if (!f.contactPersonId) return fail("Choose who the partner contacts.");
+  const w = window(f.start, f.end);
+  if (!w.ok) return fail(w.error);
+  return ok({
+    type: "create_job",
+    customer_id: customerId,
+    job_id: id,
+    org_id: f.orgId,
+    kind: f.kind,
+    summary: f.summary.trim(),
+    contact_person_id: f.contactPersonId,
+    address_id: opt(f.addressId),
+    order_id: opt(f.orderId),
+    appointment_start: w.value ? w.value[0].toISOString() : null,
+    appointment_end: w.value ? w.value[1].toISOString() : null,
+  });
+}
+
+export interface RescheduleFields {
+  jobId: string;
+  start: string;
+  end: string;
+  reason: string;
+}
+
+export function buildReschedule(customerId: string, f: RescheduleFields): Built {
+  if (!f.jobId) return fail("Choose the job.");
+  const w = window(f.start, f.end);
+  if (!w.ok) return fail(w.error);
+  if (!w.value) return fail("Choose the new appointment.");
+  return ok({
+    type: "reschedule_job",
+    customer_id: customerId,
+    job_id: f.jobId,
+    appointment_start: w.value[0].toISOString(),
+    appointment_end: w.value[1].toISOString(),
+    reason: opt(f.reason),
+  });
+}
+
+/** Jobs whose appointment can still move: not completed, failed or cancelled. */
+export function movableJobs(jobs: Job[]): Job[] {
+  return jobs.filter((j) => !["completed", "failed", "cancelled"].includes(j.status));
+}
+
+/** A `datetime-local` value for a stored time, in the user's time zone. */
+export function toLocalInput(iso: string | null): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
 /** A `datetime-local` value `hours` from `now`, rounded up to the next quarter hour. */
 export function localInputIn(hours: number, now: Date = new Date()): string {
   const d = new Date(now.getTime() + hours * 3_600_000);
@@ -229,6 +323,8 @@ const KIND_OF_TARGET: Record<string, string> = {
   "job-status": "Job status",
   job: "Job",
   "job-contact": "Job contact",
+  "job-appointment": "Appointment",
+  order: "Order",
   feedback: "Feedback",
   merge: "Merge",
 };

@@ -7,7 +7,11 @@ import type { ContactKind } from "./ContactKind";
 import type { ContactPurpose } from "./ContactPurpose";
 import type { FollowUp } from "./FollowUp";
 import type { InteractionChannel } from "./InteractionChannel";
+import type { JobKind } from "./JobKind";
 import type { JobStatus } from "./JobStatus";
+import type { OrderKind } from "./OrderKind";
+import type { OrderLine } from "./OrderLine";
+import type { OrderStatus } from "./OrderStatus";
 import type { Priority } from "./Priority";
 import type { TicketStatus } from "./TicketStatus";
 
@@ -20,7 +24,15 @@ export type Intent = { "type": "set_contact_point", customer_id: string, person_
 /**
  * The value the user saw when editing; a mismatch on the server is a conflict.
  */
-base_value: string, } | { "type": "add_contact_point", customer_id: string, person_id: string, contact_point_id: string, kind: ContactKind, label: string, value: string, purposes: Array<ContactPurpose>, } | { "type": "set_contact_preferences", customer_id: string, person_id: string, contact_point_id: string, purposes: Array<ContactPurpose>, preferred: boolean, consent: Consent, } | { "type": "reassign_job", customer_id: string, job_id: string, org_id: string, } | { "type": "set_job_status", customer_id: string, job_id: string, status: JobStatus, base_status: JobStatus, } | { "type": "set_job_contact", customer_id: string, job_id: string, person_id: string, } | { "type": "add_note", customer_id: string, note_id: string, text: string, job_id: string | null, ticket_id: string | null, } | { "type": "log_interaction", customer_id: string, interaction_id: string, channel: InteractionChannel, summary: string, job_id: string | null, ticket_id: string | null, } | { "type": "open_ticket", customer_id: string, ticket_id: string, subject: string, priority: Priority, job_ids: Array<string>, } | { "type": "escalate_ticket", customer_id: string, ticket_id: string, org_id: string, reason: string, pause_reason: string | null, } | { "type": "set_ticket_status", customer_id: string, ticket_id: string, status: TicketStatus, base_status: TicketStatus, } | { "type": "schedule_callback", customer_id: string, callback_id: string, owner_org_id: string, owner_user_id: string | null, person_id: string | null, phone: string, request: string, due_at: string | null, 
+base_value: string, } | { "type": "add_contact_point", customer_id: string, person_id: string, contact_point_id: string, kind: ContactKind, label: string, value: string, purposes: Array<ContactPurpose>, } | { "type": "set_contact_preferences", customer_id: string, person_id: string, contact_point_id: string, purposes: Array<ContactPurpose>, preferred: boolean, consent: Consent, } | { "type": "reassign_job", customer_id: string, job_id: string, org_id: string, } | { "type": "create_order", customer_id: string, order_id: string, 
+/**
+ * The retailer's order number (`O-…`); the server numbers it when absent.
+ */
+number: string | null, kind: OrderKind, lines: Array<OrderLine>, } | { "type": "update_order", customer_id: string, order_id: string, status: OrderStatus, lines: Array<OrderLine> | null, } | { "type": "create_job", customer_id: string, job_id: string, org_id: string, kind: JobKind, summary: string, contact_person_id: string, address_id: string | null, order_id: string | null, appointment_start: string | null, appointment_end: string | null, } | { "type": "reschedule_job", customer_id: string, job_id: string, appointment_start: string, appointment_end: string, 
+/**
+ * Why, for the timeline ("the customer asked for the afternoon").
+ */
+reason: string | null, } | { "type": "cancel_job", customer_id: string, job_id: string, reason: string, } | { "type": "set_job_status", customer_id: string, job_id: string, status: JobStatus, base_status: JobStatus, } | { "type": "set_job_contact", customer_id: string, job_id: string, person_id: string, } | { "type": "add_note", customer_id: string, note_id: string, text: string, job_id: string | null, ticket_id: string | null, } | { "type": "log_interaction", customer_id: string, interaction_id: string, channel: InteractionChannel, summary: string, job_id: string | null, ticket_id: string | null, } | { "type": "open_ticket", customer_id: string, ticket_id: string, subject: string, priority: Priority, job_ids: Array<string>, } | { "type": "escalate_ticket", customer_id: string, ticket_id: string, org_id: string, reason: string, pause_reason: string | null, } | { "type": "set_ticket_status", customer_id: string, ticket_id: string, status: TicketStatus, base_status: TicketStatus, } | { "type": "schedule_callback", customer_id: string, callback_id: string, owner_org_id: string, owner_user_id: string | null, person_id: string | null, phone: string, request: string, due_at: string | null, 
 /**
  * The end of the window the customer asked for ("between 2 and 4 pm").
  */
