@@ -57,6 +57,9 @@ struct Args {
     /// Run only the PostgreSQL figures.
     #[arg(long)]
     only_postgres: bool,
+    /// Run only the new-job-to-a-new-partner figure.
+    #[arg(long)]
+    only_new_job: bool,
 }
 
 /// Record reads during a flood of bad sign-ins (50 a second): from one address
@@ -358,6 +361,93 @@ async fn bench_propagation(urls: &[String], args: &Args, label: &str) -> Result<
     Ok(())
 }
 
+/// A job given to a partner that never had the customer, until that partner's
+/// console holds it (customer and job, over the real feed), next to the raw
+/// HTTP round trip of the same server. The target is 2 s.
+async fn bench_new_partner_job(url: &str, jobs: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let http = reqwest::Client::new();
+    let ada = login(&http, url, "ada").await?;
+    let alice = login(&http, url, "alice").await?;
+    let post = |token: &str, path: &str, body: serde_json::Value| {
+        http.post(format!("{url}/v1{path}"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    post(
+        &ada,
+        "/admin/orgs",
+        serde_json::json!({"id": "bench-fixit", "name": "Bench FixIt", "visible_fields": ["phone", "address"]}),
+    )
+    .await?
+    .error_for_status()?;
+    let invite: serde_json::Value = post(
+        &ada,
+        "/admin/users",
+        serde_json::json!({"username": "bench-fixit", "display_name": "Bench", "role": "partner_dispatcher", "org_id": "bench-fixit"}),
+    )
+    .await?
+    .error_for_status()?
+    .json()
+    .await?;
+    let code = invite["code"].as_str().context("an invitation code")?;
+    let partner = Console::accept_invite(config(dir.path(), "fixit"), url, code, "a bench dispatcher password").await?;
+    synced(&partner).await?;
+    let mut raw = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        http.get(format!("{url}/v1/health")).send().await?.bytes().await?;
+        raw.push(t.elapsed());
+    }
+    raw.sort();
+    let mut samples = Vec::with_capacity(jobs);
+    for i in 0..jobs {
+        // Generated customers the partner has never seen, one per job.
+        let customer = format!("cus_{:06}", 100 + i);
+        let people: serde_json::Value = http
+            .get(format!("{url}/v1/customers/{customer}"))
+            .bearer_auth(&alice)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let person = people["people"][0]["id"].as_str().context("a person")?.to_string();
+        let job_id = format!("bench-job-{i}");
+        let intent = serde_json::json!({"type": "create_job", "customer_id": customer, "job_id": job_id,
+            "org_id": "bench-fixit", "kind": "service_visit", "summary": "Bench visit", "contact_person_id": person});
+        let started = Instant::now();
+        let res: serde_json::Value = post(
+            &alice,
+            "/mutations",
+            serde_json::json!({"id": uuid::Uuid::new_v4(), "intent": intent}),
+        )
+        .await?
+        .json()
+        .await?;
+        anyhow::ensure!(res["outcome"] == "applied", "the job was not applied: {res}");
+        partner
+            .wait_until(Duration::from_secs(10), |c| {
+                c.customer(&customer)
+                    .map(|v| v.jobs.iter().any(|j| j.id == job_id))
+                    .unwrap_or(false)
+            })
+            .await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    println!(
+        "new job → new partner:     p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms ({jobs} jobs, each to a customer the partner never had; target 2 s); raw HTTP round trip p50 {:.2} ms",
+        percentile(&samples, 0.5).as_secs_f64() * 1e3,
+        percentile(&samples, 0.99).as_secs_f64() * 1e3,
+        samples.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        percentile(&raw, 0.5).as_secs_f64() * 1e3,
+    );
+    partner.release();
+    Ok(())
+}
+
 /// Single-row INSERT transactions per second into a SQLite file with the
 /// server's settings: the most single mutations the server could ever apply.
 fn raw_sqlite_commits(dir: &std::path::Path, total: usize) -> Result<f64> {
@@ -426,6 +516,13 @@ async fn main() -> Result<()> {
     }
     if args.only_postgres {
         return postgres::bench(&args).await;
+    }
+    if args.only_new_job {
+        let dir = tempfile::tempdir()?;
+        let state = baton_server::AppState::open(&dir.path().join("server.sqlite"))?;
+        let server = RunningServer::demo_on("127.0.0.1:0".parse()?, state, args.customers).await?;
+        bench_new_partner_job(&server.url(), 50).await?;
+        return Ok(server.stop().await?);
     }
     let dir = tempfile::tempdir()?;
     println!(
@@ -515,6 +612,7 @@ async fn main() -> Result<()> {
 
     // 3. Propagation with live subscribers pulling every change.
     bench_propagation(std::slice::from_ref(&url), &args, "SQLite").await?;
+    bench_new_partner_job(&url, 50).await?;
     server.stop().await?;
     drop(agent);
 

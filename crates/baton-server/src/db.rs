@@ -201,6 +201,48 @@ impl Db {
         }
     }
 
+    /// Copies a SQLite database to the new file `to` while it is in use (SQLite's
+    /// online backup, from a read snapshot, so writers carry on), then checks the
+    /// copy's integrity. Returns the pages copied. PostgreSQL is backed up with
+    /// its own tools (`pg_dump`, base backups), which this refuses to stand in for.
+    pub fn backup_blocking(&self, to: &Path) -> Result<usize, ServerError> {
+        let Inner::Sqlite { readers, .. } = &self.inner else {
+            return Err(ServerError::bad_request(
+                "back up a PostgreSQL database with pg_dump or a base backup (see docs/deploy.md)",
+            ));
+        };
+        if to.exists() {
+            return Err(ServerError::bad_request(format!(
+                "{} already exists: back up to a new file",
+                to.display()
+            )));
+        }
+        let src = readers
+            .get()
+            .map_err(|e| ServerError::Internal(format!("database pool: {e}")))?;
+        let mut dst = Connection::open(to)?;
+        let pages = {
+            let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+            backup.run_to_completion(1024, Duration::ZERO, None)?;
+            backup.progress().pagecount as usize
+        };
+        let check: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(ServerError::Internal(format!(
+                "the backup failed its integrity check: {check}"
+            )));
+        }
+        // The copy is a database of its own: served after a restore, its feed
+        // restarts from the backup's head, so consoles' cursors from the
+        // original must not be taken for its own. A new epoch makes them
+        // re-snapshot (410), keeping their unsent edits.
+        dst.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'epoch'",
+            [uuid::Uuid::new_v4().to_string()],
+        )?;
+        Ok(pages)
+    }
+
     /// This database's identity; cursors and snapshot tokens are only valid within it.
     pub fn epoch(&self) -> &str {
         &self.epoch

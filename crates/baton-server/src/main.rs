@@ -184,6 +184,15 @@ enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Copy a SQLite database to a new file while the server runs (an online
+    /// backup, checked for integrity). Restore by serving the copy.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        /// The new file to write.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Serve the API with demo data: the product stories plus generated customers.
     Demo {
         #[arg(long, env = "BATON_ADDR", default_value = "127.0.0.1:8787")]
@@ -298,6 +307,19 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Openapi => print!("{}", baton_server::openapi::document()),
+        Command::Backup { db, to } => {
+            let location = location(&db.db)?;
+            let state = open(&location)?;
+            let started = std::time::Instant::now();
+            let target = to.clone();
+            let pages = tokio::task::spawn_blocking(move || state.db.backup_blocking(&target)).await??;
+            println!(
+                "backed up {} to {} ({pages} pages) in {:.1} s",
+                location.describe(),
+                to.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::Init {
             db,
             org,

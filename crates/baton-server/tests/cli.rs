@@ -329,3 +329,102 @@ fn init_refuses_a_short_password_a_password_flag_and_a_bad_organisation() {
     );
     assert!(ok, "{err}");
 }
+
+/// `backup` copies a database while its server runs; serving the copy is the
+/// restore, and it holds every edit made before the backup.
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_by_serving_it() {
+    use baton_server::demo::{story1, DEMO_PASSWORD};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("live.sqlite");
+    let db = db.to_str().expect("path");
+    let seeded = Command::new(env!("CARGO_BIN_EXE_baton-server"))
+        .args(["demo", "--customers", "20", "--load-only", "--db", db])
+        .output()
+        .expect("seed");
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let http = reqwest::Client::new();
+    let sign_in = |url: String| {
+        let http = http.clone();
+        async move {
+            let body: serde_json::Value = http
+                .post(format!("{url}/auth/login"))
+                .json(&serde_json::json!({"username": "alice", "password": DEMO_PASSWORD}))
+                .send()
+                .await
+                .expect("login")
+                .json()
+                .await
+                .expect("json");
+            body["token"].as_str().expect("token").to_string()
+        }
+    };
+    let epoch = |url: String, token: String| {
+        let http = http.clone();
+        async move {
+            let page: serde_json::Value = http
+                .get(format!("{url}/sync/changes?after=0&limit=1"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("changes")
+                .json()
+                .await
+                .expect("json");
+            page["epoch"].as_str().expect("epoch").to_string()
+        }
+    };
+    let live = Logged::serve(db);
+    let token = sign_in(live.url.clone()).await;
+    let live_epoch = epoch(live.url.clone(), token.clone()).await;
+    let intent = serde_json::json!({"type": "add_note", "customer_id": story1::CUSTOMER_ID, "note_id": "note-before-backup",
+        "text": "Written before the backup"});
+    let res: serde_json::Value = http
+        .post(format!("{}/mutations", live.url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"id": uuid::Uuid::new_v4(), "intent": intent}))
+        .send()
+        .await
+        .expect("mutate")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(res["outcome"], "applied", "{res}");
+
+    let copy = dir.path().join("copy.sqlite");
+    let backup = |to: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_baton-server"))
+            .args(["backup", "--db", db, "--to", to.to_str().expect("path")])
+            .output()
+            .expect("backup")
+    };
+    let out = backup(&copy);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backed up"));
+    let again = backup(&copy);
+    assert!(!again.status.success(), "an existing file is never overwritten");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    live.stop();
+
+    let restored = Logged::serve(copy.to_str().expect("path"));
+    let token = sign_in(restored.url.clone()).await;
+    let customer: serde_json::Value = http
+        .get(format!("{}/customers/{}", restored.url, story1::CUSTOMER_ID))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("customer")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        customer["timeline"].to_string().contains("Written before the backup"),
+        "the restored database holds the note"
+    );
+    assert_ne!(
+        epoch(restored.url.clone(), token.clone()).await,
+        live_epoch,
+        "consoles re-snapshot from a restored copy rather than trust their cursors"
+    );
+    restored.stop();
+}
