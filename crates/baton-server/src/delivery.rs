@@ -273,6 +273,8 @@ impl AppState {
                     Ok(()) => report.sent += 1,
                     Err(_) => report.failed += 1,
                 }
+                self.metrics
+                    .deliveries(usize::from(sent.is_ok()), usize::from(sent.is_err()));
                 outcomes.push((d, sent));
             }
             let done = self.now();

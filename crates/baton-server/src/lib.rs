@@ -14,6 +14,7 @@ pub mod docs;
 pub mod duplicates;
 pub mod error;
 pub mod feed;
+pub mod metrics;
 pub mod mutations;
 pub mod nodes;
 pub mod openapi;
@@ -74,6 +75,10 @@ pub struct AppState {
     pub revocations: broadcast::Sender<()>,
     /// This server process, among the nodes sharing a database.
     pub node: String,
+    /// Figures served at `/metrics`.
+    pub metrics: metrics::Metrics,
+    /// When set, `/metrics` asks for this bearer token.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -96,6 +101,8 @@ impl AppState {
             hashing: auth::HashingPool::default(),
             revocations: broadcast::channel(16).0,
             node: uuid::Uuid::new_v4().to_string(),
+            metrics: metrics::Metrics::default(),
+            metrics_token: None,
         }
     }
 

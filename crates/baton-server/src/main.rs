@@ -274,7 +274,8 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let location = location(&db.db)?;
             let state = engine.apply(open(&location)?)?;
-            let state = sessions.apply(state)?;
+            let mut state = sessions.apply(state)?;
+            state.metrics_token = std::env::var("BATON_METRICS_TOKEN").ok().filter(|t| !t.is_empty());
             if !state.db.read(|tx| baton_server::admin::initialised(tx)).await? {
                 anyhow::bail!(
                     "{} is not set up yet: nobody could sign in. Run\n  baton-server init --db {} --org \"Your company\"\n\

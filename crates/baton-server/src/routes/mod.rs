@@ -66,7 +66,9 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/push", post(sync::push));
     Router::new()
         .nest("/v1", v1)
+        .route("/metrics", get(crate::metrics::serve))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), protocol_version))
         // The path, never the query: a search's query string is a customer's phone or email.

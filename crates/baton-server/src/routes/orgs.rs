@@ -80,6 +80,7 @@ pub async fn mutate(
         baton_proto::MutationOutcome::Applied { seq, .. } => Some(seq),
         _ => None,
     });
+    state.metrics.mutations(&out.results);
     if let Some(seq) = head {
         state.poke(seq, out.touched.into_iter().collect());
     }

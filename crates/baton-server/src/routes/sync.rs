@@ -197,6 +197,7 @@ pub async fn push(
         })
         .await?;
     let (out, head) = outcome;
+    state.metrics.mutations(&out.results);
     state.poke(head, out.touched.into_iter().collect());
     Ok(ApiJson(PushResponse { results: out.results }))
 }

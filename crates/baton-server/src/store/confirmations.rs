@@ -165,3 +165,12 @@ pub fn insert(db: &dyn Conn, c: &NewConfirmation<'_>) -> Result<(), ServerError>
     )?;
     Ok(())
 }
+
+/// How many confirmations are in each delivery status.
+pub fn count_by_status(db: &dyn Conn) -> Result<Vec<(String, i64)>, ServerError> {
+    db.all(
+        "SELECT status, COUNT(*) AS n FROM confirmations GROUP BY status ORDER BY status",
+        crate::args![],
+        |r| Ok((r.get("status")?, r.get("n")?)),
+    )
+}
