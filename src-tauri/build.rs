@@ -32,6 +32,9 @@ const COMMANDS: &[&str] = &[
     "admin_user_update",
     "admin_user_reset_password",
     "admin_user_revoke_sessions",
+    "admin_api_keys",
+    "admin_api_key_create",
+    "admin_api_key_revoke",
 ];
 
 fn main() {

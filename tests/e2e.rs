@@ -1010,6 +1010,13 @@ async fn administer(client: &Client, url: &str) -> Result<()> {
     let code = css(client, "#invite-code .code").await?.attr("data-code").await?;
     let code = code.context("the invitation shows its code")?;
     text_with(client, "#admin-users tr[data-username='fred']", "Invited").await?;
+    // A key for the partner's own scheduling system, its secret shown once.
+    css(client, "#api-key-name").await?.send_keys("FixIt scheduler").await?;
+    css(client, "#api-key-create").await?.click().await?;
+    let secret = css(client, "#api-key-secret .code").await?.attr("data-secret").await?;
+    if !secret.is_some_and(|s| s.starts_with("bk_")) {
+        bail!("the new API key's secret is not shown");
+    }
     save_screenshot(client, "admin.png").await?;
 
     // Fred, on his own console: "I have a code", his own password, signed in.

@@ -1,8 +1,9 @@
-//! Administration (admins only): organisations, users, invitations. The server
+//! Administration (admins only): organisations, users, invitations, API keys. The server
 //! decides; these only pass the typed request on.
 
 use baton_proto::{
-    AdminOrg, AdminUser, Invitation, NewPartner, NewUser, OpenWork, OrgUpdate, SessionsEnded, UserUpdate,
+    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, Invitation, NewApiKey, NewPartner, NewUser, OpenWork, OrgUpdate,
+    SessionsEnded, UserUpdate,
 };
 use tauri::State;
 
@@ -71,4 +72,26 @@ pub async fn admin_user_reset_password(state: State<'_, AppState>, id: String) -
 pub async fn admin_user_revoke_sessions(state: State<'_, AppState>, id: String) -> IpcResult<SessionsEnded> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
     Ok(console.admin_user_revoke_sessions(&id).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_api_keys(state: State<'_, AppState>) -> IpcResult<Vec<ApiKey>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_api_keys().await?)
+}
+
+/// A new key; its secret is shown once to the admin who made it.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_api_key_create(state: State<'_, AppState>, new: NewApiKey) -> IpcResult<ApiKeyIssued> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_api_key_create(&new).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_api_key_revoke(state: State<'_, AppState>, id: String) -> IpcResult<ApiKey> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_api_key_revoke(&id).await?)
 }

@@ -4,8 +4,8 @@
 //! console checks only what it can say sooner (the caller is an admin).
 
 use baton_proto::{
-    AdminOrg, AdminUser, ErrorCode, Invitation, NewPartner, NewUser, OpenWork, OrgUpdate, Role, SessionsEnded,
-    UserUpdate,
+    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, ErrorCode, Invitation, NewApiKey, NewPartner, NewUser, OpenWork,
+    OrgUpdate, Role, SessionsEnded, UserUpdate,
 };
 use reqwest::Method;
 
@@ -83,6 +83,24 @@ impl Console {
     pub async fn admin_user_revoke_sessions(&self, id: &str) -> Result<SessionsEnded> {
         self.require_admin()?;
         let path = format!("/users/{}/revoke-sessions", url_segment(id));
+        self.api().admin(Method::POST, &path, NO_BODY).await
+    }
+
+    pub async fn admin_api_keys(&self) -> Result<Vec<ApiKey>> {
+        self.require_admin()?;
+        self.api().admin(Method::GET, "/api-keys", NO_BODY).await
+    }
+
+    /// A key for an organisation's own system; its secret is in this answer only.
+    pub async fn admin_api_key_create(&self, new: &NewApiKey) -> Result<ApiKeyIssued> {
+        self.require_admin()?;
+        baton_proto::validate::text("name", &new.name, baton_proto::validate::MAX_SHORT)?;
+        self.api().admin(Method::POST, "/api-keys", Some(new)).await
+    }
+
+    pub async fn admin_api_key_revoke(&self, id: &str) -> Result<ApiKey> {
+        self.require_admin()?;
+        let path = format!("/api-keys/{}/revoke", url_segment(id));
         self.api().admin(Method::POST, &path, NO_BODY).await
     }
 }

@@ -212,3 +212,40 @@ pub fn valid_username(name: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
 }
+
+/// An organisation's API key, as administrators see it (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct ApiKey {
+    pub id: String,
+    pub org: Org,
+    /// What uses it: "Carrier tracking system".
+    pub name: String,
+    /// What it may do: a partner's keys act as a dispatcher, the retailer's as an agent.
+    pub role: Role,
+    /// The key's first characters, to tell keys apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /v1/admin/api-keys`: a key for an organisation's own system.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewApiKey {
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
+    pub org_id: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+}
+
+/// A key just made: `secret` is shown this once and stored only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct ApiKeyIssued {
+    pub key: ApiKey,
+    /// Send it as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}

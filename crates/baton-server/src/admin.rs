@@ -609,3 +609,109 @@ pub fn init(
 pub fn initialised(db: &dyn Conn) -> Result<bool, ServerError> {
     store::orgs::any(db)
 }
+
+// ---- API keys ----
+
+/// What an API key starts with, so a bearer token is told from a session's.
+pub const KEY_PREFIX: &str = "bk_";
+
+pub fn list_keys(db: &dyn Conn, reach: &Reach) -> Result<Vec<baton_proto::ApiKey>, ServerError> {
+    store::api_keys::list(db, reach.only())
+}
+
+/// A key for an organisation's own system. It acts as a service user of that
+/// organisation — a dispatcher at a partner, an agent at the retailer, never
+/// an administrator — and can never sign in with a password.
+pub fn create_key(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    new: &baton_proto::NewApiKey,
+    now: DateTime<Utc>,
+) -> Result<baton_proto::ApiKeyIssued, ServerError> {
+    use rand::RngCore;
+    let target = org(db, reach, &new.org_id)?;
+    let key_name = name("name", &new.name)?;
+    if target.deactivated_at.is_some() {
+        return Err(ServerError::Api(
+            baton_proto::ErrorCode::Conflict,
+            format!("{} is deactivated: reactivate it first", target.org.name),
+        ));
+    }
+    let role = match target.org.kind {
+        OrgKind::Partner => Role::PartnerDispatcher,
+        OrgKind::Retailer => Role::Agent,
+    };
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    use base64::Engine;
+    let secret = format!(
+        "{KEY_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    );
+    let at = ts(now);
+    let id = format!("key-{}", uuid::Uuid::new_v4());
+    let user_id = format!("svc-{}", uuid::Uuid::new_v4());
+    store::users::insert(
+        db,
+        &store::users::NewUserRow {
+            id: &user_id,
+            username: &user_id,
+            display_name: &format!("{key_name} (API key)"),
+            password_hash: "",
+            role,
+            org_id: &target.org.id,
+            at: &at,
+        },
+    )?;
+    let prefix: String = secret.chars().take(KEY_PREFIX.len() + 6).collect();
+    store::api_keys::insert(
+        db,
+        &store::api_keys::NewKey {
+            id: &id,
+            user_id: &user_id,
+            name: &key_name,
+            key_hash: &crate::auth::token_hash(&secret),
+            prefix: &prefix,
+            created_by: actor.user_id,
+            at: &at,
+        },
+    )?;
+    let key = store::api_keys::get(db, &id)?.ok_or_else(|| ServerError::Internal("the new key is missing".into()))?;
+    audit(
+        db,
+        actor,
+        &at,
+        "api_key_created",
+        Subject::Org(&target.org.id),
+        None,
+        &json(&key)?,
+    )?;
+    Ok(baton_proto::ApiKeyIssued { key, secret })
+}
+
+pub fn revoke_key(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<baton_proto::ApiKey, ServerError> {
+    validate::id("key id", id)?;
+    let key = store::api_keys::get(db, id)?
+        .filter(|k| reach.covers(&k.org.id))
+        .ok_or_else(|| ServerError::not_found("API key"))?;
+    let at = ts(now);
+    if store::api_keys::revoke(db, id, &at)? {
+        audit(
+            db,
+            actor,
+            &at,
+            "api_key_revoked",
+            Subject::Org(&key.org.id),
+            None,
+            &key.name,
+        )?;
+    }
+    store::api_keys::get(db, id)?.ok_or_else(|| ServerError::not_found("API key"))
+}

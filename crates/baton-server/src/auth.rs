@@ -462,6 +462,9 @@ impl FromRequestParts<AppState> for AuthUser {
             .filter(|t| !t.is_empty() && t.len() < 200)
             .ok_or_else(|| ServerError::unauthenticated("the Authorization header must be 'Bearer <token>'"))?
             .to_string();
+        if token.starts_with(crate::admin::KEY_PREFIX) {
+            return api_key_user(state, token).await;
+        }
         let (lookup, now, idle) = (token.clone(), state.now(), state.sessions.idle);
         let (user, stale) = state
             .db
@@ -478,6 +481,27 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         Ok(AuthUser { user, token })
     }
+}
+
+/// The service user an organisation's API key acts as; 401 for a revoked,
+/// unknown or disabled key, or one of a deactivated organisation.
+async fn api_key_user(state: &AppState, token: String) -> Result<AuthUser, ServerError> {
+    let now = state.now();
+    let (hash, stale_before) = (token_hash(&token), crate::wire::ts(now - Duration::minutes(1)));
+    let found = state
+        .db
+        .read(move |tx| store::api_keys::user_for_key(tx, &hash, &stale_before))
+        .await?;
+    let (user, key_id, stale) =
+        found.ok_or_else(|| ServerError::unauthenticated("the API key is unknown or was revoked"))?;
+    if stale {
+        let at = crate::wire::ts(now);
+        state
+            .db
+            .write(move |tx| store::api_keys::touch(tx, &key_id, &at))
+            .await?;
+    }
+    Ok(AuthUser { user, token })
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ async fn the_administrators_guide_runs_from_an_empty_directory() {
         r#"{"deactivated":true}"#,
         r#"{"open":0}"#,
         r#"{"deactivated":false}"#,
+        r#"{"display_name":"Brightline scheduler (API key)","role":"partner_dispatcher","org":"brightline"}"#,
+        r#"{"revoked":true}"#,
     ] {
         assert!(
             stdout.contains(expected),

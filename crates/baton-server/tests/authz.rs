@@ -17,7 +17,7 @@ const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparc
 
 /// Every endpoint with an id in its path, as the matrix exercises it. The test
 /// fails if the OpenAPI document names one that is not here.
-const ID_ENDPOINTS: [&str; 16] = [
+const ID_ENDPOINTS: [&str; 17] = [
     "/v1/customers/{id}",
     "/v1/customers/{id}/timeline",
     "/v1/customers/{id}/duplicates",
@@ -36,6 +36,7 @@ const ID_ENDPOINTS: [&str; 16] = [
     "/v1/admin/users/{id}",
     "/v1/admin/users/{id}/reset-password",
     "/v1/admin/users/{id}/revoke-sessions",
+    "/v1/admin/api-keys/{id}/revoke",
 ];
 
 /// Ids of each kind of item, from a scope's snapshot.
@@ -265,7 +266,7 @@ async fn only_administrators_reach_any_admin_operation() {
             operations.push((method.to_uppercase(), path.clone()));
         }
     }
-    assert!(operations.len() >= 11, "{operations:?}");
+    assert!(operations.len() >= 14, "{operations:?}");
     let audit_before: i64 = api
         .read(|db| {
             db.value(
@@ -295,6 +296,7 @@ async fn only_administrators_reach_any_admin_operation() {
             let path = path.trim_start_matches("/v1").replace("{id}", id);
             let body = match method.as_str() {
                 "POST" if path == "/admin/orgs" => json!({"id": "sneaky", "name": "Sneaky"}),
+                "POST" if path == "/admin/api-keys" => json!({"org_id": "brightline", "name": "Sneaky"}),
                 "POST" if path == "/admin/users" => {
                     json!({"username": "sneaky", "display_name": "S", "role": "admin", "org_id": "brightline"})
                 }

@@ -1,10 +1,11 @@
-//! Administration: organisations and users (admins only; a partner admin its
+//! Administration: organisations, users and API keys (admins only; a partner
 //! own organisation). Handlers extract, call `crate::admin`, and poke.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use baton_proto::{
-    AdminOrg, AdminUser, Invitation, NewPartner, NewUser, OpenWork, OrgUpdate, SessionsEnded, UserUpdate,
+    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, Invitation, NewApiKey, NewPartner, NewUser, OpenWork, OrgUpdate,
+    SessionsEnded, UserUpdate,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -278,4 +279,65 @@ pub async fn revoke_sessions(
         .await?;
     state.revoked();
     Ok(ApiJson(SessionsEnded { ended }))
+}
+
+/// The API keys of the organisations the caller administers (never the keys
+/// themselves: only their first characters).
+#[utoipa::path(get, path = "/v1/admin/api-keys", tag = "admin",
+    responses((status = 200, description = "Keys, newest first", body = Vec<ApiKey>),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn api_keys(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<ApiKey>>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    Ok(ApiJson(state.db.read(move |tx| admin::list_keys(tx, &reach)).await?))
+}
+
+/// Makes a key for an organisation's own system (a carrier's tracking, a
+/// hotel's booking system): it acts through the same intents and scope rule as
+/// the organisation's dispatchers. The secret is in this answer only. Audited.
+#[utoipa::path(post, path = "/v1/admin/api-keys", tag = "admin", request_body = NewApiKey,
+    responses((status = 201, description = "The key and, this once, its secret", body = ApiKeyIssued),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError),
+              (status = 409, description = "The organisation is deactivated", body = baton_proto::ApiError),
+              (status = 422, description = "A bad name", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(new): ApiJson<NewApiKey>,
+) -> Result<(StatusCode, ApiJson<ApiKeyIssued>), ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let issued = state
+        .db
+        .write(move |tx| admin::create_key(tx, &reach, &Actor::of(&caller), &new, now))
+        .await?;
+    tracing::info!(key = %issued.key.id, org = %issued.key.org.id, "API key created");
+    Ok((StatusCode::CREATED, ApiJson(issued)))
+}
+
+/// Revokes a key: it stops working at once. Audited.
+#[utoipa::path(post, path = "/v1/admin/api-keys/{id}/revoke", tag = "admin",
+    params(("id" = String, Path, description = "Key id")),
+    responses((status = 200, description = "The key, revoked", body = ApiKey),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such key, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<ApiKey>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let key = state
+        .db
+        .write(move |tx| admin::revoke_key(tx, &reach, &Actor::of(&caller), &id, now))
+        .await?;
+    state.revoked();
+    Ok(ApiJson(key))
 }

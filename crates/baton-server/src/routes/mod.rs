@@ -39,6 +39,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}", get(admin::get_user).patch(admin::update_user))
         .route("/admin/users/{id}/reset-password", post(admin::reset_password))
         .route("/admin/users/{id}/revoke-sessions", post(admin::revoke_sessions))
+        .route("/admin/api-keys", get(admin::api_keys).post(admin::create_api_key))
+        .route("/admin/api-keys/{id}/revoke", post(admin::revoke_api_key))
         .route("/openapi.json", get(openapi))
         .route("/orgs", get(orgs::orgs))
         .route("/confirmation-templates", get(templates::list).post(templates::put))

@@ -6,6 +6,7 @@
 //! them otherwise rewrites them where it prepares statements. Where the dialects
 //! differ (an id list as a parameter, say) the module asks [`Conn::backend`].
 
+pub mod api_keys;
 pub mod audit;
 pub mod bulk;
 pub mod callbacks;

@@ -70,7 +70,8 @@ pub fn name(db: &dyn Conn, id: &str) -> Result<String, ServerError> {
 
 const ADMIN_SELECT: &str = "SELECT o.id, o.name, o.kind, o.visible_fields, o.callback_sla_minutes,
         o.commitment_sla_minutes, o.deactivated_at,
-        (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.disabled_at IS NULL) AS active_users
+        (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.disabled_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = u.id)) AS active_users
      FROM orgs o";
 
 fn admin_from_row(r: super::Row<'_>) -> Result<AdminOrg, ServerError> {

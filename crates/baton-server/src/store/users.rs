@@ -199,6 +199,9 @@ const ADMIN_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, o.i
         (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > ?1) AS sessions
      FROM users u JOIN orgs o ON o.id = u.org_id";
 
+/// People, not the service users API keys act as (those are run as keys).
+const PEOPLE: &str = "NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = u.id)";
+
 fn admin_from_row(r: Row<'_>) -> Result<AdminUser, ServerError> {
     let user = user_from_row(r)?;
     Ok(AdminUser {
@@ -218,7 +221,8 @@ fn admin_from_row(r: Row<'_>) -> Result<AdminUser, ServerError> {
 pub fn admin_list(db: &dyn Conn, org: Option<&str>, now: &str) -> Result<Vec<AdminUser>, ServerError> {
     db.all(
         &format!(
-            "{ADMIN_SELECT} WHERE (?2 IS NULL OR u.org_id = ?2) ORDER BY o.kind DESC, o.name, u.display_name, u.id"
+            "{ADMIN_SELECT} WHERE (?2 IS NULL OR u.org_id = ?2) AND {PEOPLE}
+             ORDER BY o.kind DESC, o.name, u.display_name, u.id"
         ),
         args![now, org],
         admin_from_row,
@@ -227,7 +231,7 @@ pub fn admin_list(db: &dyn Conn, org: Option<&str>, now: &str) -> Result<Vec<Adm
 
 pub fn admin_get(db: &dyn Conn, id: &str, now: &str) -> Result<Option<AdminUser>, ServerError> {
     db.opt(
-        &format!("{ADMIN_SELECT} WHERE u.id = ?2"),
+        &format!("{ADMIN_SELECT} WHERE u.id = ?2 AND {PEOPLE}"),
         args![now, id],
         admin_from_row,
     )
@@ -305,7 +309,8 @@ pub fn record_sign_in(db: &dyn Conn, id: &str, at: &str) -> Result<(), ServerErr
 pub fn retailer_admins(db: &dyn Conn) -> Result<Vec<String>, ServerError> {
     db.all(
         "SELECT u.id FROM users u JOIN orgs o ON o.id = u.org_id
-         WHERE o.kind = 'retailer' AND u.role = 'admin' AND u.disabled_at IS NULL ORDER BY u.id",
+         WHERE o.kind = 'retailer' AND u.role = 'admin' AND u.disabled_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = u.id) ORDER BY u.id",
         args![],
         |r| r.get("id"),
     )

@@ -6,6 +6,9 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AdminOrg } from "../bindings/AdminOrg";
 import type { AdminUser } from "../bindings/AdminUser";
 import type { ApiError } from "../bindings/ApiError";
+import type { ApiKey } from "../bindings/ApiKey";
+import type { ApiKeyIssued } from "../bindings/ApiKeyIssued";
+import type { NewApiKey } from "../bindings/NewApiKey";
 import type { Invitation } from "../bindings/Invitation";
 import type { NewPartner } from "../bindings/NewPartner";
 import type { NewUser } from "../bindings/NewUser";
@@ -104,6 +107,10 @@ export const backend = {
   adminUserUpdate: (id: string, change: UserUpdate) => call<AdminUser>("admin_user_update", { id, change }),
   adminUserResetPassword: (id: string) => call<Invitation>("admin_user_reset_password", { id }),
   adminUserRevokeSessions: (id: string) => call<SessionsEnded>("admin_user_revoke_sessions", { id }),
+  adminApiKeys: () => call<ApiKey[]>("admin_api_keys"),
+  /** The secret is in this answer only. */
+  adminApiKeyCreate: (key: NewApiKey) => call<ApiKeyIssued>("admin_api_key_create", { new: key }),
+  adminApiKeyRevoke: (id: string) => call<ApiKey>("admin_api_key_revoke", { id }),
   /** Whether this desktop opens phone (tel:) links in Baton. */
   telLinks: () => call<boolean>("tel_links_get"),
   setTelLinks: (on: boolean) => call<boolean>("tel_links_set", { on }),
