@@ -249,3 +249,90 @@ pub struct ApiKeyIssued {
     /// Send it as `Authorization: Bearer <secret>`.
     pub secret: String,
 }
+
+/// What an organisation's webhook may be told of — always about its own work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum WebhookEvent {
+    /// One of its jobs changed status (for the retailer: any job).
+    JobStatusChanged,
+    /// A callback it owns entered its queue.
+    CallbackQueued,
+    /// A callback or promise it owns became overdue and escalated.
+    FollowUpOverdue,
+    /// A promise it owns was marked broken.
+    CommitmentBroken,
+    /// A ticket was escalated to it.
+    TicketEscalated,
+    /// A confirmation to a customer could not be sent (the retailer).
+    ConfirmationFailed,
+}
+
+/// An organisation's subscription to events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct Webhook {
+    pub id: String,
+    pub org_id: String,
+    pub url: String,
+    pub events: Vec<WebhookEvent>,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /v1/admin/webhooks`.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewWebhook {
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
+    pub org_id: String,
+    /// `https://…` (or `http://` to this machine), at most 500 characters.
+    #[schema(max_length = 500)]
+    pub url: String,
+    /// At least one.
+    pub events: Vec<WebhookEvent>,
+}
+
+/// A webhook just made, with the secret its deliveries are signed with (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct WebhookCreated {
+    pub webhook: Webhook,
+    /// `X-Baton-Signature` is `sha256=` and the hex HMAC-SHA256, with this
+    /// secret, of `X-Baton-Timestamp` + `.` + the body.
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum WebhookDeliveryStatus {
+    /// Waiting for its first or next attempt.
+    Pending,
+    Delivered,
+    /// Given up after every retry; replay it to try again.
+    Failed,
+}
+
+/// One delivery of one event to one webhook, as its log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct WebhookDelivery {
+    pub id: String,
+    pub webhook_id: String,
+    pub event: WebhookEvent,
+    /// The JSON body sent.
+    pub payload: String,
+    pub status: WebhookDeliveryStatus,
+    #[ts(type = "number")]
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    /// The receiver's last HTTP status, if it answered.
+    #[ts(type = "number | null")]
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}

@@ -715,3 +715,134 @@ pub fn revoke_key(
     }
     store::api_keys::get(db, id)?.ok_or_else(|| ServerError::not_found("API key"))
 }
+
+// ---- webhooks ----
+
+pub fn list_webhooks(db: &dyn Conn, reach: &Reach) -> Result<Vec<baton_proto::Webhook>, ServerError> {
+    store::webhooks::list(db, reach.only())
+}
+
+fn webhook(db: &dyn Conn, reach: &Reach, id: &str) -> Result<baton_proto::Webhook, ServerError> {
+    validate::id("webhook id", id)?;
+    store::webhooks::get(db, id)?
+        .filter(|h| reach.covers(&h.org_id))
+        .ok_or_else(|| ServerError::not_found("webhook"))
+}
+
+/// An `https://` address (or `http://` to this machine, for a local receiver).
+fn webhook_url(url: &str) -> Result<String, ServerError> {
+    let bad =
+        || ServerError::bad_request("the URL must be https://… (or http:// to this machine), at most 500 characters");
+    if url.len() > 500 {
+        return Err(bad());
+    }
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| bad())?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(bad()),
+    };
+    match parsed.scheme() {
+        "https" => Ok(parsed.to_string()),
+        "http" if loopback => Ok(parsed.to_string()),
+        _ => Err(bad()),
+    }
+}
+
+pub fn create_webhook(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    new: &baton_proto::NewWebhook,
+    now: DateTime<Utc>,
+) -> Result<baton_proto::WebhookCreated, ServerError> {
+    use rand::RngCore;
+    let target = org(db, reach, &new.org_id)?;
+    let url = webhook_url(&new.url)?;
+    let mut events = new.events.clone();
+    events.sort();
+    events.dedup();
+    if events.is_empty() {
+        return Err(ServerError::bad_request("subscribe to at least one event"));
+    }
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let secret = format!("whsec_{}", hex::encode(raw));
+    let id = format!("wh-{}", uuid::Uuid::new_v4());
+    let at = ts(now);
+    store::webhooks::insert(
+        db,
+        &store::webhooks::NewHook {
+            id: &id,
+            org_id: &target.org.id,
+            url: &url,
+            events: &events,
+            secret: &secret,
+            created_by: actor.user_id,
+            at: &at,
+        },
+    )?;
+    let webhook = webhook(db, reach, &id)?;
+    audit(
+        db,
+        actor,
+        &at,
+        "webhook_created",
+        Subject::Org(&target.org.id),
+        None,
+        &json(&webhook)?,
+    )?;
+    Ok(baton_proto::WebhookCreated { webhook, secret })
+}
+
+pub fn disable_webhook(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<baton_proto::Webhook, ServerError> {
+    let hook = webhook(db, reach, id)?;
+    let at = ts(now);
+    if hook.disabled_at.is_none() {
+        store::webhooks::disable(db, id, &at)?;
+        audit(
+            db,
+            actor,
+            &at,
+            "webhook_disabled",
+            Subject::Org(&hook.org_id),
+            None,
+            &hook.url,
+        )?;
+    }
+    webhook(db, reach, id)
+}
+
+/// A webhook's log, newest first (up to 200).
+pub fn webhook_deliveries(
+    db: &dyn Conn,
+    reach: &Reach,
+    id: &str,
+) -> Result<Vec<baton_proto::WebhookDelivery>, ServerError> {
+    let hook = webhook(db, reach, id)?;
+    store::webhooks::deliveries(db, &hook.id, 200)
+}
+
+/// Sends a logged delivery again, at once. Audited.
+pub fn replay_delivery(
+    db: &dyn Conn,
+    reach: &Reach,
+    actor: &Actor<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<baton_proto::WebhookDelivery, ServerError> {
+    validate::id("delivery id", id)?;
+    let d = store::webhooks::delivery(db, id)?.ok_or_else(|| ServerError::not_found("delivery"))?;
+    let hook = webhook(db, reach, &d.webhook_id).map_err(|_| ServerError::not_found("delivery"))?;
+    let at = ts(now);
+    store::webhooks::replay(db, id, &at)?;
+    audit(db, actor, &at, "webhook_replayed", Subject::Org(&hook.org_id), None, id)?;
+    store::webhooks::delivery(db, id)?.ok_or_else(|| ServerError::not_found("delivery"))
+}

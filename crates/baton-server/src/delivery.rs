@@ -219,6 +219,18 @@ fn record(
                 let wait = RETRY_MINUTES[(d.attempts as usize).min(RETRY_MINUTES.len() - 1)];
                 let next = now + Duration::minutes(wait);
                 store::confirmations::mark_failed(conn, &d.id, attempts, &error, &ts(next))?;
+                if d.attempts == 0 {
+                    let retailer = store::orgs::retailer(conn)?;
+                    crate::webhooks::emit(
+                        conn,
+                        &retailer.id,
+                        baton_proto::WebhookEvent::ConfirmationFailed,
+                        &at,
+                        &d.customer_id,
+                        crate::webhooks::Item::Confirmation(&d.id),
+                        serde_json::json!({}),
+                    )?;
+                }
                 tracing::warn!(confirmation = %d.id, attempts, %error, "confirmation not sent; will retry");
                 (d.attempts == 0).then(|| {
                     Text::new(
@@ -303,6 +315,9 @@ pub async fn run(state: AppState, every: std::time::Duration) {
         }
         if let Err(e) = state.deliver_due().await {
             tracing::error!(error = %e, "sending confirmations failed; will retry");
+        }
+        if let Err(e) = state.deliver_webhooks().await {
+            tracing::error!(error = %e, "sending webhooks failed; will retry");
         }
     }
 }

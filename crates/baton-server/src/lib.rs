@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod routes;
 pub mod scheduler;
 pub mod store;
+pub mod webhooks;
 pub mod wire;
 
 use std::net::SocketAddr;

@@ -52,6 +52,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     mutations: Family<OutcomeLabels, Counter>,
     deliveries: Family<OutcomeLabels, Counter>,
+    webhooks: Family<OutcomeLabels, Counter>,
     feed_head: Gauge,
     streams: Gauge,
     confirmations: Family<StatusLabels, Gauge>,
@@ -69,6 +70,7 @@ impl Default for Metrics {
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let mutations = Family::<OutcomeLabels, Counter>::default();
         let deliveries = Family::<OutcomeLabels, Counter>::default();
+        let webhooks = Family::<OutcomeLabels, Counter>::default();
         let feed_head = Gauge::default();
         let streams = Gauge::default();
         let confirmations = Family::<StatusLabels, Gauge>::default();
@@ -88,6 +90,11 @@ impl Default for Metrics {
             "Confirmations sent or failed (and retried)",
             deliveries.clone(),
         );
+        registry.register(
+            "webhook_attempts",
+            "Webhook delivery attempts, delivered or failed",
+            webhooks.clone(),
+        );
         registry.register("feed_head_seq", "The change feed's newest seq", feed_head.clone());
         registry.register(
             "live_streams",
@@ -105,6 +112,7 @@ impl Default for Metrics {
             latency,
             mutations,
             deliveries,
+            webhooks,
             feed_head,
             streams,
             confirmations,
@@ -125,6 +133,16 @@ impl Metrics {
                     outcome: outcome.into(),
                 })
                 .inc();
+        }
+    }
+
+    pub fn webhooks(&self, delivered: usize, failed: usize) {
+        for (outcome, n) in [("delivered", delivered), ("failed", failed)] {
+            self.webhooks
+                .get_or_create(&OutcomeLabels {
+                    outcome: outcome.into(),
+                })
+                .inc_by(n as u64);
         }
     }
 

@@ -122,6 +122,18 @@ pub fn sweep(
         if !changed {
             continue;
         }
+        crate::webhooks::emit(
+            conn,
+            &item.row.owner_org_id,
+            baton_proto::WebhookEvent::FollowUpOverdue,
+            &ctx.at,
+            &item.row.customer_id,
+            match item.row.queue {
+                Queue::Callbacks => crate::webhooks::Item::Callback(&item.row.id),
+                _ => crate::webhooks::Item::Commitment(&item.row.id),
+            },
+            serde_json::json!({"level": item.target}),
+        )?;
         let (what, entity) = match item.row.queue {
             Queue::Callbacks => ("Callback", "callback"),
             _ => ("Commitment", "commitment"),

@@ -17,7 +17,7 @@ const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparc
 
 /// Every endpoint with an id in its path, as the matrix exercises it. The test
 /// fails if the OpenAPI document names one that is not here.
-const ID_ENDPOINTS: [&str; 17] = [
+const ID_ENDPOINTS: [&str; 20] = [
     "/v1/customers/{id}",
     "/v1/customers/{id}/timeline",
     "/v1/customers/{id}/duplicates",
@@ -37,6 +37,9 @@ const ID_ENDPOINTS: [&str; 17] = [
     "/v1/admin/users/{id}/reset-password",
     "/v1/admin/users/{id}/revoke-sessions",
     "/v1/admin/api-keys/{id}/revoke",
+    "/v1/admin/webhooks/{id}/disable",
+    "/v1/admin/webhooks/{id}/deliveries",
+    "/v1/admin/webhook-deliveries/{id}/replay",
 ];
 
 /// Ids of each kind of item, from a scope's snapshot.
@@ -266,7 +269,7 @@ async fn only_administrators_reach_any_admin_operation() {
             operations.push((method.to_uppercase(), path.clone()));
         }
     }
-    assert!(operations.len() >= 14, "{operations:?}");
+    assert!(operations.len() >= 19, "{operations:?}");
     let audit_before: i64 = api
         .read(|db| {
             db.value(
@@ -297,6 +300,9 @@ async fn only_administrators_reach_any_admin_operation() {
             let body = match method.as_str() {
                 "POST" if path == "/admin/orgs" => json!({"id": "sneaky", "name": "Sneaky"}),
                 "POST" if path == "/admin/api-keys" => json!({"org_id": "brightline", "name": "Sneaky"}),
+                "POST" if path == "/admin/webhooks" => {
+                    json!({"org_id": "brightline", "url": "https://sneaky.example.com/", "events": ["job_status_changed"]})
+                }
                 "POST" if path == "/admin/users" => {
                     json!({"username": "sneaky", "display_name": "S", "role": "admin", "org_id": "brightline"})
                 }

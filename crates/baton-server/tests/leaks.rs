@@ -261,6 +261,7 @@ struct Pool {
     commitments: Vec<(String, String)>,
     orgs: Vec<String>,
     users: Vec<(String, String)>,
+    webhooks: Vec<String>,
 }
 
 fn rows<T>(conn: &dyn Conn, sql: &str, f: impl FnMut(Row<'_>) -> Result<T, ServerError>) -> Vec<T> {
@@ -306,6 +307,7 @@ impl Pool {
             users: rows(conn, "SELECT id, org_id FROM users", |r| {
                 Ok((r.get("id")?, r.get("org_id")?))
             }),
+            webhooks: rows(conn, "SELECT id FROM webhooks", |r| r.get("id")),
         }
     }
 }
@@ -602,6 +604,8 @@ async fn crawl(api: &Api, token: &str, doc: &Value, pool: &Pool, all: &Values) -
                 pool.orgs.clone()
             } else if path.starts_with("/admin/users/") {
                 pool.users.iter().map(|u| u.0.clone()).collect()
+            } else if path.starts_with("/admin/webhooks/") {
+                pool.webhooks.clone()
             } else {
                 panic!("the leak test does not know the ids of {path}")
             };
@@ -612,6 +616,10 @@ async fn crawl(api: &Api, token: &str, doc: &Value, pool: &Pool, all: &Values) -
                     .is_some_and(|ps| ps.iter().any(|p| p["name"] == "cursor"))
                 {
                     api.pages(token, &format!("{p}?limit=2"), &mut current).await;
+                } else if p.ends_with("/deliveries") {
+                    // A webhook's log is history: what it was told then, judged
+                    // against what it has ever been allowed to see.
+                    history.push(api.request(token, &p).await);
                 } else {
                     current.push(api.request(token, &p).await);
                 }
@@ -679,6 +687,19 @@ async fn one_seed(seed: u64, steps: usize) {
             .await;
         assert_eq!(status, StatusCode::OK, "{signed_in}");
         crawlers.insert(org, signed_in["token"].as_str().expect("token").to_string());
+        // Every event the partner may be told of is logged as a webhook delivery,
+        // whose payloads the crawl then reads as that partner's admin.
+        let (status, hook) = api
+            .send(
+                "POST",
+                &ada,
+                "/admin/webhooks",
+                json!({"org_id": org, "url": format!("https://hooks.example.com/{org}"),
+                       "events": ["job_status_changed", "callback_queued", "follow_up_overdue", "commitment_broken",
+                                  "ticket_escalated", "confirmation_failed"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{hook}");
     }
     let mut all_ever = api.read(|c| Ok(everything(c))).await;
     let mut ever_seen: BTreeMap<&str, Values> = api
@@ -730,6 +751,10 @@ async fn one_seed(seed: u64, steps: usize) {
         }
     }
 
+    let queued: i64 = api
+        .read(|c| c.value("SELECT COUNT(*) AS n FROM webhook_deliveries", args![], "n"))
+        .await;
+    assert!(queued > 0, "the partners' webhooks were told of something to search");
     let doc: Value = serde_json::from_str(&api.request("", "/openapi.json").await.body).expect("openapi");
     let pool = api.read(|c| Ok(Pool::read(c))).await;
     let mut found = Vec::new();

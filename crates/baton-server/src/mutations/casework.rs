@@ -190,6 +190,15 @@ pub fn escalate_ticket(
         pause.as_deref(),
     )?;
     responded(ctx, t)?;
+    crate::webhooks::emit(
+        ctx.conn,
+        org_id,
+        baton_proto::WebhookEvent::TicketEscalated,
+        &ctx.at,
+        customer_id,
+        crate::webhooks::Item::Ticket(ticket_id),
+        serde_json::json!({"ticket_number": t.number}),
+    )?;
     let org_name = crate::store::orgs::name(ctx.conn, org_id)?;
     ctx.audit(
         "escalate_ticket",
@@ -382,6 +391,17 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         },
     )?;
     ctx.audit("schedule_callback", "callback", callback_id, None, &request)?;
+    if status == CallbackStatus::Queued {
+        crate::webhooks::emit(
+            ctx.conn,
+            owner_org_id,
+            baton_proto::WebhookEvent::CallbackQueued,
+            &ctx.at,
+            customer_id,
+            crate::webhooks::Item::Callback(callback_id),
+            serde_json::json!({"due_at": due}),
+        )?;
+    }
     let owner = crate::store::orgs::name(ctx.conn, owner_org_id)?;
     let when = match (status, trigger, due_at) {
         (CallbackStatus::Waiting, Some(CallbackTrigger::JobStatus { status, .. }), _) => {
@@ -612,6 +632,17 @@ pub fn resolve_commitment(
         ));
     }
     store::commitments::resolve(ctx.conn, commitment_id, status, &ctx.at)?;
+    if status == CommitmentStatus::Broken {
+        crate::webhooks::emit(
+            ctx.conn,
+            &c.owner_org_id,
+            baton_proto::WebhookEvent::CommitmentBroken,
+            &ctx.at,
+            customer_id,
+            crate::webhooks::Item::Commitment(commitment_id),
+            serde_json::json!({}),
+        )?;
+    }
     ctx.audit(
         "resolve_commitment",
         "commitment",

@@ -66,7 +66,22 @@ pub fn set_status(
         None,
     )?;
     queue_triggered_callbacks(ctx, customer_id, job_id, status)?;
+    job_status_event(ctx, &job, status)?;
     ctx.publish_job(job_id, None)
+}
+
+/// Tells the job's partner's webhooks and the retailer's of a new status.
+fn job_status_event(ctx: &Ctx<'_>, job: &Job, status: JobStatus) -> Result<(), ServerError> {
+    crate::webhooks::emit_with_retailer(
+        ctx.conn,
+        &job.org_id,
+        baton_proto::WebhookEvent::JobStatusChanged,
+        &ctx.at,
+        &job.customer_id,
+        crate::webhooks::Item::Job(&job.id),
+        serde_json::json!({"job_number": job.number, "status": status.as_str(),
+                           "previous_status": job.status.as_str()}),
+    )
 }
 
 /// Callbacks waiting for this job to reach `status` enter their owner's queue in
@@ -79,6 +94,17 @@ fn queue_triggered_callbacks(
 ) -> Result<(), ServerError> {
     let due = store::callbacks::waiting_for_job(ctx.conn, job_id, status.as_str())?;
     for (id, request) in due {
+        if let Some(owner) = store::callbacks::owner_of(ctx.conn, &id)? {
+            crate::webhooks::emit(
+                ctx.conn,
+                &owner,
+                baton_proto::WebhookEvent::CallbackQueued,
+                &ctx.at,
+                customer_id,
+                crate::webhooks::Item::Callback(&id),
+                serde_json::json!({"job_id": job_id}),
+            )?;
+        }
         let due = ctx.now + chrono::Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES);
         store::callbacks::queue(ctx.conn, &id, &ts(due), &ctx.at)?;
         ctx.audit("queue_callback", "callback", &id, Some("waiting"), "queued")?;
@@ -349,6 +375,7 @@ pub fn cancel(ctx: &mut Ctx<'_>, customer_id: &str, job_id: &str, reason: &str) 
     }
     store::jobs::set_status(ctx.conn, job_id, JobStatus::Cancelled, &ctx.at)?;
     ctx.audit("cancel_job", "job", job_id, Some(job.status.as_str()), &reason)?;
+    job_status_event(ctx, &job, JobStatus::Cancelled)?;
     let text = Text::new(
         "{0} with {1} cancelled: {2}",
         vec![

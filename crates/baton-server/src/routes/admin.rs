@@ -7,6 +7,7 @@ use baton_proto::{
     AdminOrg, AdminUser, ApiKey, ApiKeyIssued, Invitation, NewApiKey, NewPartner, NewUser, OpenWork, OrgUpdate,
     SessionsEnded, UserUpdate,
 };
+use baton_proto::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -340,4 +341,111 @@ pub async fn revoke_api_key(
         .await?;
     state.revoked();
     Ok(ApiJson(key))
+}
+
+/// The webhooks of the organisations the caller administers.
+#[utoipa::path(get, path = "/v1/admin/webhooks", tag = "admin",
+    responses((status = 200, description = "Webhooks", body = Vec<Webhook>),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn webhooks(State(state): State<AppState>, caller: AuthUser) -> Result<ApiJson<Vec<Webhook>>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    Ok(ApiJson(
+        state.db.read(move |tx| admin::list_webhooks(tx, &reach)).await?,
+    ))
+}
+
+/// Subscribes an organisation's system to events about its own work. Each
+/// delivery is a JSON `POST` with `X-Baton-Event`, `X-Baton-Delivery`,
+/// `X-Baton-Timestamp` and `X-Baton-Signature` (`sha256=` HMAC of
+/// `timestamp.body` with the secret in this answer, shown once); retried with
+/// back-off until the receiver answers 2xx. Audited.
+#[utoipa::path(post, path = "/v1/admin/webhooks", tag = "admin", request_body = NewWebhook,
+    responses((status = 201, description = "The webhook and, this once, its signing secret", body = WebhookCreated),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError),
+              (status = 422, description = "A URL that is not https (or local http), or no events", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(new): ApiJson<NewWebhook>,
+) -> Result<(StatusCode, ApiJson<WebhookCreated>), ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let created = state
+        .db
+        .write(move |tx| admin::create_webhook(tx, &reach, &Actor::of(&caller), &new, now))
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(created)))
+}
+
+/// Stops a webhook: nothing more is queued or sent to it. Audited.
+#[utoipa::path(post, path = "/v1/admin/webhooks/{id}/disable", tag = "admin",
+    params(("id" = String, Path, description = "Webhook id")),
+    responses((status = 200, description = "The webhook, disabled", body = Webhook),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such webhook, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn disable_webhook(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Webhook>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    Ok(ApiJson(
+        state
+            .db
+            .write(move |tx| admin::disable_webhook(tx, &reach, &Actor::of(&caller), &id, now))
+            .await?,
+    ))
+}
+
+/// A webhook's delivery log, newest first: what was sent, how each attempt went.
+#[utoipa::path(get, path = "/v1/admin/webhooks/{id}/deliveries", tag = "admin",
+    params(("id" = String, Path, description = "Webhook id")),
+    responses((status = 200, description = "Up to 200 deliveries", body = Vec<WebhookDelivery>),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such webhook, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn webhook_deliveries(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<Vec<WebhookDelivery>>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    Ok(ApiJson(
+        state
+            .db
+            .read(move |tx| admin::webhook_deliveries(tx, &reach, &id))
+            .await?,
+    ))
+}
+
+/// Sends a logged delivery again now (a failed one, or one the receiver lost). Audited.
+#[utoipa::path(post, path = "/v1/admin/webhook-deliveries/{id}/replay", tag = "admin",
+    params(("id" = String, Path, description = "Delivery id")),
+    responses((status = 200, description = "The delivery, due again", body = WebhookDelivery),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such delivery, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn replay_delivery(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<WebhookDelivery>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let d = state
+        .db
+        .write(move |tx| admin::replay_delivery(tx, &reach, &Actor::of(&caller), &id, now))
+        .await?;
+    state.deliveries.notify_one();
+    Ok(ApiJson(d))
 }

@@ -144,3 +144,12 @@ pub fn queue(db: &dyn Conn, id: &str, due_at: &str, at: &str) -> Result<(), Serv
     )?;
     Ok(())
 }
+
+/// The organisation that owns a callback.
+pub fn owner_of(db: &dyn Conn, id: &str) -> Result<Option<String>, ServerError> {
+    db.opt(
+        "SELECT owner_org_id FROM callbacks WHERE id = ?1",
+        crate::args![id],
+        |r| r.get("owner_org_id"),
+    )
+}

@@ -36,6 +36,7 @@ pub mod ties;
 pub mod timeline;
 pub mod user_codes;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;

@@ -186,6 +186,7 @@ pub struct OverdueRow {
     /// The callback's request or the commitment's text.
     pub text: String,
     pub owner_name: String,
+    pub owner_org_id: String,
     pub owner_kind: baton_proto::OrgKind,
     /// When it fell due (a callback window's end).
     pub due: String,
@@ -220,7 +221,8 @@ pub fn overdue(db: &dyn Conn, now: &str) -> Result<Vec<OverdueRow>, ServerError>
         ),
     ] {
         let sql = format!(
-            "SELECT i.id, i.customer_id, {text} AS text, o.name AS owner_name, o.kind AS owner_kind, {due} AS due,
+            "SELECT i.id, i.customer_id, {text} AS text, o.name AS owner_name, o.id AS owner_org_id,
+                    o.kind AS owner_kind, {due} AS due,
                     i.escalation_level, i.job_id, {ticket} AS ticket_id, {sla} AS sla_minutes
              FROM {table} i JOIN orgs o ON o.id = i.owner_org_id
              WHERE i.status = ?1 AND i.escalation_level < 2 AND {due} <= ?2
@@ -233,6 +235,7 @@ pub fn overdue(db: &dyn Conn, now: &str) -> Result<Vec<OverdueRow>, ServerError>
                 customer_id: r.get("customer_id")?,
                 text: r.get("text")?,
                 owner_name: r.get("owner_name")?,
+                owner_org_id: r.get("owner_org_id")?,
                 owner_kind: r.parse("owner_kind")?,
                 due: r.get("due")?,
                 escalation_level: r.get("escalation_level")?,
