@@ -35,6 +35,11 @@ const COMMANDS: &[&str] = &[
     "admin_api_keys",
     "admin_api_key_create",
     "admin_api_key_revoke",
+    "admin_webhooks",
+    "admin_webhook_create",
+    "admin_webhook_disable",
+    "admin_webhook_deliveries",
+    "admin_webhook_replay",
 ];
 
 fn main() {

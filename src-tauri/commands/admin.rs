@@ -5,6 +5,7 @@ use baton_proto::{
     AdminOrg, AdminUser, ApiKey, ApiKeyIssued, Invitation, NewApiKey, NewPartner, NewUser, OpenWork, OrgUpdate,
     SessionsEnded, UserUpdate,
 };
+use baton_proto::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 use tauri::State;
 
 use crate::error::{IpcError, IpcResult};
@@ -94,4 +95,39 @@ pub async fn admin_api_key_create(state: State<'_, AppState>, new: NewApiKey) ->
 pub async fn admin_api_key_revoke(state: State<'_, AppState>, id: String) -> IpcResult<ApiKey> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
     Ok(console.admin_api_key_revoke(&id).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_webhooks(state: State<'_, AppState>) -> IpcResult<Vec<Webhook>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_webhooks().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_webhook_create(state: State<'_, AppState>, new: NewWebhook) -> IpcResult<WebhookCreated> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_webhook_create(&new).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_webhook_disable(state: State<'_, AppState>, id: String) -> IpcResult<Webhook> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_webhook_disable(&id).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_webhook_deliveries(state: State<'_, AppState>, id: String) -> IpcResult<Vec<WebhookDelivery>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_webhook_deliveries(&id).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_webhook_replay(state: State<'_, AppState>, id: String) -> IpcResult<WebhookDelivery> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_webhook_replay(&id).await?)
 }

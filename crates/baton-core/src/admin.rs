@@ -7,6 +7,7 @@ use baton_proto::{
     AdminOrg, AdminUser, ApiKey, ApiKeyIssued, ErrorCode, Invitation, NewApiKey, NewPartner, NewUser, OpenWork,
     OrgUpdate, Role, SessionsEnded, UserUpdate,
 };
+use baton_proto::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 use reqwest::Method;
 
 use crate::client::url_segment;
@@ -101,6 +102,34 @@ impl Console {
     pub async fn admin_api_key_revoke(&self, id: &str) -> Result<ApiKey> {
         self.require_admin()?;
         let path = format!("/api-keys/{}/revoke", url_segment(id));
+        self.api().admin(Method::POST, &path, NO_BODY).await
+    }
+
+    pub async fn admin_webhooks(&self) -> Result<Vec<Webhook>> {
+        self.require_admin()?;
+        self.api().admin(Method::GET, "/webhooks", NO_BODY).await
+    }
+
+    pub async fn admin_webhook_create(&self, new: &NewWebhook) -> Result<WebhookCreated> {
+        self.require_admin()?;
+        self.api().admin(Method::POST, "/webhooks", Some(new)).await
+    }
+
+    pub async fn admin_webhook_disable(&self, id: &str) -> Result<Webhook> {
+        self.require_admin()?;
+        let path = format!("/webhooks/{}/disable", url_segment(id));
+        self.api().admin(Method::POST, &path, NO_BODY).await
+    }
+
+    pub async fn admin_webhook_deliveries(&self, id: &str) -> Result<Vec<WebhookDelivery>> {
+        self.require_admin()?;
+        let path = format!("/webhooks/{}/deliveries", url_segment(id));
+        self.api().admin(Method::GET, &path, NO_BODY).await
+    }
+
+    pub async fn admin_webhook_replay(&self, delivery_id: &str) -> Result<WebhookDelivery> {
+        self.require_admin()?;
+        let path = format!("/webhook-deliveries/{}/replay", url_segment(delivery_id));
         self.api().admin(Method::POST, &path, NO_BODY).await
     }
 }

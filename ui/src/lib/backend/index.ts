@@ -9,6 +9,10 @@ import type { ApiError } from "../bindings/ApiError";
 import type { ApiKey } from "../bindings/ApiKey";
 import type { ApiKeyIssued } from "../bindings/ApiKeyIssued";
 import type { NewApiKey } from "../bindings/NewApiKey";
+import type { NewWebhook } from "../bindings/NewWebhook";
+import type { Webhook } from "../bindings/Webhook";
+import type { WebhookCreated } from "../bindings/WebhookCreated";
+import type { WebhookDelivery } from "../bindings/WebhookDelivery";
 import type { Invitation } from "../bindings/Invitation";
 import type { NewPartner } from "../bindings/NewPartner";
 import type { NewUser } from "../bindings/NewUser";
@@ -111,6 +115,12 @@ export const backend = {
   /** The secret is in this answer only. */
   adminApiKeyCreate: (key: NewApiKey) => call<ApiKeyIssued>("admin_api_key_create", { new: key }),
   adminApiKeyRevoke: (id: string) => call<ApiKey>("admin_api_key_revoke", { id }),
+  adminWebhooks: () => call<Webhook[]>("admin_webhooks"),
+  /** The signing secret is in this answer only. */
+  adminWebhookCreate: (hook: NewWebhook) => call<WebhookCreated>("admin_webhook_create", { new: hook }),
+  adminWebhookDisable: (id: string) => call<Webhook>("admin_webhook_disable", { id }),
+  adminWebhookDeliveries: (id: string) => call<WebhookDelivery[]>("admin_webhook_deliveries", { id }),
+  adminWebhookReplay: (id: string) => call<WebhookDelivery>("admin_webhook_replay", { id }),
   /** Whether this desktop opens phone (tel:) links in Baton. */
   telLinks: () => call<boolean>("tel_links_get"),
   setTelLinks: (on: boolean) => call<boolean>("tel_links_set", { on }),
