@@ -13,6 +13,8 @@ pub enum ErrorCode {
     Unauthenticated,
     Forbidden,
     NotFound,
+    /// The path exists, but not with this HTTP method.
+    MethodNotAllowed,
     Conflict,
     Gone,
     PayloadTooLarge,

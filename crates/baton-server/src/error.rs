@@ -50,6 +50,7 @@ pub fn status_for(code: ErrorCode) -> StatusCode {
         ErrorCode::Unauthenticated | ErrorCode::NotSignedIn => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::Conflict | ErrorCode::Unsynced => StatusCode::CONFLICT,
         ErrorCode::Gone => StatusCode::GONE,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

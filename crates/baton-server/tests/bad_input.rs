@@ -340,3 +340,26 @@ async fn invalid_intents_are_refused_with_a_reason_and_store_nothing() {
         .count();
     assert_eq!(copies, 1);
 }
+
+/// A method a documented path does not take gets 405 with a typed error, on
+/// every path of the OpenAPI document, never an empty body.
+#[tokio::test]
+async fn a_method_a_path_does_not_take_is_a_typed_405() {
+    let api = Api::start().await;
+    let alice = api.login("alice").await;
+    let doc: Value = serde_json::from_str(include_str!("../../../docs/openapi.json")).expect("doc");
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        let path = path.trim_start_matches("/v1").replace("{id}", story1::CUSTOMER_ID);
+        for method in ["DELETE", "PUT", "PATCH", "POST", "GET"] {
+            if ops.get(method.to_lowercase()).is_some() {
+                continue;
+            }
+            let (status, body) = api.send(method, &alice, &path, Value::Null).await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {body}");
+            assert_eq!(code(&body), "method_not_allowed", "{method} {path}: {body}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} refusals checked");
+}

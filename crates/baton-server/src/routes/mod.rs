@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1", v1)
         .route("/metrics", get(crate::metrics::serve))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), protocol_version))
@@ -101,6 +102,14 @@ async fn openapi() -> impl IntoResponse {
 
 async fn not_found() -> ServerError {
     ServerError::not_found("route")
+}
+
+/// A known path with a method it does not take: a typed error, not an empty 405.
+async fn method_not_allowed(method: axum::http::Method) -> ServerError {
+    ServerError::Api(
+        ErrorCode::MethodNotAllowed,
+        format!("this path does not take {method}; see /v1/openapi.json"),
+    )
 }
 
 /// Refuses clients older than n-1 with 426 and tells every client what we speak.

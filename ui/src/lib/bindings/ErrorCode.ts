@@ -4,4 +4,4 @@
  * Machine-readable error codes, shared by HTTP responses and IPC errors so that
  * no caller ever has to match on message text.
  */
-export type ErrorCode = "bad_request" | "invalid_phone" | "invalid_email" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "gone" | "payload_too_large" | "upgrade_required" | "rate_limited" | "busy" | "offline" | "not_signed_in" | "unsynced" | "keyring" | "storage" | "internal";
+export type ErrorCode = "bad_request" | "invalid_phone" | "invalid_email" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "gone" | "payload_too_large" | "upgrade_required" | "rate_limited" | "busy" | "offline" | "not_signed_in" | "unsynced" | "keyring" | "storage" | "internal";
