@@ -14,7 +14,7 @@ async fn the_administrators_guide_runs_from_an_empty_directory() {
         .skip(1)
         .filter_map(|rest| rest.split("\n```").next())
         .collect();
-    assert!(blocks.len() >= 7, "{} blocks", blocks.len());
+    assert!(blocks.len() >= 9, "{} blocks", blocks.len());
     let script = blocks.join("\n");
     let dir = tempfile::tempdir().expect("tempdir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -52,13 +52,15 @@ async fn the_administrators_guide_runs_from_an_empty_directory() {
         r#""visible_fields":["phone","address","orders"],"callback_sla_minutes":120"#,
         r#"{"user":"dan","pending":true"#,
         r#"{"user":"dan","org":"Brightline Installations"}"#,
+        r#"{"number":"J-90000001","summary":"Wall-mount the TV","status":"scheduled"}"#,
+        r#"{"name":"Margaret Hughes","phone":"+447946000202"}"#,
         r#"{"username":"dan","role":"partner_dispatcher","sessions":2,"signed_in":true}"#,
         r#"{"display_name":"Daniel Brooks"}"#,
         r#"{"ended":2}"#,
         "401",
         r#"{"visible_fields":["address","orders"]}"#,
         r#"{"deactivated":true}"#,
-        r#"{"open":0}"#,
+        r#"{"open":1}"#,
         r#"{"deactivated":false}"#,
         r#"{"display_name":"Brightline scheduler (API key)","role":"partner_dispatcher","org":"brightline"}"#,
         r#"{"revoked":true}"#,
