@@ -19,7 +19,7 @@ use crate::AppState;
 
 /// The organisations the caller administers: all of them for the retailer's
 /// admins, its own for a partner admin.
-#[utoipa::path(get, path = "/v1/admin/orgs", tag = "admin",
+#[utoipa::path(get, operation_id = "admin_orgs", path = "/v1/admin/orgs", tag = "admin",
     responses((status = 200, description = "Organisations with their settings and active users", body = Vec<AdminOrg>),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError)),
@@ -30,7 +30,7 @@ pub async fn orgs(State(state): State<AppState>, caller: AuthUser) -> Result<Api
 }
 
 /// Creates a partner organisation (the retailer's admins). Audited.
-#[utoipa::path(post, path = "/v1/admin/orgs", tag = "admin", request_body = NewPartner,
+#[utoipa::path(post, operation_id = "admin_create_org", path = "/v1/admin/orgs", tag = "admin", request_body = NewPartner,
     responses((status = 201, description = "Created", body = AdminOrg),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not a retailer administrator", body = baton_proto::ApiError),
@@ -53,7 +53,7 @@ pub async fn create_org(
 }
 
 /// One organisation the caller administers.
-#[utoipa::path(get, path = "/v1/admin/orgs/{id}", tag = "admin",
+#[utoipa::path(get, operation_id = "admin_get_org", path = "/v1/admin/orgs/{id}", tag = "admin",
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, description = "The organisation", body = AdminOrg),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -73,7 +73,7 @@ pub async fn get_org(
 /// deactivates or reactivates it (the retailer's admins). Changing the fields
 /// re-sends the partner's consoles everything they hold under the new rule;
 /// deactivating ends its users' sessions. Audited.
-#[utoipa::path(patch, path = "/v1/admin/orgs/{id}", tag = "admin", request_body = OrgUpdate,
+#[utoipa::path(patch, operation_id = "admin_update_org", path = "/v1/admin/orgs/{id}", tag = "admin", request_body = OrgUpdate,
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, description = "The organisation as changed", body = AdminOrg),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -108,7 +108,7 @@ pub async fn update_org(
 /// What is still open at an organisation — unfinished jobs, queued callbacks,
 /// open promises, tickets escalated to it — to give to someone else before or
 /// after it is deactivated.
-#[utoipa::path(get, path = "/v1/admin/orgs/{id}/open-work", tag = "admin",
+#[utoipa::path(get, operation_id = "admin_open_work", path = "/v1/admin/orgs/{id}/open-work", tag = "admin",
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, description = "Its open work", body = OpenWork),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -137,7 +137,7 @@ pub struct UsersQuery {
 
 /// The users the caller administers, by organisation and name, with their last
 /// sign-in and live sessions.
-#[utoipa::path(get, path = "/v1/admin/users", tag = "admin", params(UsersQuery),
+#[utoipa::path(get, operation_id = "admin_users", path = "/v1/admin/users", tag = "admin", params(UsersQuery),
     responses((status = 200, description = "Users", body = Vec<AdminUser>),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
@@ -162,7 +162,7 @@ pub async fn users(
 /// Invites a user: creates it without a password and answers a one-time code
 /// (valid 7 days, stored only as a hash) the user sets a password with. A
 /// partner admin invites into its own organisation. Audited.
-#[utoipa::path(post, path = "/v1/admin/users", tag = "admin", request_body = NewUser,
+#[utoipa::path(post, operation_id = "admin_invite", path = "/v1/admin/users", tag = "admin", request_body = NewUser,
     responses((status = 201, description = "Invited: give the code to the user", body = Invitation),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
@@ -186,7 +186,7 @@ pub async fn invite(
 }
 
 /// One user the caller administers.
-#[utoipa::path(get, path = "/v1/admin/users/{id}", tag = "admin",
+#[utoipa::path(get, operation_id = "admin_get_user", path = "/v1/admin/users/{id}", tag = "admin",
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "The user", body = AdminUser),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -208,7 +208,7 @@ pub async fn get_user(
 /// Renames a user, changes its role, disables or enables it. A disabled user,
 /// or one whose role changed, must sign in again. The retailer's last
 /// administrator cannot be disabled or demoted. Audited.
-#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", request_body = UserUpdate,
+#[utoipa::path(patch, operation_id = "admin_update_user", path = "/v1/admin/users/{id}", tag = "admin", request_body = UserUpdate,
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "The user as changed", body = AdminUser),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -237,7 +237,7 @@ pub async fn update_user(
 
 /// Resets a user's password: the old one stops working, its sessions end, and
 /// the answer holds a one-time code it sets a new one with. Audited.
-#[utoipa::path(post, path = "/v1/admin/users/{id}/reset-password", tag = "admin",
+#[utoipa::path(post, operation_id = "admin_reset_password", path = "/v1/admin/users/{id}/reset-password", tag = "admin",
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "A code for the user", body = Invitation),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -260,7 +260,7 @@ pub async fn reset_password(
 }
 
 /// Ends every session of a user (its consoles must sign in again). Audited.
-#[utoipa::path(post, path = "/v1/admin/users/{id}/revoke-sessions", tag = "admin",
+#[utoipa::path(post, operation_id = "admin_revoke_sessions", path = "/v1/admin/users/{id}/revoke-sessions", tag = "admin",
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "How many sessions ended", body = SessionsEnded),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -284,7 +284,7 @@ pub async fn revoke_sessions(
 
 /// The API keys of the organisations the caller administers (never the keys
 /// themselves: only their first characters).
-#[utoipa::path(get, path = "/v1/admin/api-keys", tag = "admin",
+#[utoipa::path(get, operation_id = "admin_api_keys", path = "/v1/admin/api-keys", tag = "admin",
     responses((status = 200, description = "Keys, newest first", body = Vec<ApiKey>),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError)),
@@ -297,7 +297,7 @@ pub async fn api_keys(State(state): State<AppState>, caller: AuthUser) -> Result
 /// Makes a key for an organisation's own system (a carrier's tracking, a
 /// hotel's booking system): it acts through the same intents and scope rule as
 /// the organisation's dispatchers. The secret is in this answer only. Audited.
-#[utoipa::path(post, path = "/v1/admin/api-keys", tag = "admin", request_body = NewApiKey,
+#[utoipa::path(post, operation_id = "admin_create_api_key", path = "/v1/admin/api-keys", tag = "admin", request_body = NewApiKey,
     responses((status = 201, description = "The key and, this once, its secret", body = ApiKeyIssued),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
@@ -321,7 +321,7 @@ pub async fn create_api_key(
 }
 
 /// Revokes a key: it stops working at once. Audited.
-#[utoipa::path(post, path = "/v1/admin/api-keys/{id}/revoke", tag = "admin",
+#[utoipa::path(post, operation_id = "admin_revoke_api_key", path = "/v1/admin/api-keys/{id}/revoke", tag = "admin",
     params(("id" = String, Path, description = "Key id")),
     responses((status = 200, description = "The key, revoked", body = ApiKey),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -344,7 +344,7 @@ pub async fn revoke_api_key(
 }
 
 /// The webhooks of the organisations the caller administers.
-#[utoipa::path(get, path = "/v1/admin/webhooks", tag = "admin",
+#[utoipa::path(get, operation_id = "admin_webhooks", path = "/v1/admin/webhooks", tag = "admin",
     responses((status = 200, description = "Webhooks", body = Vec<Webhook>),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError)),
@@ -361,7 +361,7 @@ pub async fn webhooks(State(state): State<AppState>, caller: AuthUser) -> Result
 /// `X-Baton-Timestamp` and `X-Baton-Signature` (`sha256=` HMAC of
 /// `timestamp.body` with the secret in this answer, shown once); retried with
 /// back-off until the receiver answers 2xx. Audited.
-#[utoipa::path(post, path = "/v1/admin/webhooks", tag = "admin", request_body = NewWebhook,
+#[utoipa::path(post, operation_id = "admin_create_webhook", path = "/v1/admin/webhooks", tag = "admin", request_body = NewWebhook,
     responses((status = 201, description = "The webhook and, this once, its signing secret", body = WebhookCreated),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
@@ -383,7 +383,7 @@ pub async fn create_webhook(
 }
 
 /// Stops a webhook: nothing more is queued or sent to it. Audited.
-#[utoipa::path(post, path = "/v1/admin/webhooks/{id}/disable", tag = "admin",
+#[utoipa::path(post, operation_id = "admin_disable_webhook", path = "/v1/admin/webhooks/{id}/disable", tag = "admin",
     params(("id" = String, Path, description = "Webhook id")),
     responses((status = 200, description = "The webhook, disabled", body = Webhook),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -406,7 +406,7 @@ pub async fn disable_webhook(
 }
 
 /// A webhook's delivery log, newest first: what was sent, how each attempt went.
-#[utoipa::path(get, path = "/v1/admin/webhooks/{id}/deliveries", tag = "admin",
+#[utoipa::path(get, operation_id = "admin_webhook_deliveries", path = "/v1/admin/webhooks/{id}/deliveries", tag = "admin",
     params(("id" = String, Path, description = "Webhook id")),
     responses((status = 200, description = "Up to 200 deliveries", body = Vec<WebhookDelivery>),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
@@ -428,7 +428,7 @@ pub async fn webhook_deliveries(
 }
 
 /// Sends a logged delivery again now (a failed one, or one the receiver lost). Audited.
-#[utoipa::path(post, path = "/v1/admin/webhook-deliveries/{id}/replay", tag = "admin",
+#[utoipa::path(post, operation_id = "admin_replay_delivery", path = "/v1/admin/webhook-deliveries/{id}/replay", tag = "admin",
     params(("id" = String, Path, description = "Delivery id")),
     responses((status = 200, description = "The delivery, due again", body = WebhookDelivery),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
