@@ -107,23 +107,7 @@ async fn a_carriers_tracking_system_pushes_statuses_through_its_key_within_its_s
 async fn a_partner_admin_makes_keys_for_its_own_organisation_only() {
     let api = Api::start().await;
     let ada = api.login("ada").await;
-    let (_, invite) = api
-        .send(
-            "POST",
-            &ada,
-            "/admin/users",
-            json!({"username": "hana", "display_name": "Hana", "role": "admin", "org_id": "pageturn"}),
-        )
-        .await;
-    let (_, signed_in) = api
-        .send(
-            "POST",
-            "",
-            "/auth/accept-invite",
-            json!({"code": invite["code"], "password": "hana's long password"}),
-        )
-        .await;
-    let hana = signed_in["token"].as_str().expect("token").to_string();
+    let hana = api.invited(&ada, "hana", "admin", "pageturn").await;
     key_for(&api, &hana, "pageturn", "PageTurn fulfilment").await;
     let others = key_for(&api, &ada, "brightline", "Brightline scheduler").await;
     let (status, body) = api

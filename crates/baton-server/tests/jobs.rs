@@ -32,25 +32,8 @@ async fn new_partner(api: &Api, id: &str, fields: Value) -> String {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, invite) = api
-        .send(
-            "POST",
-            &ada,
-            "/admin/users",
-            json!({"username": format!("{id}-dispatch"), "display_name": "Dispatcher", "role": "partner_dispatcher", "org_id": id}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{invite}");
-    let (status, body) = api
-        .send(
-            "POST",
-            "",
-            "/auth/accept-invite",
-            json!({"code": invite["code"], "password": "a dispatcher's password"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["token"].as_str().expect("token").to_string()
+    api.invited(&ada, &format!("{id}-dispatch"), "partner_dispatcher", id)
+        .await
 }
 
 async fn counts(api: &Api) -> (i64, i64, i64) {

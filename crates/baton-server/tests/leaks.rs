@@ -668,25 +668,7 @@ async fn one_seed(seed: u64, steps: usize) {
     let ada = api.login("ada").await;
     let mut crawlers = BTreeMap::new();
     for (_, org) in PARTNERS {
-        let (status, invite) = api
-            .send(
-                "POST",
-                &ada,
-                "/admin/users",
-                json!({"username": format!("{org}-admin"), "display_name": "Partner Administrator", "role": "admin", "org_id": org}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{invite}");
-        let (status, signed_in) = api
-            .send(
-                "POST",
-                "",
-                "/auth/accept-invite",
-                json!({"code": invite["code"], "password": "a partner admin's password"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{signed_in}");
-        crawlers.insert(org, signed_in["token"].as_str().expect("token").to_string());
+        crawlers.insert(org, api.invited(&ada, &format!("{org}-admin"), "admin", org).await);
         // Every event the partner may be told of is logged as a webhook delivery,
         // whose payloads the crawl then reads as that partner's admin.
         let (status, hook) = api

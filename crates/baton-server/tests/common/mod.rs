@@ -161,6 +161,30 @@ impl Api {
         body["token"].as_str().expect("token").to_string()
     }
 
+    /// Has admin `admin` invite `username` as `role` of `org`, sets its password
+    /// with the code as the user would, and returns its session token.
+    pub async fn invited(&self, admin: &str, username: &str, role: &str, org: &str) -> String {
+        let (status, invite) = self
+            .send(
+                "POST",
+                admin,
+                "/admin/users",
+                json!({"username": username, "display_name": format!("{username} Test"), "role": role, "org_id": org}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{invite}");
+        let (status, body) = self
+            .send(
+                "POST",
+                "",
+                "/auth/accept-invite",
+                json!({"code": invite["code"], "password": format!("{username}'s own long password")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
     pub async fn push(&self, token: &str, mutations: Value) -> (StatusCode, Value) {
         let body = json!({"client_id": "11111111-1111-4111-8111-111111111111", "mutations": mutations});
         let res = self
