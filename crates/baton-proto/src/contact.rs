@@ -27,6 +27,7 @@ pub fn normalize_phone(input: &str) -> Result<String, ContactError> {
     if trimmed.len() > 40 {
         return Err(ContactError::new(ErrorCode::InvalidPhone, "phone number is too long"));
     }
+    check_phone_characters(trimmed)?;
     let parsed = phonenumber::parse(Some(DEFAULT_REGION), trimmed).map_err(|e| {
         ContactError::new(
             ErrorCode::InvalidPhone,
@@ -40,6 +41,38 @@ pub fn normalize_phone(input: &str) -> Result<String, ContactError> {
         ));
     }
     Ok(parsed.format().mode(Mode::E164).to_string())
+}
+
+/// A number is digits with the usual separators; a leading `+` only. Letters are
+/// refused rather than read as a keypad's digits (`0800 FLOWERS`), and an
+/// extension is refused rather than dropped: Baton keeps numbers a console can
+/// dial as they are, so an extension belongs in the contact's label.
+fn check_phone_characters(text: &str) -> Result<(), ContactError> {
+    let separator = |c: char| matches!(c, ' ' | '-' | '.' | '(' | ')' | '/');
+    let plain = text
+        .char_indices()
+        .all(|(i, c)| c.is_ascii_digit() || separator(c) || (c == '+' && i == 0));
+    if plain {
+        return Ok(());
+    }
+    let lower = text.to_lowercase();
+    let digits_after = |marker: &str| {
+        lower.match_indices(marker).any(|(i, m)| {
+            lower[i + m.len()..]
+                .trim_start_matches(|c: char| c == ' ' || c == '.' || c == '=' || c == ':')
+                .starts_with(|c: char| c.is_ascii_digit())
+        })
+    };
+    if ["ext", "x", "#", ";"].iter().any(|m| digits_after(m)) {
+        return Err(ContactError::new(
+            ErrorCode::InvalidPhone,
+            format!("'{text}' has an extension: store the number that rings directly, and the extension in the contact's label"),
+        ));
+    }
+    Err(ContactError::new(
+        ErrorCode::InvalidPhone,
+        format!("'{text}' is not a phone number: use digits, spaces, '-', '.', '(', ')' and '/', with '+' only at the start"),
+    ))
 }
 
 /// Formats an E.164 number the way people read it (`+44 7700 900123`).
@@ -94,6 +127,30 @@ mod tests {
             let err = normalize_phone(input).expect_err(input);
             assert_eq!(err.code, ErrorCode::InvalidPhone);
         }
+    }
+
+    #[test]
+    fn letters_are_an_error_not_keypad_digits() {
+        for input in ["0800 FLOWERS", "07911 l23456", "O7911 123456", "07911 123456 mobile"] {
+            let err = normalize_phone(input).expect_err(input);
+            assert_eq!(err.code, ErrorCode::InvalidPhone);
+            assert!(!err.message.contains("extension"), "{input}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn extensions_are_refused_not_dropped() {
+        for input in ["07911 123456 ext. 12", "07911 123456 x12", "+44 7911 123456;ext=5", "020 7946 0000 #204"] {
+            let err = normalize_phone(input).expect_err(input);
+            assert_eq!(err.code, ErrorCode::InvalidPhone);
+            assert!(err.message.contains("extension"), "{input}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn a_plus_belongs_at_the_start_only() {
+        assert!(normalize_phone("07911 +123456").is_err());
+        assert_eq!(normalize_phone("+44 (0)7911 123456").as_deref(), Ok("+447911123456"));
     }
 
     #[test]
