@@ -12,6 +12,7 @@ pub mod contact;
 pub mod domain;
 pub mod error;
 pub mod history;
+pub mod import;
 pub mod sync;
 pub mod text;
 pub mod validate;
@@ -23,6 +24,7 @@ pub use casework::*;
 pub use domain::*;
 pub use error::*;
 pub use history::*;
+pub use import::*;
 pub use sync::*;
 pub use text::{Text, TextArg};
 

@@ -60,7 +60,7 @@ pub fn reach(caller: &AuthUser) -> Result<Reach, ServerError> {
     })
 }
 
-fn retailer_only(reach: &Reach, what: &str) -> Result<(), ServerError> {
+pub fn retailer_only(reach: &Reach, what: &str) -> Result<(), ServerError> {
     match reach {
         Reach::All => Ok(()),
         Reach::Own(_) => Err(ServerError::forbidden(format!(

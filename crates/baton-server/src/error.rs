@@ -96,6 +96,29 @@ impl From<JsonRejection> for ServerError {
     }
 }
 
+impl From<axum::extract::rejection::BytesRejection> for ServerError {
+    fn from(r: axum::extract::rejection::BytesRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ServerError::Api(ErrorCode::PayloadTooLarge, "request body is too large".into());
+        }
+        ServerError::bad_request(format!("the request body could not be read: {}", r.body_text()))
+    }
+}
+
+/// A request body as bytes, with typed rejections (too large: 413).
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ApiBytes {
+    type Rejection = ServerError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        <axum::body::Bytes as axum::extract::FromRequest<S>>::from_request(req, state)
+            .await
+            .map(ApiBytes)
+            .map_err(ServerError::from)
+    }
+}
+
 impl From<QueryRejection> for ServerError {
     fn from(r: QueryRejection) -> Self {
         ServerError::bad_request(format!("invalid query: {}", r.body_text()))

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod docs;
 pub mod duplicates;
 pub mod error;
+pub mod import;
 pub mod feed;
 pub mod metrics;
 pub mod mutations;

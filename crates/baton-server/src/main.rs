@@ -193,6 +193,28 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Load the retailer's customers, people, contact points, addresses, orders
+    /// and jobs from CSV or JSON Lines files (docs/import.md lists the columns).
+    /// Rows are upserted by their external_ref, so running a file again updates
+    /// instead of duplicating; each bad row is reported with its line and reason
+    /// while the good ones land (the exit status is then 1).
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// The files, one kind of record each, named by kind (customers.csv,
+        /// jobs.jsonl) unless --kind says; loaded in dependency order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What every file holds: customers, people, contact_points, addresses, orders or jobs.
+        #[arg(long)]
+        kind: Option<String>,
+        /// csv or jsonl, when the file's extension does not say.
+        #[arg(long)]
+        format: Option<String>,
+        /// The retailer admin the audit log names (by default the first one).
+        #[arg(long = "as", value_name = "USERNAME")]
+        as_user: Option<String>,
+    },
     /// Serve the API with demo data: the product stories plus generated customers.
     Demo {
         #[arg(long, env = "BATON_ADDR", default_value = "127.0.0.1:8787")]
@@ -320,6 +342,20 @@ async fn main() -> anyhow::Result<()> {
                 to.display(),
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::Import {
+            db,
+            files,
+            kind,
+            format,
+            as_user,
+        } => {
+            let state = open(&location(&db.db)?)?;
+            let refused =
+                tokio::task::spawn_blocking(move || import_files(&state, files, kind, format, as_user)).await??;
+            if refused > 0 {
+                std::process::exit(1);
+            }
         }
         Command::Init {
             db,
@@ -509,4 +545,89 @@ fn admin_password(from_stdin: bool) -> anyhow::Result<String> {
         anyhow::bail!("the passwords differ");
     }
     Ok(first)
+}
+
+/// `baton-server import`: each file in dependency order, with a progress bar on
+/// a terminal; returns how many rows were refused.
+fn import_files(
+    state: &AppState,
+    files: Vec<PathBuf>,
+    kind: Option<String>,
+    format: Option<String>,
+    as_user: Option<String>,
+) -> anyhow::Result<u64> {
+    use baton_proto::{ImportFormat, ImportKind};
+    let kind = match kind.as_deref() {
+        None => None,
+        Some(k) => Some(ImportKind::parse(k).with_context(|| {
+            format!("--kind {k}: use customers, people, contact_points, addresses, orders or jobs")
+        })?),
+    };
+    let format = match format.as_deref() {
+        None => None,
+        Some("csv") => Some(ImportFormat::Csv),
+        Some("jsonl" | "ndjson") => Some(ImportFormat::Jsonl),
+        Some(f) => anyhow::bail!("--format {f}: use csv or jsonl"),
+    };
+    let (by, org) = state.db.read_blocking(|tx| {
+        let admin = match &as_user {
+            Some(name) => baton_server::store::users::by_username(tx, name)?
+                .filter(|a| a.user.role == baton_proto::Role::Admin && a.user.org.kind == baton_proto::OrgKind::Retailer)
+                .map(|a| a.user.id)
+                .ok_or_else(|| baton_server::error::ServerError::bad_request(format!("{name} is not an administrator of the retailer")))?,
+            None => baton_server::store::users::retailer_admins(tx)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| baton_server::error::ServerError::bad_request("this database is not set up: run `baton-server init` first"))?,
+        };
+        Ok((admin, baton_server::store::orgs::retailer(tx)?.id))
+    })?;
+    let mut plan = Vec::new();
+    for path in files {
+        let (k, f) = baton_server::import::kind_of(&path);
+        let k = kind.or(k).with_context(|| {
+            format!("{}: name the file by its kind (customers.csv …) or give --kind", path.display())
+        })?;
+        let f = format.or(f).with_context(|| format!("{}: a .csv or .jsonl file, or give --format", path.display()))?;
+        plan.push((k, f, path));
+    }
+    plan.sort_by_key(|(k, _, _)| *k);
+    let mut refused = 0;
+    for (kind, format, path) in plan {
+        let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let bar = indicatif::ProgressBar::new(size).with_style(
+            indicatif::ProgressStyle::with_template("{msg:>20} [{bar:30}] {percent:>3}% {binary_bytes}/{binary_total_bytes} {per_sec} eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        let started = std::time::Instant::now();
+        let job = baton_server::import::Job {
+            kind,
+            format,
+            by: &by,
+            org_id: &org,
+            status_id: None,
+        };
+        let tally = baton_server::import::run(state, std::io::BufReader::new(file), &job, |t| bar.set_position(t.bytes))
+            .with_context(|| format!("importing {}", path.display()))?;
+        bar.finish_and_clear();
+        println!(
+            "{}: {} rows read, {} imported, {} refused in {:.1} s",
+            path.display(),
+            tally.rows_read,
+            tally.rows_imported,
+            tally.rows_rejected,
+            started.elapsed().as_secs_f64()
+        );
+        for r in &tally.rejections {
+            println!("  line {}: {} ({})", r.line, r.message, baton_server::wire::name(&r.code));
+        }
+        if tally.rows_rejected > tally.rejections.len() as u64 {
+            println!("  … and {} more refused rows", tally.rows_rejected - tally.rejections.len() as u64);
+        }
+        refused += tally.rows_rejected;
+    }
+    Ok(refused)
 }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod casework;
+pub mod imports;
 pub mod list;
 pub mod orgs;
 pub mod records;
@@ -45,6 +46,13 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/webhooks/{id}/disable", post(admin::disable_webhook))
         .route("/admin/webhooks/{id}/deliveries", get(admin::webhook_deliveries))
         .route("/admin/webhook-deliveries/{id}/replay", post(admin::replay_delivery))
+        .route(
+            "/imports",
+            get(imports::list)
+                .post(imports::create)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::IMPORT_LIMIT)),
+        )
+        .route("/imports/{id}", get(imports::get))
         .route("/openapi.json", get(openapi))
         .route("/orgs", get(orgs::orgs))
         .route("/confirmation-templates", get(templates::list).post(templates::put))
