@@ -81,6 +81,9 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// When set, `/metrics` asks for this bearer token.
     pub metrics_token: Option<String>,
+    /// Past this many records an import raises the feed floor instead of
+    /// appending a change per record (`import::FEED_DOCUMENTS`).
+    pub import_feed_limit: u64,
 }
 
 impl AppState {
@@ -105,6 +108,7 @@ impl AppState {
             node: uuid::Uuid::new_v4().to_string(),
             metrics: metrics::Metrics::default(),
             metrics_token: None,
+            import_feed_limit: import::FEED_DOCUMENTS,
         }
     }
 

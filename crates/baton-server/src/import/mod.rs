@@ -314,10 +314,11 @@ fn write_batch(
         }
         let before = t.records;
         t.records += touched.len() as u64;
-        let scopes = if t.records <= FEED_DOCUMENTS {
+        let limit = state.import_feed_limit;
+        let scopes = if t.records <= limit {
             append_to_feed(tx, &touched)?
         } else {
-            raise_floor(tx, before <= FEED_DOCUMENTS)?
+            raise_floor(tx, before <= limit)?
         };
         if let Some(id) = job.status_id {
             store::imports::progress(tx, id, &t.progress(), &lease)?;
