@@ -8,6 +8,8 @@
 //! - server mutations per second, one per request and batched, from concurrent clients
 //! - change propagation p50/p99: one console's edit to another console's cache, with
 //!   hundreds of live SSE subscribers pulling every change they are poked about
+//! - bulk import of a million customers and 800,000 jobs from CSV, next to the
+//!   raw SQLite insert rate
 //! - record open and screen pop from a cache of a million customers
 
 use std::sync::Arc;
@@ -25,6 +27,7 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use serde_json::json;
 
+mod import;
 mod postgres;
 
 #[derive(Parser, Clone)]
@@ -60,6 +63,15 @@ struct Args {
     /// Run only the new-job-to-a-new-partner figure.
     #[arg(long)]
     only_new_job: bool,
+    /// Customers in the bulk-import figure (0: skip it).
+    #[arg(long, default_value_t = 1_000_000)]
+    import_customers: usize,
+    /// Jobs in the bulk-import figure.
+    #[arg(long, default_value_t = 800_000)]
+    import_jobs: usize,
+    /// Run only the bulk-import figure.
+    #[arg(long)]
+    only_import: bool,
 }
 
 /// Record reads during a flood of bad sign-ins (50 a second): from one address
@@ -517,6 +529,9 @@ async fn main() -> Result<()> {
     if args.only_postgres {
         return postgres::bench(&args).await;
     }
+    if args.only_import {
+        return import::bench(args.import_customers, args.import_jobs).await;
+    }
     if args.only_new_job {
         let dir = tempfile::tempdir()?;
         let state = baton_server::AppState::open(&dir.path().join("server.sqlite"))?;
@@ -619,7 +634,12 @@ async fn main() -> Result<()> {
     // 4. The same on PostgreSQL, one node and three.
     postgres::bench(&args).await?;
 
-    // 5. The record screen on a cache of a million customers.
+    // 5. Bulk import from CSV.
+    if args.import_customers > 0 {
+        import::bench(args.import_customers, args.import_jobs).await?;
+    }
+
+    // 6. The record screen on a cache of a million customers.
     if args.paint_customers > 0 {
         bench_record_paint(dir.path(), args.paint_customers.max(100), args.paint_samples).await?;
     }

@@ -59,7 +59,7 @@ fn check_phone_characters(text: &str) -> Result<(), ContactError> {
     let digits_after = |marker: &str| {
         lower.match_indices(marker).any(|(i, m)| {
             lower[i + m.len()..]
-                .trim_start_matches(|c: char| c == ' ' || c == '.' || c == '=' || c == ':')
+                .trim_start_matches([' ', '.', '=', ':'])
                 .starts_with(|c: char| c.is_ascii_digit())
         })
     };
@@ -140,7 +140,12 @@ mod tests {
 
     #[test]
     fn extensions_are_refused_not_dropped() {
-        for input in ["07911 123456 ext. 12", "07911 123456 x12", "+44 7911 123456;ext=5", "020 7946 0000 #204"] {
+        for input in [
+            "07911 123456 ext. 12",
+            "07911 123456 x12",
+            "+44 7911 123456;ext=5",
+            "020 7946 0000 #204",
+        ] {
             let err = normalize_phone(input).expect_err(input);
             assert_eq!(err.code, ErrorCode::InvalidPhone);
             assert!(err.message.contains("extension"), "{input}: {}", err.message);

@@ -572,13 +572,23 @@ fn import_files(
     let (by, org) = state.db.read_blocking(|tx| {
         let admin = match &as_user {
             Some(name) => baton_server::store::users::by_username(tx, name)?
-                .filter(|a| a.user.role == baton_proto::Role::Admin && a.user.org.kind == baton_proto::OrgKind::Retailer)
+                .filter(|a| {
+                    a.user.role == baton_proto::Role::Admin && a.user.org.kind == baton_proto::OrgKind::Retailer
+                })
                 .map(|a| a.user.id)
-                .ok_or_else(|| baton_server::error::ServerError::bad_request(format!("{name} is not an administrator of the retailer")))?,
+                .ok_or_else(|| {
+                    baton_server::error::ServerError::bad_request(format!(
+                        "{name} is not an administrator of the retailer"
+                    ))
+                })?,
             None => baton_server::store::users::retailer_admins(tx)?
                 .into_iter()
                 .next()
-                .ok_or_else(|| baton_server::error::ServerError::bad_request("this database is not set up: run `baton-server init` first"))?,
+                .ok_or_else(|| {
+                    baton_server::error::ServerError::bad_request(
+                        "this database is not set up: run `baton-server init` first",
+                    )
+                })?,
         };
         Ok((admin, baton_server::store::orgs::retailer(tx)?.id))
     })?;
@@ -586,9 +596,14 @@ fn import_files(
     for path in files {
         let (k, f) = baton_server::import::kind_of(&path);
         let k = kind.or(k).with_context(|| {
-            format!("{}: name the file by its kind (customers.csv …) or give --kind", path.display())
+            format!(
+                "{}: name the file by its kind (customers.csv …) or give --kind",
+                path.display()
+            )
         })?;
-        let f = format.or(f).with_context(|| format!("{}: a .csv or .jsonl file, or give --format", path.display()))?;
+        let f = format
+            .or(f)
+            .with_context(|| format!("{}: a .csv or .jsonl file, or give --format", path.display()))?;
         plan.push((k, f, path));
     }
     plan.sort_by_key(|(k, _, _)| *k);
@@ -597,11 +612,17 @@ fn import_files(
         let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let bar = indicatif::ProgressBar::new(size).with_style(
-            indicatif::ProgressStyle::with_template("{msg:>20} [{bar:30}] {percent:>3}% {binary_bytes}/{binary_total_bytes} {per_sec} eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{msg:>20} [{bar:30}] {percent:>3}% {binary_bytes}/{binary_total_bytes} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
-        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         let started = std::time::Instant::now();
         let job = baton_server::import::Job {
             kind,
@@ -610,8 +631,10 @@ fn import_files(
             org_id: &org,
             status_id: None,
         };
-        let tally = baton_server::import::run(state, std::io::BufReader::new(file), &job, |t| bar.set_position(t.bytes))
-            .with_context(|| format!("importing {}", path.display()))?;
+        let tally = baton_server::import::run(state, std::io::BufReader::new(file), &job, |t| {
+            bar.set_position(t.bytes)
+        })
+        .with_context(|| format!("importing {}", path.display()))?;
         bar.finish_and_clear();
         println!(
             "{}: {} rows read, {} imported, {} refused in {:.1} s",
@@ -622,10 +645,18 @@ fn import_files(
             started.elapsed().as_secs_f64()
         );
         for r in &tally.rejections {
-            println!("  line {}: {} ({})", r.line, r.message, baton_server::wire::name(&r.code));
+            println!(
+                "  line {}: {} ({})",
+                r.line,
+                r.message,
+                baton_server::wire::name(&r.code)
+            );
         }
         if tally.rows_rejected > tally.rejections.len() as u64 {
-            println!("  … and {} more refused rows", tally.rows_rejected - tally.rejections.len() as u64);
+            println!(
+                "  … and {} more refused rows",
+                tally.rows_rejected - tally.rejections.len() as u64
+            );
         }
         refused += tally.rows_rejected;
     }

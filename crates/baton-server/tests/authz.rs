@@ -17,7 +17,7 @@ const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparc
 
 /// Every endpoint with an id in its path, as the matrix exercises it. The test
 /// fails if the OpenAPI document names one that is not here.
-const ID_ENDPOINTS: [&str; 20] = [
+const ID_ENDPOINTS: [&str; 21] = [
     "/v1/customers/{id}",
     "/v1/customers/{id}/timeline",
     "/v1/customers/{id}/duplicates",
@@ -40,6 +40,8 @@ const ID_ENDPOINTS: [&str; 20] = [
     "/v1/admin/webhooks/{id}/disable",
     "/v1/admin/webhooks/{id}/deliveries",
     "/v1/admin/webhook-deliveries/{id}/replay",
+    // Imports: the retailer's administrators only (tests/imports.rs).
+    "/v1/imports/{id}",
 ];
 
 /// Ids of each kind of item, from a scope's snapshot.

@@ -46,7 +46,10 @@ async fn import(api: &Api, token: &str, kind: &str, content_type: &str, body: St
         if report["status"] != "running" {
             return report;
         }
-        assert!(std::time::Instant::now() < deadline, "the import never finished: {report}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never finished: {report}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -61,17 +64,10 @@ async fn sample(api: &Api, token: &str, kind: &str) -> Value {
 
 async fn counts(api: &Api) -> Vec<i64> {
     api.read(|db| {
-        [
-            "customers",
-            "people",
-            "contact_points",
-            "addresses",
-            "orders",
-            "jobs",
-        ]
-        .iter()
-        .map(|t| db.value::<i64>(&format!("SELECT COUNT(*) AS n FROM {t}"), args![], "n"))
-        .collect()
+        ["customers", "people", "contact_points", "addresses", "orders", "jobs"]
+            .iter()
+            .map(|t| db.value::<i64>(&format!("SELECT COUNT(*) AS n FROM {t}"), args![], "n"))
+            .collect()
     })
     .await
 }
@@ -84,7 +80,11 @@ fn rows(kind: &str) -> Vec<std::collections::HashMap<String, String>> {
     rdr.records()
         .map(|r| {
             let r = r.expect("row");
-            headers.iter().map(str::to_string).zip(r.iter().map(str::to_string)).collect()
+            headers
+                .iter()
+                .map(str::to_string)
+                .zip(r.iter().map(str::to_string))
+                .collect()
         })
         .collect()
 }
@@ -109,7 +109,11 @@ async fn the_sample_files_land_and_a_partner_gets_exactly_its_jobs_fields() {
             rows("people").len() as i64,
             rows("contact_points").len() as i64,
             rows("addresses").len() as i64,
-            rows("orders").iter().map(|r| &r["external_ref"]).collect::<BTreeSet<_>>().len() as i64,
+            rows("orders")
+                .iter()
+                .map(|r| &r["external_ref"])
+                .collect::<BTreeSet<_>>()
+                .len() as i64,
             rows("jobs").len() as i64
         ]
     );
@@ -146,10 +150,16 @@ async fn the_sample_files_land_and_a_partner_gets_exactly_its_jobs_fields() {
     }
     let summaries: BTreeSet<&str> = jobs.iter().map(|j| j["summary"].as_str()).collect();
     for s in &summaries {
-        assert!(feed.contains(&s.replace('"', "\\\"")), "the partner's feed lacks its job {s}");
+        assert!(
+            feed.contains(&s.replace('"', "\\\"")),
+            "the partner's feed lacks its job {s}"
+        );
     }
     // Its jobs' people are there, with their phone numbers as E.164.
-    assert!(feed.contains("Margaret Hughes") && feed.contains("+441865123456"), "{feed}");
+    assert!(
+        feed.contains("Margaret Hughes") && feed.contains("+441865123456"),
+        "{feed}"
+    );
     let (status, snap) = api.get(&dan, "/sync/snapshot?limit=1000").await;
     assert_eq!(status, StatusCode::OK);
     let snap = snap.to_string();
@@ -161,7 +171,11 @@ async fn the_sample_files_land_and_a_partner_gets_exactly_its_jobs_fields() {
     let alice = api.login("alice").await;
     let all = serde_json::to_string(&api.changes(&alice, cursor).await).expect("json");
     for c in rows("customers") {
-        assert!(all.contains(&c["name"].replace('"', "\\\"")), "{} not in the retailer's feed", c["name"]);
+        assert!(
+            all.contains(&c["name"].replace('"', "\\\"")),
+            "{} not in the retailer's feed",
+            c["name"]
+        );
     }
 
     // The same files again: everything is found by its reference, nothing is added.
@@ -183,7 +197,10 @@ async fn an_edit_in_the_file_updates_the_record_and_reaches_the_partner() {
     let cursor = api.changes(&dan, 0).await.cursor;
     let moved = std::fs::read_to_string(format!("{SAMPLES}/jobs.csv"))
         .expect("jobs")
-        .replace("2027-01-12T09:00:00Z,2027-01-12T11:00:00Z", "2027-01-19T13:00:00Z,2027-01-19T15:00:00Z");
+        .replace(
+            "2027-01-12T09:00:00Z,2027-01-12T11:00:00Z",
+            "2027-01-19T13:00:00Z,2027-01-19T15:00:00Z",
+        );
     let report = import(&api, &ada, "jobs", "text/csv", moved).await;
     assert_eq!(report["rows_rejected"], 0, "{report}");
     let page = serde_json::to_string(&api.changes(&dan, cursor).await).expect("json");
@@ -252,7 +269,10 @@ X-8,P-1002-A,email,Rafael.Work@Example.com,work
             )
         })
         .await;
-    assert_eq!(stored, vec!["+447946000999".to_string(), "rafael.work@example.com".into()]);
+    assert_eq!(
+        stored,
+        vec!["+447946000999".to_string(), "rafael.work@example.com".into()]
+    );
 }
 
 #[tokio::test]
@@ -274,7 +294,11 @@ async fn a_file_that_is_not_of_its_kind_is_refused_before_anything_is_stored() {
             .send()
             .await
             .expect("post");
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body} as {content_type}");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body} as {content_type}"
+        );
         let err: Value = res.json().await.expect("typed error");
         assert_eq!(code(&err), "bad_request", "{err}");
     }
@@ -304,7 +328,10 @@ async fn json_lines_import_the_same_records() {
         })
         .await;
     assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found.contains(&("NW-C-1007".to_string(), "kwame@example.com".to_string())), "{found:?}");
+    assert!(
+        found.contains(&("NW-C-1007".to_string(), "kwame@example.com".to_string())),
+        "{found:?}"
+    );
     let bad = "{\"external_ref\": \"C-9\", \"name\": \"Zed\", \"colour\": \"blue\"}\n\n{\"external_ref\": \"C-10\"}\nnot json\n";
     let report = import(&api, &ada, "customers", "application/x-ndjson", bad.into()).await;
     let lines: Vec<u64> = report["rejections"]
@@ -342,7 +369,8 @@ async fn only_the_retailers_administrators_import() {
         assert_eq!(status, expected);
     }
     assert_eq!(
-        api.read(|db| db.value::<i64>("SELECT COUNT(*) AS n FROM imports", args![], "n")).await,
+        api.read(|db| db.value::<i64>("SELECT COUNT(*) AS n FROM imports", args![], "n"))
+            .await,
         0
     );
 }

@@ -27,6 +27,12 @@ pub struct Writer<'a> {
     pub at: &'a str,
     pub by: &'a str,
     next_customer_number: Option<i64>,
+    /// The next job number, written back once at the end of the batch.
+    next_job_number: Option<i64>,
+    /// Partners looked up in this batch: (kind, active).
+    partners: std::collections::HashMap<String, Option<(OrgKind, bool)>>,
+    /// Customers whose records changed, marked changed once at the end.
+    changed: std::collections::BTreeSet<String>,
 }
 
 type Landed = Result<Touched, Refusal>;
@@ -38,7 +44,31 @@ impl<'a> Writer<'a> {
             at,
             by,
             next_customer_number: None,
+            next_job_number: None,
+            partners: Default::default(),
+            changed: Default::default(),
         }
+    }
+
+    /// Marks the changed customers and keeps the job counter.
+    pub fn finish(self) -> Result<(), ServerError> {
+        let changed: Vec<String> = self.changed.into_iter().collect();
+        for ids in changed.chunks(1000) {
+            sql::touch_customers(self.tx, ids, self.at)?;
+        }
+        if let Some(n) = self.next_job_number {
+            store::meta::set(self.tx, "next_job_number", &n.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn next_job_number(&mut self) -> Result<String, ServerError> {
+        let n = match self.next_job_number {
+            Some(n) => n,
+            None => store::meta::next_counter(self.tx, "next_job_number", 90_000_001)?,
+        };
+        self.next_job_number = Some(n + 1);
+        Ok(format!("J-{n}"))
     }
 
     /// Writes one row; `line` orders the people and contact points it adds.
@@ -98,10 +128,19 @@ impl<'a> Writer<'a> {
     }
 
     /// The customer `id` names now: the one it was merged into, if it was.
-    fn live_customer(&self, id: &str) -> Result<Result<String, Refusal>, ServerError> {
+    /// `first` is what a lookup already found of `id` itself.
+    fn live_customer(
+        &self,
+        id: &str,
+        first: Option<Option<sql::CustomerState>>,
+    ) -> Result<Result<String, Refusal>, ServerError> {
         let mut id = id.to_string();
+        let mut state = match first {
+            Some(s) => s,
+            None => sql::customer(self.tx, &id)?,
+        };
         for _ in 0..16 {
-            match sql::customer(self.tx, &id)? {
+            match state {
                 None => {
                     return Ok(Err(Refusal::bad(
                         "customer_ref names no customer: import the customers file first",
@@ -113,74 +152,82 @@ impl<'a> Writer<'a> {
                     None => return Ok(Ok(id)),
                 },
             }
+            state = sql::customer(self.tx, &id)?;
         }
         Err(ServerError::Internal("a chain of merged customers does not end".into()))
     }
 
     /// The customer a new record goes to, or the one an existing record already
-    /// has (an import does not move records between customers: that is a merge).
-    fn owner_for(&self, table: Owned, id: &str, customer_ref_id: &str) -> Result<Result<String, Refusal>, ServerError> {
-        let target = match self.live_customer(customer_ref_id)? {
+    /// has (an import does not move records between customers: that is a merge),
+    /// and whether the record exists.
+    fn owner_for(
+        &self,
+        table: Owned,
+        id: &str,
+        customer_ref_id: &str,
+    ) -> Result<Result<(String, bool), Refusal>, ServerError> {
+        let (state, current) = sql::customer_and_owner(self.tx, customer_ref_id, table, id)?;
+        let target = match self.live_customer(customer_ref_id, Some(state))? {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
         };
-        match sql::owner(self.tx, table, id)? {
+        match current {
             Some(current) if current != target => Ok(Err(Refusal::bad(
                 "this record belongs to another customer: an import does not move records between customers (merge them in the console)",
             ))),
-            _ => Ok(Ok(target)),
+            current => Ok(Ok((target, current.is_some()))),
         }
     }
 
     fn person(&mut self, p: &super::rows::PersonIn, line: u64) -> Result<Landed, ServerError> {
         let customer = match self.owner_for(Owned::Person, &p.id, &p.customer_id)? {
-            Ok(c) => c,
+            Ok((c, _)) => c,
             Err(r) => return Ok(Err(r)),
         };
         sql::upsert_person(self.tx, p, &customer, line as i64)?;
-        sql::touch_customer(self.tx, &customer, self.at)?;
+        self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
     fn contact_point(&mut self, c: &super::rows::ContactPointIn, line: u64) -> Result<Landed, ServerError> {
-        let Some(customer) = sql::owner(self.tx, Owned::Person, &c.person_id)? else {
+        let (customer, current) = sql::person_and_contact_owner(self.tx, &c.person_id, &c.id)?;
+        let Some(customer) = customer else {
             return Ok(Err(Refusal::bad(
                 "person_ref names no person: import the people file first",
             )));
         };
-        if let Some(current) = sql::contact_owner(self.tx, &c.id)? {
-            if current != c.person_id {
-                return Ok(Err(Refusal::bad(
-                    "this contact point belongs to another person: an import does not move it",
-                )));
-            }
+        if current.is_some_and(|p| p != c.person_id) {
+            return Ok(Err(Refusal::bad(
+                "this contact point belongs to another person: an import does not move it",
+            )));
         }
-        if let Err(r) = self.live_customer(&customer)? {
-            return Ok(Err(r));
-        }
+        let customer = match self.live_customer(&customer, None)? {
+            Ok(c) => c,
+            Err(r) => return Ok(Err(r)),
+        };
         // Unless the file says, a person's first phone (or email) is the preferred one.
         let preferred = match c.preferred {
             Some(p) => p,
             None => !sql::has_other_preferred(self.tx, &c.person_id, &crate::wire::name(&c.kind), &c.id)?,
         };
         sql::upsert_contact_point(self.tx, c, preferred, line as i64, self.at, self.by)?;
-        sql::touch_customer(self.tx, &customer, self.at)?;
+        self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
     fn address(&mut self, a: &super::rows::AddressIn) -> Result<Landed, ServerError> {
         let customer = match self.owner_for(Owned::Address, &a.id, &a.customer_id)? {
-            Ok(c) => c,
+            Ok((c, _)) => c,
             Err(r) => return Ok(Err(r)),
         };
         sql::upsert_address(self.tx, a, &customer)?;
-        sql::touch_customer(self.tx, &customer, self.at)?;
+        self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
     fn order(&mut self, o: &super::rows::OrderIn) -> Result<Landed, ServerError> {
         let customer = match self.owner_for(Owned::Order, &o.id, &o.customer_id)? {
-            Ok(c) => c,
+            Ok((c, _)) => c,
             Err(r) => return Ok(Err(r)),
         };
         if let Some(holder) = sql::order_numbered(self.tx, &o.number)? {
@@ -192,16 +239,24 @@ impl<'a> Writer<'a> {
             }
         }
         sql::upsert_order(self.tx, o, &customer)?;
-        sql::touch_customer(self.tx, &customer, self.at)?;
+        self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
     fn job(&mut self, j: &super::rows::JobIn) -> Result<Landed, ServerError> {
-        let customer = match self.owner_for(Owned::Job, &j.id, &j.customer_id)? {
+        let (customer, exists) = match self.owner_for(Owned::Job, &j.id, &j.customer_id)? {
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
-        match store::orgs::kind_and_active(self.tx, &j.partner)? {
+        let partner = match self.partners.get(&j.partner) {
+            Some(p) => *p,
+            None => {
+                let p = store::orgs::kind_and_active(self.tx, &j.partner)?;
+                self.partners.insert(j.partner.clone(), p);
+                p
+            }
+        };
+        match partner {
             Some((OrgKind::Partner, true)) => {}
             Some((OrgKind::Partner, false)) => {
                 return Ok(Err(Refusal::bad(format!(
@@ -236,24 +291,22 @@ impl<'a> Writer<'a> {
                 }
             }
         }
-        let previous_org = match sql::job(self.tx, &j.id)? {
-            Some((_, org)) => {
+        let previous_org = match exists {
+            true => {
+                let org = sql::job(self.tx, &j.id)?.map(|(_, org)| org);
                 sql::update_job(self.tx, j, self.at)?;
-                Some(org)
+                org
             }
-            None => {
+            false => {
                 let number = match &j.number {
                     Some(n) => n.clone(),
-                    None => format!(
-                        "J-{}",
-                        store::meta::next_counter(self.tx, "next_job_number", 90_000_001)?
-                    ),
+                    None => self.next_job_number()?,
                 };
                 sql::insert_job(self.tx, j, &customer, &number, self.at)?;
                 None
             }
         };
-        sql::touch_customer(self.tx, &customer, self.at)?;
+        self.changed.insert(customer.clone());
         Ok(Ok(Touched::Job {
             id: j.id.clone(),
             previous_org,

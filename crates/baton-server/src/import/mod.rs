@@ -89,38 +89,75 @@ pub fn kind_of(path: &std::path::Path) -> (Option<ImportKind>, Option<ImportForm
 
 /// Reads `input` to the end, writing its good rows. `on_batch` is told the
 /// tally after each batch (a progress bar, the status row).
-pub fn run(
+///
+/// One thread reads and checks (the checks on every core) while this one
+/// writes the batch before, so parsing phone numbers and writing rows overlap.
+/// The file's first `import_feed_limit + 1` records are read before anything is
+/// written: a file that ends within them reaches consoles as changes, a longer
+/// one by raising the feed floor.
+pub fn run<R: Read + Send>(
     state: &AppState,
-    input: impl Read,
+    input: R,
     job: &Job<'_>,
     mut on_batch: impl FnMut(&Tally),
 ) -> Result<Tally, ServerError> {
     let mut reader = Reader::open(input, job.format, job.kind)?;
+    let limit = state.import_feed_limit;
+    let kind = job.kind;
     let mut tally = Tally::default();
-    let mut groups = OrderGroups::default();
-    loop {
-        let mut batch: Vec<Item> = Vec::with_capacity(BATCH);
-        while batch.len() < BATCH {
-            let Some(next) = reader.next_raw(job.kind)? else {
-                batch.extend(groups.flush());
-                break;
-            };
-            tally.rows_read += 1;
-            match next {
-                (line, Raw::Order(row)) => batch.extend(groups.add(line, row)),
-                (line, raw) => batch.push(Item { line, rows: 1, raw }),
+    std::thread::scope(|s| -> Result<(), ServerError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Checkeds, ServerError>>(2);
+        let producer = s.spawn(move || {
+            let mut groups = OrderGroups::default();
+            let first = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
+            let mut want = first.max(BATCH);
+            let mut feed_mode = None;
+            loop {
+                let read = read_items(&mut reader, &mut groups, kind, want);
+                let (items, rows) = match read {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                let feed = *feed_mode.get_or_insert(reader.finished && items.len() as u64 <= limit);
+                let bytes = reader.bytes();
+                let mut items = items;
+                let mut first_chunk = true;
+                while !items.is_empty() || first_chunk {
+                    let rest = items.split_off(items.len().min(BATCH));
+                    let chunk = std::mem::replace(&mut items, rest);
+                    let batch = Checkeds {
+                        rows: if first_chunk { rows } else { 0 },
+                        bytes,
+                        feed,
+                        items: check_all(chunk),
+                    };
+                    first_chunk = false;
+                    if tx.send(Ok(batch)).is_err() {
+                        return;
+                    }
+                }
+                if reader.finished {
+                    return;
+                }
+                want = BATCH;
             }
+        });
+        for batch in rx {
+            let batch = batch?;
+            tally.rows_read += batch.rows;
+            tally.bytes = batch.bytes;
+            if !batch.items.is_empty() {
+                write_batch(state, job, batch.items, batch.feed, &mut tally)?;
+            }
+            on_batch(&tally);
         }
-        tally.bytes = reader.bytes();
-        let done = batch.is_empty() || reader.finished;
-        if !batch.is_empty() {
-            write_batch(state, job, check_all(batch), &mut tally)?;
-        }
-        on_batch(&tally);
-        if done {
-            break;
-        }
-    }
+        producer
+            .join()
+            .map_err(|_| ServerError::Internal("the import's reader stopped unexpectedly".into()))
+    })?;
     state.db.write_blocking(|tx| {
         store::audit::append(
             tx,
@@ -144,6 +181,39 @@ pub fn run(
         )
     })?;
     Ok(tally)
+}
+
+/// A checked batch on its way to the writer.
+struct Checkeds {
+    /// File rows read for it.
+    rows: u64,
+    bytes: u64,
+    /// Whether its records reach consoles as changes (else: the floor rises).
+    feed: bool,
+    items: Vec<(u64, u64, Result<Checked, Refusal>)>,
+}
+
+/// Up to `want` records, and how many file rows they came from.
+fn read_items<R: Read>(
+    reader: &mut Reader<R>,
+    groups: &mut OrderGroups,
+    kind: ImportKind,
+    want: usize,
+) -> Result<(Vec<Item>, u64), ServerError> {
+    let mut items = Vec::with_capacity(want.min(1 << 16));
+    let mut rows = 0;
+    while items.len() < want {
+        let Some(next) = reader.next_raw(kind)? else {
+            items.extend(groups.flush());
+            break;
+        };
+        rows += 1;
+        match next {
+            (line, Raw::Order(row)) => items.extend(groups.add(line, row)),
+            (line, raw) => items.push(Item { line, rows: 1, raw }),
+        }
+    }
+    Ok((items, rows))
 }
 
 /// One record to write: a row, or an order with all its lines.
@@ -279,10 +349,7 @@ fn check_all(batch: Vec<Item>) -> Vec<(u64, u64, Result<Checked, Refusal>)> {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     })
 }
 
@@ -291,11 +358,17 @@ fn write_batch(
     state: &AppState,
     job: &Job<'_>,
     checked: Vec<(u64, u64, Result<Checked, Refusal>)>,
+    feed_mode: bool,
     tally: &mut Tally,
 ) -> Result<(), ServerError> {
     let at = crate::wire::ts(state.now());
     let lease = crate::wire::ts(state.now() + chrono::Duration::minutes(2));
     let (tally_out, seq, scopes) = state.db.write_blocking(|tx| {
+        if tx.backend() == store::Backend::Sqlite {
+            // Rows land at random places in million-row indexes (their ids are
+            // hashes): a page cache that holds them saves a read per row.
+            tx.batch("PRAGMA cache_size = -262144")?;
+        }
         let mut t = tally.clone();
         let mut writer = Writer::new(tx, &at, job.by);
         let mut touched = Vec::new();
@@ -312,13 +385,15 @@ fn write_batch(
                 Err(r) => t.reject(r.at(*line), *rows),
             }
         }
-        let before = t.records;
+        writer.finish()?;
+        let first = t.records == 0;
         t.records += touched.len() as u64;
-        let limit = state.import_feed_limit;
-        let scopes = if t.records <= limit {
+        let scopes = if feed_mode {
             append_to_feed(tx, &touched)?
+        } else if touched.is_empty() {
+            Vec::new()
         } else {
-            raise_floor(tx, before <= limit)?
+            raise_floor(tx, first)?
         };
         if let Some(id) = job.status_id {
             store::imports::progress(tx, id, &t.progress(), &lease)?;
@@ -359,7 +434,14 @@ fn append_to_feed(tx: &dyn Conn, touched: &[Touched]) -> Result<Vec<String>, Ser
 /// floor rises to it, so every console re-loads its snapshot (which reads the
 /// tables as they now are). Returns every scope, to poke, the first time.
 fn raise_floor(tx: &dyn Conn, first: bool) -> Result<Vec<String>, ServerError> {
-    let seq = store::feed::append(tx, "import", "customer", "import", None, &chrono::Utc::now().to_rfc3339())?;
+    let seq = store::feed::append(
+        tx,
+        "import",
+        "customer",
+        "import",
+        None,
+        &chrono::Utc::now().to_rfc3339(),
+    )?;
     store::meta::set(tx, "log_floor", &seq.to_string())?;
     if !first {
         return Ok(Vec::new());
@@ -400,7 +482,10 @@ impl<R: Read> Reader<R> {
     fn open(input: R, format: ImportFormat, kind: ImportKind) -> Result<Reader<R>, ServerError> {
         let inner = match format {
             ImportFormat::Csv => {
-                let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(input);
+                let mut rdr = csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .flexible(false)
+                    .from_reader(input);
                 let raw = rdr
                     .headers()
                     .map_err(|e| ServerError::bad_request(format!("the file's header row cannot be read: {e}")))?
@@ -501,11 +586,7 @@ impl Decode for CsvRow<'_> {
     fn row<T: DeserializeOwned>(&mut self) -> Result<T, String> {
         self.0.deserialize(Some(self.1)).map_err(|e| match e.kind() {
             csv::ErrorKind::Deserialize { err, .. } => match err.field() {
-                Some(i) => format!(
-                    "column {}: {}",
-                    self.1.get(i as usize).unwrap_or("?"),
-                    err.kind()
-                ),
+                Some(i) => format!("column {}: {}", self.1.get(i as usize).unwrap_or("?"), err.kind()),
                 None => err.kind().to_string(),
             },
             _ => e.to_string(),

@@ -377,8 +377,7 @@ impl From<ContactError> for Refusal {
 type Checking<T> = Result<T, Refusal>;
 
 fn reference(field: &str, value: &str) -> Checking<()> {
-    if value.is_empty() || value.chars().count() > 100 || value.trim() != value || value.chars().any(char::is_control)
-    {
+    if value.is_empty() || value.chars().count() > 100 || value.trim() != value || value.chars().any(char::is_control) {
         return Err(Refusal::bad(format!(
             "{field} must be 1 to 100 characters without leading or trailing spaces"
         )));
@@ -434,7 +433,13 @@ const PURPOSES: &[&str] = &["appointments", "confirmations", "billing", "marketi
 const ADDRESS_PURPOSES: &[&str] = &["billing", "delivery", "installation"];
 const ORDER_KINDS: &[&str] = &["order", "subscription"];
 const ORDER_STATUSES: &[&str] = &["placed", "fulfilled", "active", "cancelled", "returned"];
-const JOB_KINDS: &[&str] = &["installation", "delivery", "digital_fulfilment", "service_visit", "stay"];
+const JOB_KINDS: &[&str] = &[
+    "installation",
+    "delivery",
+    "digital_fulfilment",
+    "service_visit",
+    "stay",
+];
 const JOB_STATUSES: &[&str] = &[
     "created",
     "scheduled",
@@ -579,7 +584,10 @@ impl JobRow {
             empty_is_none(self.appointment_end),
         ) {
             (Some(s), Some(e)) => {
-                let (s, e) = (time("appointment_start", &s, false)?, time("appointment_end", &e, false)?);
+                let (s, e) = (
+                    time("appointment_start", &s, false)?,
+                    time("appointment_end", &e, false)?,
+                );
                 validate::appointment(s, e)?;
                 Some((s, e))
             }
@@ -688,7 +696,9 @@ mod tests {
             appointment_end: end.map(str::to_string),
         };
         assert!(job(Some("2026-12-03T09:00:00Z"), None).check().is_err());
-        assert!(job(Some("2026-12-03T11:00:00Z"), Some("2026-12-03T09:00:00Z")).check().is_err());
+        assert!(job(Some("2026-12-03T11:00:00Z"), Some("2026-12-03T09:00:00Z"))
+            .check()
+            .is_err());
         assert!(job(Some("tomorrow"), Some("2026-12-03T09:00:00Z")).check().is_err());
         match job(Some("2026-12-03T09:00:00+01:00"), Some("2026-12-03T11:00:00+01:00")).check() {
             Ok(Checked::Job(j)) => assert_eq!(j.status, JobStatus::Scheduled),

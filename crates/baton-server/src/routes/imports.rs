@@ -128,7 +128,9 @@ pub async fn create(
             }
         };
         match (outcome, finished) {
-            (Ok(t), Ok(())) => tracing::info!(import = %id, imported = t.rows_imported, refused = t.rows_rejected, "import done"),
+            (Ok(t), Ok(())) => {
+                tracing::info!(import = %id, imported = t.rows_imported, refused = t.rows_rejected, "import done")
+            }
             (Err(e), _) => tracing::error!(import = %id, error = %e, "import failed"),
             (_, Err(e)) => tracing::error!(import = %id, error = %e, "recording the end of an import"),
         }
@@ -203,5 +205,7 @@ pub async fn list(State(state): State<AppState>, caller: AuthUser) -> Result<Api
     let reach = admin::reach(&caller)?;
     admin::retailer_only(&reach, "read imports")?;
     let now = state.now();
-    Ok(ApiJson(state.db.read(move |tx| store::imports::recent(tx, 50, now)).await?))
+    Ok(ApiJson(
+        state.db.read(move |tx| store::imports::recent(tx, 50, now)).await?,
+    ))
 }

@@ -31,7 +31,9 @@ pub fn customer(db: &dyn Conn, id: &str) -> Result<Option<CustomerState>, Server
 
 /// The customer holding account number `number`.
 pub fn customer_numbered(db: &dyn Conn, number: &str) -> Result<Option<String>, ServerError> {
-    db.opt("SELECT id FROM customers WHERE number = ?1", args![number], |r| r.get("id"))
+    db.opt("SELECT id FROM customers WHERE number = ?1", args![number], |r| {
+        r.get("id")
+    })
 }
 
 pub fn insert_customer(db: &dyn Conn, c: &CustomerIn, number: &str, at: &str) -> Result<(), ServerError> {
@@ -50,10 +52,68 @@ pub fn update_customer(db: &dyn Conn, c: &CustomerIn, at: &str) -> Result<(), Se
     Ok(())
 }
 
-/// Marks the customer changed at `at` (a person, address or order of it was).
-pub fn touch_customer(db: &dyn Conn, id: &str, at: &str) -> Result<(), ServerError> {
-    db.execute("UPDATE customers SET updated_at = ?2 WHERE id = ?1", args![id, at])?;
+/// Marks the customers changed at `at` (a person, address or order of each was).
+pub fn touch_customers(db: &dyn Conn, ids: &[String], at: &str) -> Result<(), ServerError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    db.execute(
+        &format!(
+            "UPDATE customers SET updated_at = ?2 WHERE id IN {}",
+            db.backend().ids_in(1)
+        ),
+        args![db.backend().id_list(ids), at],
+    )?;
     Ok(())
+}
+
+/// A record's customer now and the customer a row names, in one look: the
+/// named customer's state (when it exists) and the record's current owner.
+pub fn customer_and_owner(
+    db: &dyn Conn,
+    customer_id: &str,
+    table: Owned,
+    id: &str,
+) -> Result<(Option<CustomerState>, Option<String>), ServerError> {
+    let owner = match table {
+        Owned::Person => "SELECT customer_id FROM people WHERE id = ?2",
+        Owned::Address => "SELECT customer_id FROM addresses WHERE id = ?2",
+        Owned::Order => "SELECT customer_id FROM orders WHERE id = ?2",
+        Owned::Job => "SELECT customer_id FROM jobs WHERE id = ?2",
+    };
+    let row = db.opt(
+        &format!(
+            "SELECT c.merged_into, c.erased_at, 1 AS found, ({owner}) AS owner FROM customers c WHERE c.id = ?1
+             UNION ALL SELECT NULL, NULL, 0, ({owner}) WHERE NOT EXISTS (SELECT 1 FROM customers WHERE id = ?1)"
+        ),
+        args![customer_id, id],
+        |r| {
+            let state = if r.get::<i64>("found")? == 1 {
+                Some(CustomerState {
+                    merged_into: r.get("merged_into")?,
+                    erased: r.get::<Option<String>>("erased_at")?.is_some(),
+                })
+            } else {
+                None
+            };
+            Ok((state, r.get::<Option<String>>("owner")?))
+        },
+    )?;
+    Ok(row.unwrap_or((None, None)))
+}
+
+/// A contact point's person now, and the customer of the person a row names.
+pub fn person_and_contact_owner(
+    db: &dyn Conn,
+    person_id: &str,
+    contact_id: &str,
+) -> Result<(Option<String>, Option<String>), ServerError> {
+    db.one(
+        "SELECT (SELECT customer_id FROM people WHERE id = ?1) AS customer_id,
+                (SELECT person_id FROM contact_points WHERE id = ?2) AS person_id",
+        args![person_id, contact_id],
+        |r| Ok((r.get("customer_id")?, r.get("person_id")?)),
+    )
 }
 
 /// The customer a row of `table` (people, addresses, orders, jobs) belongs to.
@@ -149,7 +209,9 @@ pub fn upsert_address(db: &dyn Conn, a: &AddressIn, customer_id: &str) -> Result
 
 /// The order numbered `number`.
 pub fn order_numbered(db: &dyn Conn, number: &str) -> Result<Option<String>, ServerError> {
-    db.opt("SELECT id FROM orders WHERE number = ?1", args![number], |r| r.get("id"))
+    db.opt("SELECT id FROM orders WHERE number = ?1", args![number], |r| {
+        r.get("id")
+    })
 }
 
 pub fn upsert_order(db: &dyn Conn, o: &OrderIn, customer_id: &str) -> Result<(), ServerError> {
