@@ -260,7 +260,7 @@ pub fn create(ctx: &mut Ctx<'_>, customer_id: &str, new: &NewJob<'_>) -> Result<
             kind: new.kind,
             status,
             summary: &summary,
-            contact_person_id: new.contact_person_id,
+            contact_person_id: Some(new.contact_person_id),
             address_id: new.address_id,
             order_id: new.order_id,
             appointment_start: start.as_deref(),

@@ -245,27 +245,25 @@ pub fn job_numbered(db: &dyn Conn, number: &str) -> Result<Option<String>, Serve
 }
 
 pub fn insert_job(db: &dyn Conn, j: &JobIn, customer_id: &str, number: &str, at: &str) -> Result<(), ServerError> {
-    db.execute(
-        "INSERT INTO jobs (id, number, customer_id, org_id, kind, status, summary, contact_person_id, address_id,
-                           order_id, appointment_start, appointment_end, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        args![
-            j.id,
+    let (start, end) = (j.appointment.map(|a| ts(a.0)), j.appointment.map(|a| ts(a.1)));
+    super::jobs::insert(
+        db,
+        &super::jobs::NewJobRow {
+            id: &j.id,
             number,
             customer_id,
-            j.partner,
-            name(&j.kind),
-            name(&j.status),
-            j.summary,
-            j.contact_person_id,
-            j.address_id,
-            j.order_id,
-            j.appointment.map(|a| ts(a.0)),
-            j.appointment.map(|a| ts(a.1)),
-            at
-        ],
-    )?;
-    Ok(())
+            org_id: &j.partner,
+            kind: j.kind,
+            status: j.status,
+            summary: &j.summary,
+            contact_person_id: j.contact_person_id.as_deref(),
+            address_id: j.address_id.as_deref(),
+            order_id: j.order_id.as_deref(),
+            appointment_start: start.as_deref(),
+            appointment_end: end.as_deref(),
+            at,
+        },
+    )
 }
 
 pub fn update_job(db: &dyn Conn, j: &JobIn, at: &str) -> Result<(), ServerError> {

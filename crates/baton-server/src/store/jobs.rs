@@ -94,7 +94,7 @@ pub struct NewJobRow<'a> {
     pub kind: baton_proto::JobKind,
     pub status: baton_proto::JobStatus,
     pub summary: &'a str,
-    pub contact_person_id: &'a str,
+    pub contact_person_id: Option<&'a str>,
     pub address_id: Option<&'a str>,
     pub order_id: Option<&'a str>,
     pub appointment_start: Option<&'a str>,
