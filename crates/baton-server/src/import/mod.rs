@@ -128,14 +128,15 @@ pub fn run<R: Read + Send>(
                 while !items.is_empty() || first_chunk {
                     let rest = items.split_off(items.len().min(BATCH));
                     let chunk = std::mem::replace(&mut items, rest);
-                    let batch = Checkeds {
+                    let batch = check_all(chunk).map(|items| Checkeds {
                         rows: if first_chunk { rows } else { 0 },
                         bytes,
                         feed,
-                        items: check_all(chunk),
-                    };
+                        items,
+                    });
                     first_chunk = false;
-                    if tx.send(Ok(batch)).is_err() {
+                    let failed = batch.is_err();
+                    if tx.send(batch).is_err() || failed {
                         return;
                     }
                 }
@@ -183,6 +184,10 @@ pub fn run<R: Read + Send>(
     Ok(tally)
 }
 
+/// A record checked: its first line, how many file rows it spans, and the
+/// record or why it is refused.
+type CheckedRow = (u64, u64, Result<Checked, Refusal>);
+
 /// A checked batch on its way to the writer.
 struct Checkeds {
     /// File rows read for it.
@@ -190,7 +195,7 @@ struct Checkeds {
     bytes: u64,
     /// Whether its records reach consoles as changes (else: the floor rises).
     feed: bool,
-    items: Vec<(u64, u64, Result<Checked, Refusal>)>,
+    items: Vec<CheckedRow>,
 }
 
 /// Up to `want` records, and how many file rows they came from.
@@ -327,7 +332,8 @@ impl OrderGroups {
 }
 
 /// Checks every item, on as many threads as there are cores.
-fn check_all(batch: Vec<Item>) -> Vec<(u64, u64, Result<Checked, Refusal>)> {
+/// A checker that panicked is an error of the import, never rows dropped.
+fn check_all(batch: Vec<Item>) -> Result<Vec<CheckedRow>, ServerError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let chunk = batch.len().div_ceil(threads).max(1);
     let mut parts: Vec<Vec<Item>> = Vec::new();
@@ -349,7 +355,14 @@ fn check_all(batch: Vec<Item>) -> Vec<(u64, u64, Result<Checked, Refusal>)> {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        let mut out = Vec::new();
+        for h in handles {
+            out.extend(
+                h.join()
+                    .map_err(|_| ServerError::Internal("checking a batch of rows failed".into()))?,
+            );
+        }
+        Ok(out)
     })
 }
 
@@ -357,7 +370,7 @@ fn check_all(batch: Vec<Item>) -> Vec<(u64, u64, Result<Checked, Refusal>)> {
 fn write_batch(
     state: &AppState,
     job: &Job<'_>,
-    checked: Vec<(u64, u64, Result<Checked, Refusal>)>,
+    checked: Vec<CheckedRow>,
     feed_mode: bool,
     tally: &mut Tally,
 ) -> Result<(), ServerError> {
