@@ -58,7 +58,7 @@ pub async fn announce_due_callbacks(app: AppHandle, console: Arc<Console>) {
                     let shown = app
                         .notification()
                         .builder()
-                        .title(format!("Callback due — {}", row.customer_name))
+                        .title(format!("Callback due — {}", row.whom()))
                         .body(body)
                         .show();
                     if let Err(e) = shown {

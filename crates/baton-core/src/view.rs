@@ -165,6 +165,17 @@ pub struct SessionInfo {
     pub user: UserInfo,
 }
 
+/// Whom to contact about a job or a callback, and on which number: the job's
+/// contact person (the on-site contact), not necessarily the account holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ContactPerson {
+    pub person_id: String,
+    pub name: String,
+    /// E.164; none when the person has no phone this user may see.
+    pub phone: Option<String>,
+}
+
 /// An open callback or commitment in a queue, with its customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -173,6 +184,9 @@ pub struct FollowUpRow {
     pub id: String,
     pub customer_id: String,
     pub customer_name: String,
+    /// The person to call: the callback's person, else the contact of the job
+    /// it is about (with the callback's own number, when it has one).
+    pub contact: Option<ContactPerson>,
     pub owner_org_id: String,
     pub owner_org_name: String,
     pub owner_user_id: Option<String>,
@@ -187,6 +201,18 @@ pub struct FollowUpRow {
     pub waiting: bool,
     pub overdue: bool,
     pub escalation: Option<baton_proto::QueueEscalation>,
+}
+
+impl FollowUpRow {
+    /// Who the item is about, as a notification or a list names them: the person
+    /// to call, with the account when that is someone else's.
+    pub fn whom(&self) -> String {
+        match &self.contact {
+            Some(c) if c.name != self.customer_name => format!("{} ({})", c.name, self.customer_name),
+            Some(c) => c.name.clone(),
+            None => self.customer_name.clone(),
+        }
+    }
 }
 
 /// Which follow-ups a queue shows. Everything unset: all open ones.
@@ -255,6 +281,8 @@ pub struct TicketFilter {
 #[ts(export)]
 pub struct JobRow {
     pub customer_name: String,
+    /// The job's contact person and their number for appointments.
+    pub contact: Option<ContactPerson>,
     pub job: Job,
     /// The statuses the job may move to next.
     pub next: Vec<baton_proto::JobStatus>,

@@ -52,6 +52,26 @@ async fn home_views_and_number_search_come_from_the_cache() {
         .expect("story 1's job");
     assert_eq!(story1_job.next, story1_job.job.status.next());
     assert!(!story1_job.customer_name.is_empty());
+    // The row names whom the installer calls: the mother on site, on her
+    // number for appointments, not the son who holds the account.
+    let contact = story1_job.contact.as_ref().expect("the job's contact");
+    assert_eq!(contact.person_id, story1::MOTHER_ID);
+    assert_eq!(contact.name, story1::MOTHER_NAME);
+    assert_eq!(contact.phone.as_deref(), Some(story1::MOTHER_MOBILE));
+    // The retailer's board names both: the mother to call, the son's account.
+    let retail = alice
+        .jobs_board(&JobBoardFilter {
+            org_id: Some("brightline".into()),
+            unscheduled: true,
+            ..JobBoardFilter::default()
+        })
+        .expect("board");
+    let row = retail
+        .iter()
+        .find(|r| r.job.id == story1::JOB_ID)
+        .expect("story 1's job");
+    assert_eq!(row.customer_name, "Arthur Hughes");
+    assert_eq!(row.contact.as_ref().map(|c| c.name.as_str()), Some(story1::MOTHER_NAME));
     // A range keeps appointments inside it; a backwards range is refused.
     let now = Utc::now();
     let week = dan
@@ -87,6 +107,65 @@ async fn home_views_and_number_search_come_from_the_cache() {
     assert_eq!(by_ticket[0].match_kind, MatchKind::TicketNumber);
     // The installer cannot find a customer it has no job for.
     assert!(dan.search("O-300003").expect("search").is_empty());
+
+    // Queue rows name whom to call too: a callback booked against the job with
+    // no person named goes to the job's contact, on the number it was booked with;
+    // a promise about the job names the same person.
+    let soon = now + chrono::Duration::hours(2);
+    for intent in [
+        Intent::ScheduleCallback {
+            customer_id: story1::CUSTOMER_ID.into(),
+            callback_id: "cb_who".into(),
+            owner_org_id: "brightline".into(),
+            owner_user_id: None,
+            person_id: None,
+            phone: story1::MOTHER_HOME.into(),
+            request: "Ring before you come".into(),
+            due_at: Some(soon),
+            due_until: None,
+            trigger: None,
+            job_id: Some(story1::JOB_ID.into()),
+        },
+        Intent::RecordCommitment {
+            customer_id: story1::CUSTOMER_ID.into(),
+            commitment_id: "cm_who".into(),
+            text: "Bring the longer bracket".into(),
+            due_at: soon,
+            owner_org_id: "brightline".into(),
+            ticket_id: None,
+            job_id: Some(story1::JOB_ID.into()),
+        },
+    ] {
+        alice.submit(intent).expect("queued");
+    }
+    let rows = until(
+        &dan,
+        Duration::from_secs(10),
+        "both follow-ups on the installer's queue",
+        |d| {
+            let rows = d.follow_ups(&baton_core::view::FollowUpFilter::default()).ok()?;
+            let pick = |id: &str| rows.iter().find(|r| r.id == id).cloned();
+            Some((pick("cb_who")?, pick("cm_who")?))
+        },
+    )
+    .await;
+    for row in [&rows.0, &rows.1] {
+        let contact = row.contact.as_ref().expect("whom to call");
+        assert_eq!(
+            (contact.person_id.as_str(), contact.name.as_str()),
+            (story1::MOTHER_ID, story1::MOTHER_NAME)
+        );
+        // The installer sees only the people its job names: the mother is the customer to it.
+        assert_eq!(row.whom(), story1::MOTHER_NAME);
+    }
+    assert_eq!(
+        rows.0.contact.as_ref().and_then(|c| c.phone.as_deref()),
+        Some(story1::MOTHER_HOME)
+    );
+    assert_eq!(
+        rows.1.contact.as_ref().and_then(|c| c.phone.as_deref()),
+        Some(story1::MOTHER_MOBILE)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,6 +292,7 @@ async fn record_actions_are_checked_before_they_are_queued_and_confirmed_by_the_
             text: "  ".into(),
             job_id: None,
             ticket_id: None,
+            visibility: baton_proto::NoteVisibility::Shared,
         }),
         Some(ErrorCode::BadRequest)
     );

@@ -252,6 +252,42 @@ mod tests {
         assert!(Scheduled.can_move_to(AtDepot) && AtDepot.can_move_to(EnRoute) && Delayed.can_move_to(Scheduled));
         assert!(!Scheduled.can_move_to(Created) && !EnRoute.can_move_to(Scheduled) && !Created.can_move_to(Completed));
     }
+
+    #[test]
+    fn the_number_for_appointments_is_the_preferred_one_for_them_then_any_for_them_then_the_preferred() {
+        use super::{ContactKind, ContactPoint, ContactPurpose, Person};
+        let point = |id: &str, kind: ContactKind, preferred: bool, purposes: Vec<ContactPurpose>| ContactPoint {
+            id: id.into(),
+            kind,
+            label: "mobile".into(),
+            value: id.into(),
+            preferred,
+            updated_at: chrono::DateTime::default(),
+            updated_by: String::new(),
+            purposes,
+            consent: Default::default(),
+        };
+        let appts = || vec![ContactPurpose::Appointments];
+        let mut p = Person {
+            id: "p".into(),
+            name: "Margaret".into(),
+            roles: vec![],
+            contacts: vec![
+                point("email", ContactKind::Email, true, appts()),
+                point("home", ContactKind::Phone, true, vec![]),
+                point("work", ContactKind::Phone, false, appts()),
+                point("mobile", ContactKind::Phone, true, appts()),
+            ],
+        };
+        let pick = |p: &Person| p.appointment_phone().map(|c| c.id.clone());
+        assert_eq!(pick(&p).as_deref(), Some("mobile"));
+        p.contacts.pop();
+        assert_eq!(pick(&p).as_deref(), Some("work"));
+        p.contacts.pop();
+        assert_eq!(pick(&p).as_deref(), Some("home"));
+        p.contacts.pop();
+        assert_eq!(pick(&p), None, "an email is never the number to call");
+    }
 }
 
 impl JobKind {
@@ -361,6 +397,19 @@ pub enum PartnerField {
 }
 
 impl Person {
+    /// The number to call this person on about a job or a callback, so nobody
+    /// asks for it again: their preferred phone for appointments, else any phone
+    /// for appointments, else their preferred phone, else the first.
+    pub fn appointment_phone(&self) -> Option<&ContactPoint> {
+        let phones = || self.contacts.iter().filter(|c| c.kind == ContactKind::Phone);
+        let for_appointments = |c: &&ContactPoint| c.purposes.contains(&ContactPurpose::Appointments);
+        phones()
+            .find(|c| c.preferred && for_appointments(c))
+            .or_else(|| phones().find(for_appointments))
+            .or_else(|| phones().find(|c| c.preferred))
+            .or_else(|| phones().next())
+    }
+
     /// Where this person's confirmations go: a contact point marked for
     /// confirmations, else their preferred email, else a mobile number — only
     /// where they consented to service messages. Email is preferred over SMS.

@@ -81,6 +81,7 @@ fn row(kind: &str, customer_id: String, customer_name: String, doc: &str, now: D
             kind: FollowUpKind::Callback,
             customer_id,
             customer_name,
+            contact: None,
             waiting: cb.status == CallbackStatus::Waiting,
             overdue: cb.status == CallbackStatus::Queued && end.is_some_and(|e| e <= now),
             id: cb.id,
@@ -100,6 +101,7 @@ fn row(kind: &str, customer_id: String, customer_name: String, doc: &str, now: D
             kind: FollowUpKind::Commitment,
             customer_id,
             customer_name,
+            contact: None,
             waiting: false,
             overdue: cm.due_at <= now,
             id: cm.id,
@@ -122,11 +124,16 @@ impl Cache {
     pub fn follow_ups(&self, filter: &FollowUpFilter, now: DateTime<Utc>) -> Result<Vec<FollowUpRow>> {
         let conn = self.lock()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT kind, customer_id, customer_name, doc FROM follow_ups
-             WHERE (?1 IS NULL OR owner_org_id = ?1) AND (?2 IS NULL OR owner_user_id = ?2)
-               AND (?3 = 0 OR overdue_at <= ?6) AND (?4 = 0 OR escalation_level > 0)
-               AND (?5 IS NULL OR due_at <= ?5)
-             ORDER BY IFNULL(overdue_at <= ?6, 0) DESC, escalation_level DESC, overdue_at IS NULL, overdue_at, id
+            // Whom to call: the callback's person, else the contact of the job it is about.
+            "SELECT f.kind, f.customer_id, f.customer_name, f.doc, p.person_id, p.name AS contact_name, p.phone
+             FROM follow_ups f
+             LEFT JOIN jobs j ON j.id = json_extract(f.doc, '$.job_id')
+             LEFT JOIN people p ON p.customer_id = f.customer_id
+                               AND p.person_id = COALESCE(json_extract(f.doc, '$.person_id'), j.contact_person_id)
+             WHERE (?1 IS NULL OR f.owner_org_id = ?1) AND (?2 IS NULL OR f.owner_user_id = ?2)
+               AND (?3 = 0 OR f.overdue_at <= ?6) AND (?4 = 0 OR f.escalation_level > 0)
+               AND (?5 IS NULL OR f.due_at <= ?5)
+             ORDER BY IFNULL(f.overdue_at <= ?6, 0) DESC, f.escalation_level DESC, f.overdue_at IS NULL, f.overdue_at, f.id
              LIMIT ?7",
         )?;
         let mut rows = stmt.query(params![
@@ -140,8 +147,22 @@ impl Cache {
         ])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let kind: String = r.get(0)?;
-            out.push(row(&kind, r.get(1)?, r.get(2)?, &r.get::<_, String>(3)?, now)?);
+            let kind: String = r.get("kind")?;
+            let mut item = row(
+                &kind,
+                r.get("customer_id")?,
+                r.get("customer_name")?,
+                &r.get::<_, String>("doc")?,
+                now,
+            )?;
+            item.contact = super::board::contact_person(r)?.map(|mut person| {
+                // A callback is made to the number it was booked with.
+                if let Some(phone) = &item.phone {
+                    person.phone = Some(phone.clone());
+                }
+                person
+            });
+            out.push(item);
         }
         Ok(out)
     }

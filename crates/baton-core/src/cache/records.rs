@@ -173,8 +173,13 @@ fn index_customer(conn: &Connection, c: &Customer, names_live: bool) -> Result<(
     let mut contacts = conn.prepare_cached(
         "INSERT INTO contact_index (customer_id, person_id, person_name, kind, label, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
+    conn.prepare_cached("DELETE FROM people WHERE customer_id = ?1")?
+        .execute([&c.id])?;
+    let mut people =
+        conn.prepare_cached("INSERT INTO people (customer_id, person_id, name, phone) VALUES (?1, ?2, ?3, ?4)")?;
     for p in &c.people {
         add_name(&p.id, &p.name)?;
+        people.execute(params![c.id, p.id, p.name, p.appointment_phone().map(|cp| &cp.value)])?;
         for cp in &p.contacts {
             let kind = match cp.kind {
                 ContactKind::Phone => "phone",
@@ -195,11 +200,11 @@ fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String
         }
         Record::Job(j) => {
             conn.prepare_cached(
-                "INSERT INTO jobs (id, customer_id, number, doc, org_id, status, appointment_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO jobs (id, customer_id, number, doc, org_id, status, appointment_at, contact_person_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(id) DO UPDATE SET customer_id = excluded.customer_id, number = excluded.number,
                      doc = excluded.doc, org_id = excluded.org_id, status = excluded.status,
-                     appointment_at = excluded.appointment_at",
+                     appointment_at = excluded.appointment_at, contact_person_id = excluded.contact_person_id",
             )?
             .execute(params![
                 j.id,
@@ -208,7 +213,8 @@ fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String
                 encode(j)?,
                 j.org_id,
                 j.status.as_str(),
-                j.appointment_start.map(|d| d.timestamp())
+                j.appointment_start.map(|d| d.timestamp()),
+                j.contact_person_id
             ])?;
             Ok(Some(j.customer_id.clone()))
         }
@@ -220,6 +226,7 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
         EntityKind::Customer => {
             conn.execute("DELETE FROM customers WHERE id = ?1", [id])?;
             conn.execute("DELETE FROM contact_index WHERE customer_id = ?1", [id])?;
+            conn.execute("DELETE FROM people WHERE customer_id = ?1", [id])?;
             super::follow_ups::forget(conn, id)?;
             super::tickets::forget(conn, id)?;
             if w.names_live {
@@ -245,7 +252,7 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
 
 fn clear(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
-        "DELETE FROM customers; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM name_rows; DELETE FROM follow_ups;
+        "DELETE FROM customers; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM people; DELETE FROM name_rows; DELETE FROM follow_ups;
          DELETE FROM tickets; DELETE FROM number_index;
          INSERT INTO name_index (name_index) VALUES ('delete-all');",
     )?;

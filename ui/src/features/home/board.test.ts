@@ -8,6 +8,7 @@ const now = new Date(2026, 10, 23, 9, 30);
 function row(id: string, start: Date | null, status: JobStatus = "scheduled"): JobRow {
   return {
     customer_name: `Customer ${id}`,
+    contact: null,
     next: [],
     job: {
       id,

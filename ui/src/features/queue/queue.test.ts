@@ -8,6 +8,7 @@ function row(over: Partial<FollowUpRow>): FollowUpRow {
     id: "cb1",
     customer_id: "cus_1",
     customer_name: "Ann",
+    contact: null,
     owner_org_id: "brightline",
     owner_org_name: "Brightline",
     owner_user_id: null,
