@@ -54,6 +54,9 @@ pub struct TimelineEntry {
     pub author: String,
     /// What happened, as this viewer may read it (`template` with `args` filled in).
     pub text: String,
+    /// Who may read it (notes may be internal to the writer's organisation).
+    #[serde(default)]
+    pub visibility: NoteVisibility,
     /// The server's wording, with `{n}` for `args[n]`. Kept on the server, where
     /// the scope rule masks `args` and renders `text` for each viewer; not sent
     /// while history travels inside the customer document (it would double its size).
@@ -68,6 +71,28 @@ pub struct TimelineEntry {
     pub args: Vec<crate::TextArg>,
     pub job_id: Option<String>,
     pub ticket_id: Option<String>,
+}
+
+/// Who may read a note: everyone on the case, or the writer's organisation only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NoteVisibility {
+    /// The retailer and the partners working on what the entry is about (its job or ticket).
+    #[default]
+    Shared,
+    /// The writer's organisation only: a partner's internal note never reaches the
+    /// retailer or another partner; the retailer's never reaches a partner.
+    Internal,
+}
+
+impl NoteVisibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteVisibility::Shared => "shared",
+            NoteVisibility::Internal => "internal",
+        }
+    }
 }
 
 /// How a conversation with the customer happened.

@@ -227,6 +227,9 @@ pub enum Intent {
         text: String,
         job_id: Option<String>,
         ticket_id: Option<String>,
+        /// Shared with everyone on the case (the default), or internal to the writer's organisation.
+        #[serde(default)]
+        visibility: crate::NoteVisibility,
     },
     /// Record a conversation with the customer (a call, chat, email or visit) on
     /// the timeline, optionally about a job or ticket.

@@ -252,3 +252,108 @@ async fn only_retailer_supervisors_word_templates() {
     let (_, all) = api.get(&sam, "/confirmation-templates").await;
     assert!(all.to_string().contains("Parts ordered"));
 }
+
+/// Everything a user reads about a customer, as one text to search: the record,
+/// its timeline pages, the snapshot and the change feed from the start, its
+/// audit trail and (for a supervisor) its export.
+async fn all_about(api: &Api, token: &str, customer: &str) -> String {
+    let mut out = String::new();
+    for path in [
+        format!("/customers/{customer}"),
+        format!("/customers/{customer}/timeline?limit=200"),
+        format!("/customers/{customer}/audit"),
+        format!("/customers/{customer}/export"),
+        "/sync/snapshot?limit=1000".to_string(),
+    ] {
+        let (_, body) = api.get(token, &path).await;
+        out.push_str(&body.to_string());
+    }
+    out.push_str(&serde_json::to_string(&api.changes(token, 0).await).expect("changes"));
+    out
+}
+
+#[tokio::test]
+async fn an_internal_note_stays_with_the_organisation_that_wrote_it() {
+    let api = Api::start().await;
+    let (dan, priya, alice, sam) = (
+        api.login("dan").await,
+        api.login("priya").await,
+        api.login("alice").await,
+        api.login("sam").await,
+    );
+    let note = |text: &str, visibility: &str| {
+        json!({"type": "add_note", "customer_id": story1::CUSTOMER_ID, "note_id": id(), "text": text,
+               "job_id": story1::JOB_ID, "ticket_id": null, "visibility": visibility})
+    };
+    api.apply(&dan, note("Brightline only: van 3 has the bracket", "internal"))
+        .await;
+    api.apply(&dan, note("Brightline to everyone: arriving at ten", "shared"))
+        .await;
+    api.apply(&alice, note("Northwind only: goodwill voucher approved", "internal"))
+        .await;
+    api.apply(&alice, note("Northwind to the installer: use the side door", "shared"))
+        .await;
+    // Without a visibility, a note is shared, as it always was.
+    let mut unstated = note("Northwind, unstated: gate code 4411", "shared");
+    unstated.as_object_mut().expect("intent").remove("visibility");
+    api.apply(&alice, unstated).await;
+
+    // The retailer, as an agent and as a supervisor (who also reads the audit
+    // trail and the export), on every path: Brightline's internal notes —
+    // story 4's from the demo and today's — are nowhere.
+    for token in [&alice, &sam] {
+        let seen = format!(
+            "{}{}",
+            all_about(&api, token, story1::CUSTOMER_ID).await,
+            all_about(&api, token, story4::CUSTOMER_ID).await
+        );
+        for hidden in ["Brightline only", story4::INTERNAL_NOTE] {
+            assert!(!seen.contains(hidden), "the retailer read {hidden:?}");
+        }
+        for shown in [
+            "Brightline to everyone",
+            "Northwind only",
+            "use the side door",
+            "gate code 4411",
+        ] {
+            assert!(seen.contains(shown), "the retailer misses {shown:?}");
+        }
+    }
+    // Brightline reads its own notes, internal too, and the retailer's shared ones.
+    let seen = all_about(&api, &dan, story1::CUSTOMER_ID).await;
+    for shown in [
+        "Brightline only",
+        "Brightline to everyone",
+        "use the side door",
+        "gate code 4411",
+    ] {
+        assert!(seen.contains(shown), "Brightline misses {shown:?}");
+    }
+    assert!(
+        !seen.contains("Northwind only"),
+        "Brightline read the retailer's internal note"
+    );
+    let story4 = record(&api, &dan, story4::CUSTOMER_ID).await;
+    let own = story4
+        .timeline
+        .iter()
+        .find(|e| e.id == story4::INTERNAL_NOTE_ID)
+        .expect("its internal note");
+    assert_eq!(own.visibility, baton_proto::NoteVisibility::Internal);
+    // The carrier has its own job on story 1: none of these notes is about it.
+    let seen = all_about(&api, &priya, story1::CUSTOMER_ID).await;
+    for hidden in [
+        "Brightline only",
+        "Brightline to everyone",
+        "Northwind only",
+        "use the side door",
+    ] {
+        assert!(!seen.contains(hidden), "the carrier read {hidden:?}");
+    }
+    // A visibility that is neither is refused, and nothing is stored.
+    let (status, body) = api.mutate(&dan, note("Somewhere in between", "secret")).await;
+    assert_ne!(status, StatusCode::OK, "{body}");
+    assert!(!all_about(&api, &dan, story1::CUSTOMER_ID)
+        .await
+        .contains("Somewhere in between"));
+}

@@ -51,10 +51,12 @@ struct Values {
     tickets: BTreeSet<String>,
     callbacks: BTreeSet<String>,
     commitments: BTreeSet<String>,
+    /// Notes, by the id each one's text carries.
+    notes: BTreeSet<String>,
 }
 
 impl Values {
-    fn kinds(&self) -> [(&'static str, &BTreeSet<String>); 11] {
+    fn kinds(&self) -> [(&'static str, &BTreeSet<String>); 12] {
         [
             ("name", &self.names),
             ("person id", &self.people),
@@ -67,10 +69,11 @@ impl Values {
             ("ticket", &self.tickets),
             ("callback", &self.callbacks),
             ("commitment", &self.commitments),
+            ("note", &self.notes),
         ]
     }
 
-    fn kinds_mut(&mut self) -> [&mut BTreeSet<String>; 11] {
+    fn kinds_mut(&mut self) -> [&mut BTreeSet<String>; 12] {
         [
             &mut self.names,
             &mut self.people,
@@ -83,6 +86,7 @@ impl Values {
             &mut self.tickets,
             &mut self.callbacks,
             &mut self.commitments,
+            &mut self.notes,
         ]
     }
 
@@ -147,6 +151,7 @@ fn everything(conn: &dyn Conn) -> Values {
         tickets: &c("SELECT id FROM tickets") | &c("SELECT number FROM tickets"),
         callbacks: c("SELECT id FROM callbacks"),
         commitments: c("SELECT id FROM commitments"),
+        notes: c("SELECT id FROM timeline WHERE kind = 'note'"),
     }
 }
 
@@ -157,7 +162,9 @@ fn everything(conn: &dyn Conn) -> Values {
 /// work; of their people only those its jobs name as contact; of those people
 /// only the kinds of contact data its fields allow (and, with `phone`, the
 /// numbers its callbacks are to be made on); its jobs' addresses with
-/// `address`; its jobs' orders with `orders`.
+/// `address`; its jobs' orders with `orders`. Of the notes, its own, and the
+/// others' shared ones about its jobs or tickets (an internal note stays with
+/// the organisation that wrote it).
 fn visible_to(conn: &dyn Conn, org: &str) -> Values {
     let fields: Vec<PartnerField> = serde_json::from_str(
         &conn
@@ -196,6 +203,10 @@ fn visible_to(conn: &dyn Conn, org: &str) -> Values {
         tickets: &c(TICKETS) | &c(&format!("SELECT number FROM tickets WHERE id IN ({TICKETS})")),
         callbacks: c(&format!("SELECT id {callbacks}")),
         commitments: c(&format!("SELECT id {commitments}")),
+        notes: c(&format!(
+            "SELECT id FROM timeline WHERE kind = 'note'
+               AND (org_id = ?1 OR (visibility = 'shared' AND (job_id IN ({JOBS}) OR ticket_id IN ({TICKETS}))))"
+        )),
         ..Values::default()
     };
     if has(PartnerField::Phone) {
@@ -356,6 +367,8 @@ fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
         .choose(rng)
         .map(|u| u.0.clone());
     let id = || uuid::Uuid::new_v4().to_string();
+    // A note's text carries its id, so finding the id finds the words.
+    let note_id = id();
     let phone = format!("+447{}{:08}", rng.random_range(4..=9), rng.random_range(0..100_000_000));
     let email = format!("leak{}@example.net", rng.random_range(0..1_000_000));
     let new_value = if contact.4 == "email" {
@@ -388,7 +401,7 @@ fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
     }
     let start = chrono::Utc::now() + chrono::Duration::hours(rng.random_range(1..200));
     let (start, end) = (start.to_rfc3339(), (start + chrono::Duration::hours(2)).to_rfc3339());
-    match rng.random_range(0..26) {
+    match rng.random_range(0..28) {
         0 | 1 => json!({"type": "set_contact_point", "customer_id": c, "person_id": contact.1,
                     "contact_point_id": contact.2, "value": new_value, "base_value": contact.3}),
         2 => json!({"type": "add_contact_point", "customer_id": c, "person_id": person, "contact_point_id": id(),
@@ -403,8 +416,11 @@ fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
             json!({"type": "set_job_status", "customer_id": job.0, "job_id": job.1, "status": status, "base_status": job.2})
         }
         7 => json!({"type": "set_job_contact", "customer_id": job.0, "job_id": job.1, "person_id": person}),
-        8 => json!({"type": "add_note", "customer_id": c, "note_id": id(), "text": "Spoke about the delivery",
-                    "job_id": rng.random_bool(0.5).then(|| job.1.clone()), "ticket_id": rng.random_bool(0.3).then(|| ticket.1.clone())}),
+        8 | 24 | 25 => {
+            json!({"type": "add_note", "customer_id": c, "note_id": note_id, "text": format!("Note {note_id}"),
+                    "job_id": rng.random_bool(0.5).then(|| job.1.clone()), "ticket_id": rng.random_bool(0.3).then(|| ticket.1.clone()),
+                    "visibility": if rng.random_bool(0.5) { "internal" } else { "shared" }})
+        }
         9 => json!({"type": "log_interaction", "customer_id": c, "interaction_id": id(), "channel": "phone",
                     "summary": "Customer rang about the visit", "job_id": rng.random_bool(0.5).then(|| job.1.clone()), "ticket_id": null}),
         10 => json!({"type": "open_ticket", "customer_id": c, "ticket_id": id(), "subject": "Visit went wrong",

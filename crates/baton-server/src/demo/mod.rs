@@ -103,6 +103,9 @@ pub mod story4 {
     pub const CUSTOMER_ID: &str = "cus_000004";
     pub const JOB_ID: &str = "job_000004_1";
     pub const TICKET_ID: &str = "tkt_story4_bracket";
+    /// Brightline's internal note on the job: the retailer never reads it.
+    pub const INTERNAL_NOTE_ID: &str = "note_story4_internal";
+    pub const INTERNAL_NOTE: &str = "Second no-show by this technician this month; pair him with Kofi for the revisit.";
 }
 
 /// Two records of one person (same email): a likely duplicate to merge.

@@ -3,7 +3,9 @@
 //! the real intent mutations as the demo users, so the stories' timelines,
 //! confirmations, audit rows and feed entries are exactly what the product makes.
 
-use baton_proto::{AttemptOutcome, CallbackTrigger, Intent, JobStatus, Mutation, MutationOutcome, Priority};
+use baton_proto::{
+    AttemptOutcome, CallbackTrigger, Intent, JobStatus, Mutation, MutationOutcome, NoteVisibility, Priority,
+};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -399,6 +401,21 @@ pub fn actions(tx: &dyn Conn, now: DateTime<Utc>) -> Result<(), ServerError> {
             text: "Bracket was out of stock on the day. Technician revisit booked, bracket in the van.".into(),
             job_id: Some(story4::JOB_ID.into()),
             ticket_id: Some(story4::TICKET_ID.into()),
+            visibility: NoteVisibility::Shared,
+        },
+    )?;
+    // Brightline's own word to its technicians: never the retailer's to read.
+    act(
+        tx,
+        now,
+        "dan",
+        Intent::AddNote {
+            customer_id: story4::CUSTOMER_ID.into(),
+            note_id: story4::INTERNAL_NOTE_ID.into(),
+            text: story4::INTERNAL_NOTE.into(),
+            job_id: Some(story4::JOB_ID.into()),
+            ticket_id: Some(story4::TICKET_ID.into()),
+            visibility: NoteVisibility::Internal,
         },
     )?;
     act(

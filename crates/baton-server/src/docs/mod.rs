@@ -13,8 +13,8 @@ use std::collections::HashSet;
 
 use baton_proto::text::render;
 use baton_proto::{
-    Callback, CallbackTrigger, Commitment, Confirmation, ContactKind, Customer, Job, PartnerField, Person, TextArg,
-    Ticket, TimelineEntry,
+    Callback, CallbackTrigger, Commitment, Confirmation, ContactKind, Customer, Job, NoteVisibility, PartnerField,
+    Person, TextArg, Ticket, TimelineEntry,
 };
 
 pub use crate::store::customers::load as load_customers;
@@ -59,7 +59,16 @@ pub fn customer_for_scope(
     customer: &Customer,
 ) -> Result<Option<Customer>, ServerError> {
     match scope {
-        Scope::Internal => Ok(Some(customer.clone())),
+        Scope::Internal => {
+            let mut c = customer.clone();
+            // Partners' internal notes stay with the partner that wrote them.
+            if c.timeline.iter().any(|e| e.visibility == NoteVisibility::Internal) {
+                let partners = store::orgs::partner_ids(conn)?;
+                c.timeline
+                    .retain(|e| e.visibility == NoteVisibility::Shared || !partners.contains(&e.org_id));
+            }
+            Ok(Some(c))
+        }
         Scope::Org(org) => {
             let jobs: Vec<Job> = jobs_of_customer(conn, &customer.id)?
                 .into_iter()
@@ -218,7 +227,10 @@ pub fn filter_for_partner(customer: &Customer, org: &str, jobs: &[Job], fields: 
         timeline: customer
             .timeline
             .iter()
-            .filter(|e| e.org_id == org || on_my_job(&e.job_id) || on_my_ticket(&e.ticket_id))
+            .filter(|e| {
+                e.org_id == org
+                    || (e.visibility == NoteVisibility::Shared && (on_my_job(&e.job_id) || on_my_ticket(&e.ticket_id)))
+            })
             .map(|e| {
                 let args = mask(&e.args);
                 TimelineEntry {

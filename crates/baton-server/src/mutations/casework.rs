@@ -5,8 +5,8 @@ use baton_proto::contact::normalize_phone;
 use baton_proto::validate::{self, MAX_SHORT, MAX_TEXT};
 use baton_proto::{
     AttemptOutcome, CallbackAttempt, CallbackStatus, CallbackTrigger, CommitmentStatus, Customer, ErrorCode, Intent,
-    InteractionChannel, Priority, Text, TextArg, Ticket, TicketStatus, TimelineKind, CALLBACK_RETRY_MINUTES,
-    MAX_UNANSWERED_CALLS, TRIGGERED_CALLBACK_SLA_MINUTES,
+    InteractionChannel, NoteVisibility, Priority, Text, TextArg, Ticket, TicketStatus, TimelineKind,
+    CALLBACK_RETRY_MINUTES, MAX_UNANSWERED_CALLS, TRIGGERED_CALLBACK_SLA_MINUTES,
 };
 use chrono::Duration;
 
@@ -42,16 +42,26 @@ fn responded(ctx: &Ctx<'_>, t: &Ticket) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// A note, or a logged conversation (with its `channel`), for the timeline.
+pub struct NewNote<'a> {
+    pub note_id: &'a str,
+    pub text: &'a str,
+    pub job_id: Option<&'a str>,
+    pub ticket_id: Option<&'a str>,
+    pub channel: Option<InteractionChannel>,
+    pub visibility: NoteVisibility,
+}
+
 /// A note, or a logged interaction (`channel`), on the customer's timeline.
-pub fn add_note(
-    ctx: &mut Ctx<'_>,
-    customer_id: &str,
-    note_id: &str,
-    text: &str,
-    job_id: Option<&str>,
-    ticket_id: Option<&str>,
-    channel: Option<InteractionChannel>,
-) -> Result<(), ServerError> {
+pub fn add_note(ctx: &mut Ctx<'_>, customer_id: &str, note: &NewNote<'_>) -> Result<(), ServerError> {
+    let NewNote {
+        note_id,
+        text,
+        job_id,
+        ticket_id,
+        channel,
+        visibility,
+    } = *note;
     validate::id(if channel.is_some() { "interaction_id" } else { "note_id" }, note_id)?;
     let text = validate::text(if channel.is_some() { "summary" } else { "note" }, text, MAX_TEXT)?;
     let customer = ctx.customer(customer_id)?;
@@ -75,8 +85,14 @@ pub fn add_note(
             ),
         ),
     };
-    ctx.timeline_with_id(note_id, customer_id, kind, &said, job_id, ticket_id)?;
-    ctx.audit(action, "timeline", note_id, None, &text)?;
+    ctx.timeline_with_id(note_id, customer_id, kind, &said, (job_id, ticket_id), visibility)?;
+    // An internal note's words stay with its organisation: not in the audit
+    // log, which the retailer reads; the entry's id says where it is.
+    let audited = match visibility {
+        NoteVisibility::Shared => text.as_str(),
+        NoteVisibility::Internal => "internal note",
+    };
+    ctx.audit(action, "timeline", note_id, None, audited)?;
     ctx.publish_customer(customer_id, &[])
 }
 

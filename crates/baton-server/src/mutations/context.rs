@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use baton_proto::contact::ContactError;
 use baton_proto::{
-    Channel, Conflict, ContactKind, ContactPoint, ContactPurpose, Customer, DeliveryStatus, OrgKind, PersonRole, Text,
-    TextArg, TimelineKind,
+    Channel, Conflict, ContactKind, ContactPoint, ContactPurpose, Customer, DeliveryStatus, NoteVisibility, OrgKind,
+    PersonRole, Text, TextArg, TimelineKind,
 };
 use chrono::{DateTime, Utc};
 
@@ -166,19 +166,21 @@ impl<'a> Ctx<'a> {
             customer_id,
             kind,
             text,
-            job_id,
-            ticket_id,
+            (job_id, ticket_id),
+            NoteVisibility::Shared,
         )
     }
 
+    /// Appends an entry with the id the caller chose, about a job and/or a
+    /// ticket, readable as `visibility` says.
     pub fn timeline_with_id(
         &self,
         id: &str,
         customer_id: &str,
         kind: TimelineKind,
         text: &Text,
-        job_id: Option<&str>,
-        ticket_id: Option<&str>,
+        (job_id, ticket_id): (Option<&str>, Option<&str>),
+        visibility: NoteVisibility,
     ) -> Result<(), ServerError> {
         store::timeline::append(
             self.conn,
@@ -192,6 +194,7 @@ impl<'a> Ctx<'a> {
                 text,
                 job_id,
                 ticket_id,
+                visibility,
             },
         )?;
         Ok(())

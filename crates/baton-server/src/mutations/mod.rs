@@ -264,14 +264,18 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             text,
             job_id,
             ticket_id,
+            visibility,
         } => casework::add_note(
             ctx,
             customer_id,
-            note_id,
-            text,
-            job_id.as_deref(),
-            ticket_id.as_deref(),
-            None,
+            &casework::NewNote {
+                note_id,
+                text,
+                job_id: job_id.as_deref(),
+                ticket_id: ticket_id.as_deref(),
+                channel: None,
+                visibility: *visibility,
+            },
         ),
         Intent::LogInteraction {
             customer_id,
@@ -283,11 +287,14 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
         } => casework::add_note(
             ctx,
             customer_id,
-            interaction_id,
-            summary,
-            job_id.as_deref(),
-            ticket_id.as_deref(),
-            Some(*channel),
+            &casework::NewNote {
+                note_id: interaction_id,
+                text: summary,
+                job_id: job_id.as_deref(),
+                ticket_id: ticket_id.as_deref(),
+                channel: Some(*channel),
+                visibility: baton_proto::NoteVisibility::Shared,
+            },
         ),
         Intent::OpenTicket {
             customer_id,

@@ -34,6 +34,14 @@ pub fn visible_fields(db: &dyn Conn, org: &str) -> Result<Vec<PartnerField>, Ser
         .unwrap_or_default())
 }
 
+/// The ids of every partner organisation.
+pub fn partner_ids(db: &dyn Conn) -> Result<std::collections::HashSet<String>, ServerError> {
+    Ok(db
+        .all("SELECT id FROM orgs WHERE kind = 'partner'", args![], |r| r.get("id"))?
+        .into_iter()
+        .collect())
+}
+
 /// The retailer organisation (the first, should there be several).
 pub fn retailer(db: &dyn Conn) -> Result<Org, ServerError> {
     db.opt(

@@ -12,7 +12,7 @@ use crate::error::ServerError;
 pub fn for_customers(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<TimelineEntry>>, ServerError> {
     let sql = format!(
         "SELECT t.customer_id, t.id, t.at, t.kind, t.org_id, o.name AS org_name, t.author, t.text, t.job_id,
-                t.ticket_id, t.args
+                t.ticket_id, t.args, t.visibility
          FROM timeline t JOIN orgs o ON o.id = t.org_id
          WHERE t.customer_id IN {} ORDER BY t.customer_id, t.at, t.rowid",
         db.backend().ids_in(1)
@@ -28,6 +28,7 @@ pub fn for_customers(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<Ti
             org_name: r.get("org_name")?,
             author: r.get("author")?,
             text: render(&template, &args),
+            visibility: r.parse("visibility")?,
             template,
             args,
             job_id: r.get("job_id")?,
@@ -47,12 +48,13 @@ pub struct NewEntry<'a> {
     pub text: &'a baton_proto::Text,
     pub job_id: Option<&'a str>,
     pub ticket_id: Option<&'a str>,
+    pub visibility: baton_proto::NoteVisibility,
 }
 
 pub fn append(db: &dyn Conn, e: &NewEntry<'_>) -> Result<(), ServerError> {
     db.execute(
-        "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id, ticket_id, args)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO timeline (id, customer_id, at, kind, org_id, author, text, job_id, ticket_id, args, visibility)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         crate::args![
             e.id,
             e.customer_id,
@@ -63,7 +65,8 @@ pub fn append(db: &dyn Conn, e: &NewEntry<'_>) -> Result<(), ServerError> {
             e.text.template,
             e.job_id,
             e.ticket_id,
-            crate::wire::to_json(&e.text.args)?
+            crate::wire::to_json(&e.text.args)?,
+            e.visibility.as_str()
         ],
     )?;
     Ok(())

@@ -9,6 +9,7 @@ import type { FollowUp } from "./FollowUp";
 import type { InteractionChannel } from "./InteractionChannel";
 import type { JobKind } from "./JobKind";
 import type { JobStatus } from "./JobStatus";
+import type { NoteVisibility } from "./NoteVisibility";
 import type { OrderKind } from "./OrderKind";
 import type { OrderLine } from "./OrderLine";
 import type { OrderStatus } from "./OrderStatus";
@@ -32,7 +33,11 @@ number: string | null, kind: OrderKind, lines: Array<OrderLine>, } | { "type": "
 /**
  * Why, for the timeline ("the customer asked for the afternoon").
  */
-reason: string | null, } | { "type": "cancel_job", customer_id: string, job_id: string, reason: string, } | { "type": "set_job_status", customer_id: string, job_id: string, status: JobStatus, base_status: JobStatus, } | { "type": "set_job_contact", customer_id: string, job_id: string, person_id: string, } | { "type": "add_note", customer_id: string, note_id: string, text: string, job_id: string | null, ticket_id: string | null, } | { "type": "log_interaction", customer_id: string, interaction_id: string, channel: InteractionChannel, summary: string, job_id: string | null, ticket_id: string | null, } | { "type": "open_ticket", customer_id: string, ticket_id: string, subject: string, priority: Priority, job_ids: Array<string>, } | { "type": "escalate_ticket", customer_id: string, ticket_id: string, org_id: string, reason: string, pause_reason: string | null, } | { "type": "set_ticket_status", customer_id: string, ticket_id: string, status: TicketStatus, base_status: TicketStatus, } | { "type": "schedule_callback", customer_id: string, callback_id: string, owner_org_id: string, owner_user_id: string | null, person_id: string | null, phone: string, request: string, due_at: string | null, 
+reason: string | null, } | { "type": "cancel_job", customer_id: string, job_id: string, reason: string, } | { "type": "set_job_status", customer_id: string, job_id: string, status: JobStatus, base_status: JobStatus, } | { "type": "set_job_contact", customer_id: string, job_id: string, person_id: string, } | { "type": "add_note", customer_id: string, note_id: string, text: string, job_id: string | null, ticket_id: string | null, 
+/**
+ * Shared with everyone on the case (the default), or internal to the writer's organisation.
+ */
+visibility: NoteVisibility, } | { "type": "log_interaction", customer_id: string, interaction_id: string, channel: InteractionChannel, summary: string, job_id: string | null, ticket_id: string | null, } | { "type": "open_ticket", customer_id: string, ticket_id: string, subject: string, priority: Priority, job_ids: Array<string>, } | { "type": "escalate_ticket", customer_id: string, ticket_id: string, org_id: string, reason: string, pause_reason: string | null, } | { "type": "set_ticket_status", customer_id: string, ticket_id: string, status: TicketStatus, base_status: TicketStatus, } | { "type": "schedule_callback", customer_id: string, callback_id: string, owner_org_id: string, owner_user_id: string | null, person_id: string | null, phone: string, request: string, due_at: string | null, 
 /**
  * The end of the window the customer asked for ("between 2 and 4 pm").
  */
