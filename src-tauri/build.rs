@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "tickets_list",
     "jobs_board",
     "scorecards_list",
+    "duplicates_list",
+    "merges_list",
     "sync_status",
     "sync_now",
     "tel_links_get",

@@ -130,6 +130,8 @@ pub fn run() {
             commands::queues::tickets_list,
             commands::queues::jobs_board,
             commands::queues::scorecards_list,
+            commands::queues::duplicates_list,
+            commands::queues::merges_list,
             commands::sync::sync_status,
             commands::sync::sync_now,
             commands::desktop::tel_links_get,

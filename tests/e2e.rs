@@ -1037,3 +1037,320 @@ async fn administer(client: &Client, url: &str) -> Result<()> {
     css(client, "#jobs-board").await?;
     Ok(())
 }
+
+/// Waits until nothing matches `selector` (the view drops an item once the
+/// server's document says it is done).
+async fn gone(client: &Client, selector: &str) -> Result<()> {
+    let deadline = Instant::now() + WAIT;
+    while !client.find_all(Locator::Css(selector)).await?.is_empty() {
+        if Instant::now() > deadline {
+            bail!("`{selector}` is still on screen");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// One text column of one row on the server, as the test's own check.
+async fn server_value(
+    server: &RunningServer,
+    sql: &'static str,
+    id: &'static str,
+    column: &'static str,
+) -> Result<Option<String>> {
+    Ok(server
+        .state
+        .db
+        .read(move |tx| tx.value::<Option<String>>(sql, baton_server::args![id], column))
+        .await?)
+}
+
+const REACH: &str = "cb_e2e_reach";
+const INTERNAL: &str = "Ladder too short for this wall";
+const BRACKET: &str = "cm_e2e_bracket";
+
+/// Story 1 closed from the installer's screen: the board and its callback list
+/// name whom to call (Margaret on site, not Arthur who holds the account); the
+/// dispatcher marks the callback reached and the promise kept, and both leave
+/// every queue — the installer's own and the retailer supervisor's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatcher_marks_a_callback_reached_and_it_leaves_every_queue() -> Result<()> {
+    need_display()?;
+    let tmp = tempfile::tempdir()?;
+    let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
+    let now = chrono::Utc::now();
+    // The retailer's agent books them at another desk.
+    act_as(
+        &server,
+        "alice",
+        vec![
+            baton_proto::Intent::ScheduleCallback {
+                customer_id: story1::CUSTOMER_ID.into(),
+                callback_id: REACH.into(),
+                owner_org_id: "brightline".into(),
+                owner_user_id: None,
+                person_id: Some(story1::MOTHER_ID.into()),
+                phone: story1::MOTHER_MOBILE.into(),
+                request: "Agree a time for the installation".into(),
+                due_at: Some(now - chrono::Duration::minutes(5)),
+                due_until: None,
+                trigger: None,
+                job_id: Some(story1::JOB_ID.into()),
+            },
+            baton_proto::Intent::RecordCommitment {
+                customer_id: story1::CUSTOMER_ID.into(),
+                commitment_id: BRACKET.into(),
+                text: "Bring the longer wall bracket".into(),
+                due_at: now + chrono::Duration::days(1),
+                owner_org_id: "brightline".into(),
+                ticket_id: None,
+                job_id: Some(story1::JOB_ID.into()),
+            },
+        ],
+    )
+    .await?;
+    let supervisor = Console::sign_in(
+        partner_config(&tmp.path().join("sam")),
+        &server.url(),
+        "sam",
+        DEMO_PASSWORD,
+    )
+    .await?;
+    let in_queue = |c: &Console| {
+        c.follow_ups(&baton_core::view::FollowUpFilter::default())
+            .is_ok_and(|rows| rows.iter().any(|r| r.id == REACH || r.id == BRACKET))
+    };
+    until(&supervisor, WAIT, in_queue)
+        .await
+        .context("the supervisor's queue never had them")?;
+
+    let app = App::start(&tmp.path().join("app"), &[]).await?;
+    let outcome = close_loops(&app.client, &server).await;
+    app.finish(outcome).await?;
+    until(&supervisor, WAIT, |c| !in_queue(c))
+        .await
+        .context("the callback or the promise stayed in the supervisor's queue")?;
+    // The retailer's console has everything written after the installer's
+    // internal note, and not the note.
+    let timeline = supervisor.customer(story1::CUSTOMER_ID)?.customer.timeline;
+    if !timeline.iter().any(|e| e.text.contains("In all day Thursday")) {
+        bail!("the supervisor's console is behind: {timeline:?}");
+    }
+    if let Some(e) = timeline.iter().find(|e| e.text.contains(INTERNAL)) {
+        bail!("the installer's internal note reached the retailer: {e:?}");
+    }
+    server.stop().await?;
+    Ok(())
+}
+
+async fn close_loops(client: &Client, server: &RunningServer) -> Result<()> {
+    sign_in(client, &server.url(), "dan").await?;
+    let job = format!(".board-job[data-job-id='{}']", story1::JOB_ID);
+    text_with(client, &format!("{job} .contact-name"), story1::MOTHER_NAME).await?;
+    text_with(client, &format!("{job} .contact-phone"), "+44 7946 000202").await?;
+    let listed = format!("#org-callbacks [data-callback-id='{REACH}']");
+    text_with(client, &format!("{listed} .contact-name"), story1::MOTHER_NAME).await?;
+    css(client, &format!("{listed} .contact-name")).await?.click().await?;
+
+    // A note for Brightline's own people, by key.
+    let card = format!("[data-callback-id='{REACH}']");
+    css(client, &card).await?;
+    css(client, "#action-note").await?.click().await?;
+    css(client, "#action-text:focus").await?.send_keys(INTERNAL).await?;
+    css(client, "#note-internal").await?.click().await?;
+    css(client, "#action-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='note:'][data-state='synced']",
+    )
+    .await?;
+    text_with(
+        client,
+        "#timeline .timeline-entry[data-kind='note']",
+        "internal · Brightline",
+    )
+    .await?;
+
+    // On the record: the call's outcome, with a note.
+    text_with(client, &card, "will call Margaret Hughes on +44 7946 000202").await?;
+    css(client, &format!("{card} .attempt-note"))
+        .await?
+        .send_keys("In all day Thursday")
+        .await?;
+    save_screenshot(client, "callback-outcome.png").await?;
+    css(client, &format!("{card} .outcome[data-outcome='reached']"))
+        .await?
+        .click()
+        .await?;
+    gone(client, &card).await?;
+    css(client, &format!("[data-commitment-id='{BRACKET}'] .resolve-kept"))
+        .await?
+        .click()
+        .await?;
+    gone(client, &format!("[data-commitment-id='{BRACKET}']")).await?;
+    css(client, "#sync-summary[data-pending='0']").await?;
+    text_with(client, "#timeline", "In all day Thursday").await?;
+
+    let callback = server_value(server, "SELECT status FROM callbacks WHERE id = ?1", REACH, "status").await?;
+    let promise = server_value(
+        server,
+        "SELECT status FROM commitments WHERE id = ?1",
+        BRACKET,
+        "status",
+    )
+    .await?;
+    if (callback.as_deref(), promise.as_deref()) != (Some("completed"), Some("kept")) {
+        bail!("the server holds the callback {callback:?} and the promise {promise:?}");
+    }
+    // Off the installer's own list too.
+    css(client, "#nav-home").await?.click().await?;
+    css(client, "#jobs-board").await?;
+    gone(client, &listed).await?;
+    Ok(())
+}
+
+/// A supervisor reviews two records of Grace Whitfield side by side, merges
+/// them, and undoes it; resolves and reopens a ticket; logs a call and the
+/// customer's feedback — each from the keyboard or a button, none through the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_merges_two_customers_and_undoes_it() -> Result<()> {
+    need_display()?;
+    let tmp = tempfile::tempdir()?;
+    let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
+    let app = App::start(&tmp.path().join("app"), &[]).await?;
+    let outcome = review_and_merge(&app.client, &server).await;
+    app.finish(outcome).await?;
+    server.stop().await?;
+    Ok(())
+}
+
+async fn open_record(client: &Client, query: &str, customer_id: &str) -> Result<()> {
+    press(client, &[], '/').await?;
+    let search = css(client, "#search:focus").await?;
+    search.clear().await?;
+    search.send_keys(query).await?;
+    css(client, &format!("button.result[data-customer-id='{customer_id}']"))
+        .await?
+        .click()
+        .await?;
+    text_with(client, "#record-title", query).await?;
+    Ok(())
+}
+
+async fn review_and_merge(client: &Client, server: &RunningServer) -> Result<()> {
+    use baton_server::demo::duplicates;
+    sign_in(client, &server.url(), "sam").await?;
+    open_record(client, duplicates::NAME, duplicates::FIRST_ID).await?;
+    css(
+        client,
+        &format!(
+            "#merge-review [data-duplicate-id='{}'] .review-duplicate",
+            duplicates::SECOND_ID
+        ),
+    )
+    .await?
+    .click()
+    .await?;
+    text_with(client, "#merge-compare", duplicates::EMAIL).await?;
+    css(
+        client,
+        &format!("#merge-compare [data-customer-id='{}']", duplicates::SECOND_ID),
+    )
+    .await?;
+    save_screenshot(client, "merge-review.png").await?;
+    css(client, "#merge-confirm").await?.click().await?;
+    css(client, "#merge-review [data-merge-id] .undo-merge").await?;
+    let merged = server_value(
+        server,
+        "SELECT merged_into FROM customers WHERE id = ?1",
+        duplicates::SECOND_ID,
+        "merged_into",
+    )
+    .await?;
+    if merged.as_deref() != Some(duplicates::FIRST_ID) {
+        bail!("the server holds the second record as merged into {merged:?}");
+    }
+    css(client, "#merge-review [data-merge-id] .undo-merge")
+        .await?
+        .click()
+        .await?;
+    gone(client, "#merge-review [data-merge-id]").await?;
+    css(
+        client,
+        &format!("#merge-review [data-duplicate-id='{}']", duplicates::SECOND_ID),
+    )
+    .await?;
+    let merged = server_value(
+        server,
+        "SELECT merged_into FROM customers WHERE id = ?1",
+        duplicates::SECOND_ID,
+        "merged_into",
+    )
+    .await?;
+    if merged.is_some() {
+        bail!("the undone merge left the second record merged into {merged:?}");
+    }
+
+    // Story 4's complaint: resolved, then reopened when the customer calls again.
+    open_record(client, "Daniel Moss", story4::CUSTOMER_ID).await?;
+    let ticket = format!("[data-ticket-id='{}']", story4::TICKET_ID);
+    css(
+        client,
+        &format!("#tickets {ticket} .ticket-move[data-status='resolved']"),
+    )
+    .await?
+    .click()
+    .await?;
+    css(
+        client,
+        &format!("#resolved-tickets {ticket} .ticket-move[data-status='open']"),
+    )
+    .await?
+    .click()
+    .await?;
+    css(client, &format!("#tickets {ticket}")).await?;
+    css(client, "#sync-summary[data-pending='0']").await?;
+    let status = server_value(
+        server,
+        "SELECT status FROM tickets WHERE id = ?1",
+        story4::TICKET_ID,
+        "status",
+    )
+    .await?;
+    if status.as_deref() != Some("open") {
+        bail!("the reopened ticket is {status:?} on the server");
+    }
+
+    // The call that reopened it, and what the customer thought of the fix, by key.
+    press(client, &[], 'l').await?;
+    css(client, "#interaction-channel:focus").await?;
+    css(client, "#interaction-summary")
+        .await?
+        .send_keys("Bracket still loose; asked for a second visit")
+        .await?;
+    css(client, "#interaction-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='note:'][data-state='synced']",
+    )
+    .await?;
+    press(client, &[], 'f').await?;
+    css(client, "#feedback-job:focus").await?;
+    css(client, "#feedback-csat").await?.send_keys("6").await?;
+    css(client, "#feedback-submit").await?.click().await?;
+    text_with(client, "#feedback-error", "from 1 to 5").await?;
+    let csat = css(client, "#feedback-csat").await?;
+    csat.clear().await?;
+    csat.send_keys("2").await?;
+    css(client, "#feedback-comment")
+        .await?
+        .send_keys("Took two visits")
+        .await?;
+    css(client, "#feedback-submit").await?.click().await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='feedback:'][data-state='synced']",
+    )
+    .await?;
+    Ok(())
+}

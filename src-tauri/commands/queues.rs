@@ -52,6 +52,25 @@ pub async fn jobs_board(state: State<'_, AppState>, filter: JobBoardFilter) -> I
     Ok(console.jobs_board(&filter)?)
 }
 
+/// Likely duplicates of a customer, for the merge review (retailer staff, online).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn duplicates_list(
+    state: State<'_, AppState>,
+    customer_id: String,
+) -> IpcResult<Vec<baton_proto::DuplicateCandidate>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.duplicates(&customer_id).await?)
+}
+
+/// The merges into a customer, to undo one (retailer staff, online).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn merges_list(state: State<'_, AppState>, customer_id: String) -> IpcResult<Vec<baton_proto::MergeRecord>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.merges(&customer_id).await?)
+}
+
 /// Partner scorecards (story 5): the same figures for the retailer and the partner.
 #[tauri::command]
 #[tracing::instrument(skip(state))]

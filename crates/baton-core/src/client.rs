@@ -223,6 +223,18 @@ impl ApiClient {
         self.send(self.http.get(self.url("/confirmation-templates"))).await
     }
 
+    /// Customers that are probably the same one as `customer_id` (retailer staff).
+    pub async fn duplicates(&self, customer_id: &str) -> Result<Vec<baton_proto::DuplicateCandidate>> {
+        let path = format!("/customers/{}/duplicates", url_segment(customer_id));
+        self.send(self.http.get(self.url(&path))).await
+    }
+
+    /// The merges into `customer_id`, newest first, undone ones included (retailer staff).
+    pub async fn merges(&self, customer_id: &str) -> Result<Vec<baton_proto::MergeRecord>> {
+        let path = format!("/customers/{}/merges", url_segment(customer_id));
+        self.send(self.http.get(self.url(&path))).await
+    }
+
     /// A partner's scorecard: the same figures the retailer and the partner see.
     pub async fn scorecard(&self, org_id: &str) -> Result<baton_proto::Scorecard> {
         let path = format!("/orgs/{}/scorecard", url_segment(org_id));

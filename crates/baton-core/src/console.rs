@@ -387,6 +387,17 @@ impl Console {
         Ok(out)
     }
 
+    /// Likely duplicates of a customer, for a side-by-side review before a merge.
+    /// Found by the server over every customer, so this needs the connection.
+    pub async fn duplicates(&self, customer_id: &str) -> Result<Vec<baton_proto::DuplicateCandidate>> {
+        self.api.duplicates(customer_id).await
+    }
+
+    /// The merges into a customer, so one can be undone (needs the connection).
+    pub async fn merges(&self, customer_id: &str) -> Result<Vec<baton_proto::MergeRecord>> {
+        self.api.merges(customer_id).await
+    }
+
     /// Open tickets for a home view, the most urgent first.
     pub fn tickets(&self, filter: &crate::view::TicketFilter) -> Result<Vec<crate::view::TicketRow>> {
         self.live()?.tickets(filter, chrono::Utc::now())

@@ -6,8 +6,17 @@ import type { Person } from "../../lib/bindings/Person";
 import {
   actionEdits,
   actionLabel,
+  buildAttempt,
   buildCallback,
   buildConfirmation,
+  buildFeedback,
+  buildInteraction,
+  buildPreferences,
+  buildResolveCommitment,
+  buildTicketStatus,
+  canActOn,
+  ticketMoveLabel,
+  ticketMoves,
   buildEscalation,
   buildJob,
   buildJobStatus,
@@ -66,11 +75,19 @@ const callback: CallbackForm = {
 
 describe("record actions", () => {
   it("refuses an empty note and trims a real one", () => {
-    expect(buildNote("cus_1", { text: "  ", jobId: "", ticketId: "" })).toEqual({ ok: false, error: "Write the note first." });
-    const built = buildNote("cus_1", { text: " Called, no answer ", jobId: "job_1", ticketId: "" }, "note_x");
+    expect(buildNote("cus_1", { text: "  ", jobId: "", ticketId: "", visibility: "shared" })).toEqual({ ok: false, error: "Write the note first." });
+    const built = buildNote("cus_1", { text: " Called, no answer ", jobId: "job_1", ticketId: "", visibility: "internal" }, "note_x");
     expect(built).toEqual({
       ok: true,
-      intent: { type: "add_note", customer_id: "cus_1", note_id: "note_x", text: "Called, no answer", job_id: "job_1", ticket_id: null },
+      intent: {
+        type: "add_note",
+        customer_id: "cus_1",
+        note_id: "note_x",
+        text: "Called, no answer",
+        job_id: "job_1",
+        ticket_id: null,
+        visibility: "internal",
+      },
     });
   });
 
@@ -220,5 +237,85 @@ describe("giving a partner a job and moving its appointment", () => {
     const j = (status: JobStatus) => ({ status }) as Job;
     expect(movableJobs([j("scheduled"), j("completed"), j("delayed"), j("cancelled")]).map((x) => x.status)).toEqual(["scheduled", "delayed"]);
     expect(toLocalInput(new Date(2026, 11, 10, 9, 5).toISOString())).toBe("2026-12-10T09:05");
+  });
+});
+
+describe("closing the loop from the record", () => {
+  it("records a call's outcome with its note trimmed, and a promise kept or broken", () => {
+    expect(buildAttempt("cus_1", "cb_1", "reached", "  spoke to her  ")).toEqual({
+      type: "record_callback_attempt",
+      customer_id: "cus_1",
+      callback_id: "cb_1",
+      outcome: "reached",
+      note: "spoke to her",
+    });
+    expect(buildResolveCommitment("cus_1", "cm_1", "broken")).toMatchObject({ type: "resolve_commitment", status: "broken" });
+  });
+  it("lets a partner act only on its own items, retailer staff on any", () => {
+    expect(canActOn("brightline", "brightline", true)).toBe(true);
+    expect(canActOn("swiftparcel", "brightline", true)).toBe(false);
+    expect(canActOn("swiftparcel", "northwind", false)).toBe(true);
+  });
+  it("offers the ticket moves the server allows, from the status the user saw", () => {
+    expect(ticketMoves("open")).toEqual(["pending", "resolved", "closed"]);
+    expect(ticketMoves("resolved")).toEqual(["open", "closed"]);
+    expect(ticketMoves("closed")).toEqual([]);
+    expect(ticketMoveLabel("resolved", "open")).toBe("Reopen");
+    expect(ticketMoveLabel("open", "pending")).toBe("Waiting on the customer");
+    const t = { id: "tkt_1", status: "pending" } as Parameters<typeof buildTicketStatus>[1];
+    expect(buildTicketStatus("cus_1", t, "resolved")).toEqual({
+      type: "set_ticket_status",
+      customer_id: "cus_1",
+      ticket_id: "tkt_1",
+      status: "resolved",
+      base_status: "pending",
+    });
+  });
+  it("logs a conversation only with what was discussed", () => {
+    expect(buildInteraction("cus_1", { channel: "chat", summary: " ", jobId: "", ticketId: "" })).toEqual({
+      ok: false,
+      error: "Say what was discussed.",
+    });
+    const built = buildInteraction("cus_1", { channel: "visit", summary: "Showed the bracket", jobId: "job_1", ticketId: "" }, "int_1");
+    expect(built).toEqual({
+      ok: true,
+      intent: {
+        type: "log_interaction",
+        customer_id: "cus_1",
+        interaction_id: "int_1",
+        channel: "visit",
+        summary: "Showed the bracket",
+        job_id: "job_1",
+        ticket_id: null,
+      },
+    });
+  });
+  it("records feedback in range, refusing a score out of range or with letters, never rounding it", () => {
+    const f = { jobId: "job_1", csat: "", nps: "", comment: "" };
+    expect(buildFeedback("c", { ...f, jobId: "" })).toMatchObject({ ok: false });
+    expect(buildFeedback("c", { ...f, comment: "Lovely" })).toEqual({
+      ok: false,
+      error: "Give a score: satisfaction, likelihood to recommend, or both.",
+    });
+    expect(buildFeedback("c", { ...f, csat: "6" })).toEqual({ ok: false, error: "Satisfaction is a whole number from 1 to 5." });
+    expect(buildFeedback("c", { ...f, csat: "4.5" })).toMatchObject({ ok: false });
+    expect(buildFeedback("c", { ...f, nps: "ten" })).toMatchObject({ ok: false });
+    expect(buildFeedback("c", { ...f, csat: " 5 ", nps: "0", comment: " tidy " }, "fb_1")).toEqual({
+      ok: true,
+      intent: { type: "record_feedback", customer_id: "c", feedback_id: "fb_1", job_id: "job_1", csat: 5, nps: 0, comment: "tidy" },
+    });
+  });
+  it("sets what a contact is for and the consent given, as chosen", () => {
+    expect(
+      buildPreferences("c", "p", "cp", { purposes: ["appointments"], preferred: true, service: true, marketing: false }),
+    ).toEqual({
+      type: "set_contact_preferences",
+      customer_id: "c",
+      person_id: "p",
+      contact_point_id: "cp",
+      purposes: ["appointments"],
+      preferred: true,
+      consent: { service: true, marketing: false },
+    });
   });
 });

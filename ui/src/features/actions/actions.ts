@@ -2,20 +2,38 @@
 // before it can be queued, and how its sync state reads. The Rust side checks
 // again at the IPC boundary and the server once more; this is for instant,
 // specific feedback while typing.
+import type { AttemptOutcome } from "../../lib/bindings/AttemptOutcome";
+import type { ContactPurpose } from "../../lib/bindings/ContactPurpose";
 import type { Customer } from "../../lib/bindings/Customer";
 import type { FieldEdit } from "../../lib/bindings/FieldEdit";
 import type { Intent } from "../../lib/bindings/Intent";
+import type { InteractionChannel } from "../../lib/bindings/InteractionChannel";
 import type { Job } from "../../lib/bindings/Job";
 import type { JobKind } from "../../lib/bindings/JobKind";
 import type { JobStatus } from "../../lib/bindings/JobStatus";
+import type { NoteVisibility } from "../../lib/bindings/NoteVisibility";
 import type { Person } from "../../lib/bindings/Person";
 import type { Priority } from "../../lib/bindings/Priority";
+import type { Ticket } from "../../lib/bindings/Ticket";
+import type { TicketStatus } from "../../lib/bindings/TicketStatus";
 import { fromLocalInput } from "../queue/queue";
 
-export type ActionKind = "note" | "callback" | "promise" | "ticket" | "escalate" | "confirm" | "job" | "reschedule";
+export type ActionKind =
+  | "note"
+  | "interaction"
+  | "callback"
+  | "promise"
+  | "ticket"
+  | "escalate"
+  | "confirm"
+  | "feedback"
+  | "job"
+  | "reschedule";
 
 export const ACTION_TITLES: Record<ActionKind, string> = {
   note: "Add a note",
+  interaction: "Log a conversation",
+  feedback: "Record the customer's feedback",
   ticket: "Open a ticket",
   callback: "Schedule a callback",
   promise: "Record a promise",
@@ -28,6 +46,8 @@ export const ACTION_TITLES: Record<ActionKind, string> = {
 /** Each action's key on the record (as in Linear: a letter while not typing). */
 export const ACTION_KEYS: Record<ActionKind, string> = {
   note: "N",
+  interaction: "L",
+  feedback: "F",
   callback: "C",
   promise: "P",
   ticket: "T",
@@ -52,6 +72,8 @@ export interface NoteForm {
   text: string;
   jobId: string;
   ticketId: string;
+  /** Shared with everyone on the case, or internal to the writer's organisation. */
+  visibility: NoteVisibility;
 }
 
 export function buildNote(customerId: string, f: NoteForm, id = newId("note")): Built {
@@ -63,6 +85,7 @@ export function buildNote(customerId: string, f: NoteForm, id = newId("note")): 
     text: f.text.trim(),
     job_id: opt(f.jobId),
     ticket_id: opt(f.ticketId),
+    visibility: f.visibility,
   });
 }
 
@@ -337,4 +360,139 @@ export function actionEdits(edits: FieldEdit[]): FieldEdit[] {
 export function actionLabel(edit: FieldEdit): string {
   const prefix = edit.target.split(":")[0] ?? "";
   return KIND_OF_TARGET[prefix] ?? "Edit";
+}
+
+// ---- Closing the loop: outcomes, promises, ticket status, interactions, feedback.
+
+/** Whether the user may act on an item owned by `ownerOrgId`: its own organisation's, or any as retailer staff. */
+export function canActOn(ownerOrgId: string, ownOrgId: string, isPartner: boolean): boolean {
+  return !isPartner || ownerOrgId === ownOrgId;
+}
+
+export const ATTEMPT_LABELS: Record<AttemptOutcome, string> = {
+  reached: "Reached",
+  no_answer: "No answer",
+  left_message: "Left a message",
+  wrong_number: "Wrong number",
+};
+
+export function buildAttempt(customerId: string, callbackId: string, outcome: AttemptOutcome, note: string): Intent {
+  return { type: "record_callback_attempt", customer_id: customerId, callback_id: callbackId, outcome, note: note.trim() };
+}
+
+export function buildResolveCommitment(customerId: string, commitmentId: string, status: "kept" | "broken"): Intent {
+  return { type: "resolve_commitment", customer_id: customerId, commitment_id: commitmentId, status };
+}
+
+/** The statuses a ticket may move to next, as the server's lifecycle allows (closed is final). */
+export function ticketMoves(status: TicketStatus): TicketStatus[] {
+  switch (status) {
+    case "open":
+      return ["pending", "resolved", "closed"];
+    case "pending":
+      return ["open", "resolved", "closed"];
+    case "resolved":
+      return ["open", "closed"];
+    case "closed":
+      return [];
+  }
+}
+
+/** A ticket move as a user reads it: "Reopen" for a resolved ticket going back to open. */
+export function ticketMoveLabel(from: TicketStatus, to: TicketStatus): string {
+  if (to === "open") return from === "resolved" ? "Reopen" : "Back to open";
+  return { pending: "Waiting on the customer", resolved: "Resolve", closed: "Close" }[to];
+}
+
+export function buildTicketStatus(customerId: string, ticket: Ticket, status: TicketStatus): Intent {
+  return { type: "set_ticket_status", customer_id: customerId, ticket_id: ticket.id, status, base_status: ticket.status };
+}
+
+export const CHANNEL_LABELS: Record<InteractionChannel, string> = {
+  phone: "Call",
+  chat: "Chat",
+  email: "Email",
+  sms: "SMS",
+  visit: "Visit",
+};
+
+export interface InteractionFields {
+  channel: InteractionChannel;
+  summary: string;
+  jobId: string;
+  ticketId: string;
+}
+
+export function buildInteraction(customerId: string, f: InteractionFields, id = newId("int")): Built {
+  if (!f.summary.trim()) return fail("Say what was discussed.");
+  return ok({
+    type: "log_interaction",
+    customer_id: customerId,
+    interaction_id: id,
+    channel: f.channel,
+    summary: f.summary.trim(),
+    job_id: opt(f.jobId),
+    ticket_id: opt(f.ticketId),
+  });
+}
+
+export interface FeedbackFields {
+  jobId: string;
+  /** "" when the customer gave no score. */
+  csat: string;
+  nps: string;
+  comment: string;
+}
+
+/** A whole number in `[min, max]` from a field, `null` for an empty one, or an error. */
+function score(value: string, min: number, max: number, what: string): { ok: true; value: number | null } | { ok: false; error: string } {
+  const v = value.trim();
+  if (v === "") return { ok: true, value: null };
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) return { ok: false, error: `${what} is a whole number from ${min} to ${max}.` };
+  return { ok: true, value: Number(v) };
+}
+
+export function buildFeedback(customerId: string, f: FeedbackFields, id = newId("fb")): Built {
+  if (!f.jobId) return fail("Choose the job the feedback is about.");
+  const csat = score(f.csat, 1, 5, "Satisfaction");
+  if (!csat.ok) return fail(csat.error);
+  const nps = score(f.nps, 0, 10, "Likelihood to recommend");
+  if (!nps.ok) return fail(nps.error);
+  if (csat.value === null && nps.value === null) return fail("Give a score: satisfaction, likelihood to recommend, or both.");
+  return ok({
+    type: "record_feedback",
+    customer_id: customerId,
+    feedback_id: id,
+    job_id: f.jobId,
+    csat: csat.value,
+    nps: nps.value,
+    comment: f.comment.trim(),
+  });
+}
+
+export function buildReassign(job: Job, orgId: string): Intent {
+  return { type: "reassign_job", customer_id: job.customer_id, job_id: job.id, org_id: orgId };
+}
+
+export function buildJobContact(job: Job, personId: string): Intent {
+  return { type: "set_job_contact", customer_id: job.customer_id, job_id: job.id, person_id: personId };
+}
+
+export interface PreferenceFields {
+  purposes: ContactPurpose[];
+  preferred: boolean;
+  service: boolean;
+  marketing: boolean;
+}
+
+export function buildPreferences(customerId: string, personId: string, pointId: string, f: PreferenceFields): Intent {
+  return {
+    type: "set_contact_preferences",
+    customer_id: customerId,
+    person_id: personId,
+    contact_point_id: pointId,
+    purposes: f.purposes,
+    preferred: f.preferred,
+    consent: { service: f.service, marketing: f.marketing },
+  };
 }

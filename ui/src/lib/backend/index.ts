@@ -21,6 +21,8 @@ import type { OrgUpdate } from "../bindings/OrgUpdate";
 import type { SessionsEnded } from "../bindings/SessionsEnded";
 import type { UserUpdate } from "../bindings/UserUpdate";
 import type { CustomerView } from "../bindings/CustomerView";
+import type { DuplicateCandidate } from "../bindings/DuplicateCandidate";
+import type { MergeRecord } from "../bindings/MergeRecord";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { FollowUpFilter } from "../bindings/FollowUpFilter";
 import type { FollowUpRef } from "../bindings/FollowUpRef";
@@ -90,6 +92,10 @@ export const backend = {
   screenPopTake: () => call<ScreenPop | null>("screen_pop_take"),
   tickets: (filter: TicketFilter) => call<TicketRow[]>("tickets_list", { filter }),
   jobsBoard: (filter: JobBoardFilter) => call<JobRow[]>("jobs_board", { filter }),
+  /** Likely duplicates of a customer, for the merge review (retailer staff; needs the connection). */
+  duplicates: (customerId: string) => call<DuplicateCandidate[]>("duplicates_list", { customerId }),
+  /** The merges into a customer, newest first, to undo one (needs the connection). */
+  merges: (customerId: string) => call<MergeRecord[]>("merges_list", { customerId }),
   /** Partner scorecards from the server (needs the connection). */
   scorecards: () => call<Scorecard[]>("scorecards_list"),
   contactUpdate: (customerId: string, personId: string, contactPointId: string, value: string) =>
