@@ -81,8 +81,8 @@ fn trusted_roots(files: &[std::path::PathBuf]) -> Result<Vec<reqwest::Certificat
 }
 
 /// A request that did not get an answer: an untrusted certificate is said as
-/// such (it will not fix itself), anything else is the network.
-fn send_error(e: reqwest::Error) -> CoreError {
+/// such (it will not fix itself), anything else is the network, said in words.
+fn send_error(server: &str, e: reqwest::Error) -> CoreError {
     let mut chain = String::new();
     let mut source: Option<&dyn std::error::Error> = Some(&e);
     while let Some(err) = source {
@@ -97,7 +97,31 @@ fn send_error(e: reqwest::Error) -> CoreError {
              certificate authority (BATON_CA_CERT), or check the server address",
         );
     }
-    CoreError::Offline(e.without_url().to_string())
+    let why = if e.is_timeout() {
+        "it did not answer in time"
+    } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        "its address cannot be found (check the server address, or this computer's network)"
+    } else if chain.contains("Connection refused") {
+        "it refuses connections (it may be stopped or restarting)"
+    } else if e.is_connect() {
+        "this computer cannot connect to it (check the network)"
+    } else {
+        "the connection broke off"
+    };
+    tracing::debug!(error = %e.without_url(), "request failed");
+    offline(server, why)
+}
+
+/// `CoreError::Offline` for `server` (its host, as the user typed it).
+fn offline(server: &str, why: &str) -> CoreError {
+    let host = server
+        .split_once("://")
+        .map_or(server, |(_, rest)| rest)
+        .trim_end_matches('/');
+    CoreError::Offline {
+        server: host.to_string(),
+        why: why.to_string(),
+    }
 }
 
 impl ApiClient {
@@ -138,15 +162,15 @@ impl ApiClient {
             .timeout(Duration::from_secs(30))
             .send()
             .await
-            .map_err(send_error)?;
+            .map_err(|e| send_error(&self.base, e))?;
         let status = res.status();
         if status.is_success() {
-            return res
-                .json::<T>()
-                .await
-                .map_err(|e| CoreError::Offline(format!("reading the server's answer: {}", e.without_url())));
+            return res.json::<T>().await.map_err(|e| {
+                tracing::debug!(error = %e.without_url(), "reading an answer");
+                offline(&self.base, "its answer was cut off")
+            });
         }
-        Err(error_from(status, res.text().await.unwrap_or_default()))
+        Err(error_from(&self.base, status, res.text().await.unwrap_or_default()))
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginResponse> {
@@ -163,10 +187,10 @@ impl ApiClient {
             .timeout(Duration::from_secs(10))
             .send()
             .await
-            .map_err(send_error)?;
+            .map_err(|e| send_error(&self.base, e))?;
         match res.status() {
             s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(()),
-            s => Err(error_from(s, res.text().await.unwrap_or_default())),
+            s => Err(error_from(&self.base, s, res.text().await.unwrap_or_default())),
         }
     }
 
@@ -252,21 +276,27 @@ impl ApiClient {
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .send()
             .await
-            .map_err(send_error)?;
+            .map_err(|e| send_error(&self.base, e))?;
         if res.status().is_success() {
             Ok(res)
         } else {
             let status = res.status();
-            Err(error_from(status, res.text().await.unwrap_or_default()))
+            Err(error_from(&self.base, status, res.text().await.unwrap_or_default()))
         }
     }
 }
 
-fn error_from(status: StatusCode, body: String) -> CoreError {
+fn error_from(server: &str, status: StatusCode, body: String) -> CoreError {
     match serde_json::from_str::<ApiError>(&body) {
         Ok(e) => CoreError::Api(e),
         // Not our server's JSON (a proxy page, a gateway error): say what happened.
-        Err(_) if status.is_server_error() => CoreError::Offline(format!("the server answered {status}")),
+        Err(_) if status.is_server_error() => offline(
+            server,
+            &format!(
+                "it answered with an error ({}), perhaps from a proxy in front of it",
+                status.as_u16()
+            ),
+        ),
         Err(_) => CoreError::Api(ApiError::new(
             ErrorCode::Internal,
             format!("the server answered {status}"),
@@ -290,6 +320,33 @@ pub(crate) fn url_segment(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that is down is named, the reason is said in words, and the
+    /// user is told the edits are safe — no library's text.
+    #[tokio::test]
+    async fn an_unreachable_server_is_said_in_words_a_user_acts_on() {
+        // A port nothing listens on: bound, then released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let api = ApiClient::new(&format!("http://127.0.0.1:{port}"), None, &[]).expect("client");
+        let err = api.login("alice", "password").await.expect_err("nobody answers");
+        assert_eq!(err.code(), ErrorCode::Offline);
+        let message = err.to_api().message;
+        assert_eq!(
+            message,
+            format!(
+                "The server at 127.0.0.1:{port} is not answering: it refuses connections (it may be stopped or \
+                 restarting). Your edits are kept on this computer and will be sent when it answers."
+            )
+        );
+        // A proxy's error page in place of the server's answer.
+        let proxied = error_from("https://baton.example.com/", StatusCode::BAD_GATEWAY, "<html>".into());
+        assert!(proxied
+            .to_string()
+            .starts_with("The server at baton.example.com is not answering: it answered with an error (502)"));
+    }
 
     #[test]
     fn server_urls_are_checked_and_normalised() {

@@ -7,8 +7,10 @@ pub enum CoreError {
     /// The server (or local validation with the server's rules) refused the request.
     #[error("{}", .0.message)]
     Api(ApiError),
-    #[error("cannot reach the server: {0}")]
-    Offline(String),
+    /// No answer from the server, in words a user acts on; `why` says what the
+    /// network said ("it refuses connections"), never a library's text.
+    #[error("The server at {server} is not answering: {why}. Your edits are kept on this computer and will be sent when it answers.")]
+    Offline { server: String, why: String },
     #[error("local cache: {0}")]
     Storage(#[from] rusqlite::Error),
     #[error("OS keyring: {0}")]
@@ -34,7 +36,7 @@ impl CoreError {
     pub fn code(&self) -> ErrorCode {
         match self {
             CoreError::Api(e) => e.code,
-            CoreError::Offline(_) => ErrorCode::Offline,
+            CoreError::Offline { .. } => ErrorCode::Offline,
             CoreError::Storage(_) => ErrorCode::Storage,
             CoreError::Keyring(_) => ErrorCode::Keyring,
             CoreError::NotSignedIn | CoreError::Locked => ErrorCode::NotSignedIn,
