@@ -11,7 +11,7 @@ headless_pkgs="xvfb xauth gnome-keyring dbus-x11 libsecret-tools"
 # WebDriver for the e2e test; jq runs the API guide's examples; a Python venv
 # holds openapi-spec-validator; the server's suites also run on a PostgreSQL
 # they start themselves from Debian's server programs.
-test_pkgs="webkit2gtk-driver imagemagick jq python3-venv postgresql"
+test_pkgs="webkit2gtk-driver imagemagick jq python3-venv postgresql locales"
 
 wanted="$build_pkgs $headless_pkgs"
 [ "${1:-}" = "test" ] && wanted="$wanted $test_pkgs"
@@ -26,6 +26,17 @@ if [ -n "$missing" ]; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# The end-to-end tests run the console as a UK user would (dates, times and
+# phone numbers in British form): the desktop needs the en_GB locale.
+if [ "${1:-}" = "test" ] && ! locale -a 2>/dev/null | grep -qi '^en_GB\.utf-\?8$'; then
+  echo "Generating the en_GB.UTF-8 locale (for the end-to-end tests)"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo sed -i 's/^# *en_GB.UTF-8 UTF-8/en_GB.UTF-8 UTF-8/' /etc/locale.gen
+  grep -q '^en_GB.UTF-8 UTF-8' /etc/locale.gen || echo 'en_GB.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
+  $sudo locale-gen >/dev/null
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -55,6 +55,10 @@ impl Driver {
             .env("BATON_DATA_DIR", data_dir)
             // Do not make the test machine's desktop send baton:/tel: links here.
             .env("BATON_NO_LINK_REGISTRATION", "1")
+            // The retailer's agents work on British desktops: dates, times and
+            // phone numbers are written as a UK user reads them.
+            .env("LANG", "en_GB.UTF-8")
+            .env("LC_ALL", "en_GB.UTF-8")
             .env_remove("BATON_SERVER_URL")
             .env_remove("BATON_USERNAME")
             .env_remove("BATON_PASSWORD")
@@ -346,7 +350,7 @@ async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Durati
     // The agent sees the edit confirmed, and the record shows the new number.
     css(client, &format!("{row} .state-synced")).await?;
     let shown = css(client, &format!("{row} .contact-value")).await?.text().await?;
-    if shown != "+44 7946 000999" {
+    if shown != "07946 000999" {
         bail!("the record shows {shown:?}");
     }
     css(client, "#sync-summary[data-pending='0']").await?;
@@ -356,7 +360,7 @@ async fn drive(client: &Client, url: &str, installer: &Console) -> Result<Durati
         .await?
         .text()
         .await?;
-    if !entry.contains("+44 7946 000999") {
+    if !entry.contains("07946 000999") {
         bail!("the timeline says {entry:?}");
     }
     // Confirmed to Margaret on her new mobile, on the number it replaced ("was
@@ -836,7 +840,7 @@ async fn a_softphone_link_pops_the_callers_record() -> Result<()> {
         text_with(
             client,
             &format!("[data-person-id='{}']", story3::PERSON_ID),
-            "+44 7946 000555",
+            "07946 000555",
         )
         .await?;
         anyhow::Ok(())
@@ -851,7 +855,7 @@ async fn a_softphone_link_pops_the_callers_record() -> Result<()> {
         css(client, "#create-name").await?.send_keys("Nora Quinn").await?;
         css(client, "#create-submit").await?.click().await?;
         text_with(client, "#record-title", "Nora Quinn").await?;
-        text_with(client, ".person .contact-value", "+44 7946 000666").await?;
+        text_with(client, ".person .contact-value", "07946 000666").await?;
         // The server gives the account number.
         text_with(client, "#record-number", "C-").await?;
         anyhow::Ok(())
@@ -1147,7 +1151,7 @@ async fn close_loops(client: &Client, server: &RunningServer) -> Result<()> {
     sign_in(client, &server.url(), "dan").await?;
     let job = format!(".board-job[data-job-id='{}']", story1::JOB_ID);
     text_with(client, &format!("{job} .contact-name"), story1::MOTHER_NAME).await?;
-    text_with(client, &format!("{job} .contact-phone"), "+44 7946 000202").await?;
+    text_with(client, &format!("{job} .contact-phone"), "07946 000202").await?;
     let listed = format!("#org-callbacks [data-callback-id='{REACH}']");
     text_with(client, &format!("{listed} .contact-name"), story1::MOTHER_NAME).await?;
     css(client, &format!("{listed} .contact-name")).await?.click().await?;
@@ -1172,7 +1176,12 @@ async fn close_loops(client: &Client, server: &RunningServer) -> Result<()> {
     .await?;
 
     // On the record: the call's outcome, with a note.
-    text_with(client, &card, "will call Margaret Hughes on +44 7946 000202").await?;
+    let said = text_with(client, &card, "will call Margaret Hughes on 07946 000202").await?;
+    // A UK user's day-month and 24-hour clock, in this computer's time zone.
+    let due = (chrono::Local::now() - chrono::Duration::minutes(5)).format("%-d %b").to_string();
+    if !said.contains(&format!("due {due}, ")) || said.contains(" AM") || said.contains(" PM") {
+        bail!("the due time is not written for a UK user: {said:?} (expected due {due}, hh:mm)");
+    }
     css(client, &format!("{card} .attempt-note"))
         .await?
         .send_keys("In all day Thursday")

@@ -1,9 +1,12 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
+import { USER_LOCALE } from "./lib/format";
 import { initTheme } from "./lib/theme";
 
 initTheme();
+// The locale the window is written in, as <html lang> says for assistive technology too.
+document.documentElement.lang = USER_LOCALE;
 
 // The last unexpected error, kept on the page for diagnosis (the e2e tests print it on failure).
 const remember = (what: unknown): void => {

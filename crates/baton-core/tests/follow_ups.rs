@@ -42,6 +42,7 @@ async fn start(clock: &ManualClock, smtp_port: u16) -> Harness {
             email_from: Some("Northwind Electricals <care@northwind.example>".into()),
             sms_url: None,
             sms_token: None,
+            time_zone: None,
             smtp_credentials: None,
         };
         s.deliver_every = Some(Duration::from_secs(3600)); // woken by every edit

@@ -85,7 +85,15 @@ impl TextArg {
     }
 
     /// The value as a viewer reads it, with what they may not see described, not shown.
+    /// A time is written in ISO 8601 (UTC, to the minute): no format of the server's
+    /// choosing; the console shows it in the user's locale and time zone.
     pub fn shown(&self) -> String {
+        self.shown_with(&iso_minute)
+    }
+
+    /// [`TextArg::shown`], with times written by `time` (a message to a customer
+    /// gives them in the retailer's time zone, in words).
+    pub fn shown_with(&self, time: &dyn Fn(DateTime<Utc>) -> String) -> String {
         match self {
             TextArg::Contact {
                 kind, value: Some(v), ..
@@ -102,7 +110,7 @@ impl TextArg {
             TextArg::Job { number: Some(n), .. } | TextArg::Ticket { number: Some(n), .. } => n.clone(),
             TextArg::Job { number: None, .. } => "a job of another organisation".to_string(),
             TextArg::Ticket { number: None, .. } => "a ticket of another organisation".to_string(),
-            TextArg::Time { at } => at.format("%a %d %b %Y %H:%M UTC").to_string(),
+            TextArg::Time { at } => time(*at),
             TextArg::Quote { text } => text.clone(),
         }
     }
@@ -133,6 +141,11 @@ impl Text {
         render(&self.template, &self.args)
     }
 
+    /// The text with its times written by `time` (see [`TextArg::shown_with`]).
+    pub fn render_with(&self, time: &dyn Fn(DateTime<Utc>) -> String) -> String {
+        substitute(&self.template, |n| self.args.get(n).map(|a| a.shown_with(time)))
+    }
+
     /// This text with `more` after it, its placeholders numbered on from ours.
     pub fn then(mut self, joiner: &str, more: &Text) -> Text {
         let shift = self.args.len();
@@ -141,6 +154,11 @@ impl Text {
         self.args.extend(more.args.iter().cloned());
         self
     }
+}
+
+/// A moment as the server writes it into text: `2026-12-03T10:00Z`.
+pub fn iso_minute(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%MZ").to_string()
 }
 
 /// `template` with every `{n}` made `{n + by}`.
@@ -204,6 +222,14 @@ mod tests {
         let both = to.then(": ", &what);
         assert_eq!(both.template, "queued to {0}: {1} then {2}");
         assert_eq!(both.render(), "queued to a: b then c");
+    }
+
+    #[test]
+    fn times_are_iso_8601_for_the_console_to_show_or_written_as_the_caller_says() {
+        let at = DateTime::parse_from_rfc3339("2026-12-03T10:00:59Z").expect("time").with_timezone(&Utc);
+        let t = Text::new("by {0}", vec![TextArg::time(at)]);
+        assert_eq!(t.render(), "by 2026-12-03T10:00Z");
+        assert_eq!(t.render_with(&|at| at.format("%H:%M").to_string()), "by 10:00");
     }
 
     #[test]

@@ -38,6 +38,20 @@ pub struct DeliveryConfig {
     pub sms_url: Option<String>,
     /// Sent as `Authorization: Bearer <token>` to the SMS gateway.
     pub sms_token: Option<String>,
+    /// The retailer's time zone, in which customers read the times in their
+    /// messages; UTC, said as such, when none is given.
+    pub time_zone: Option<chrono_tz::Tz>,
+}
+
+/// A moment as a customer reads it: "Thursday 3 December 2026 at 10:00" (`long`)
+/// or "Thu 3 Dec, 10:00" — in the retailer's time zone, with the zone named
+/// only when there is none (UTC).
+fn customer_time(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>, long: bool) -> String {
+    let fmt = if long { "%A %-d %B %Y at %H:%M" } else { "%a %-d %b %Y, %H:%M" };
+    match tz {
+        Some(tz) => at.with_timezone(&tz).format(fmt).to_string(),
+        None => format!("{} UTC", at.format(fmt)),
+    }
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -99,7 +113,7 @@ fn claim_due(
                 customer_name: r.customer_name,
                 channel: r.channel,
                 recipient: r.recipient,
-                summary: said.render(),
+                summary: said.render_with(&|at| customer_time(at, cfg.time_zone, false)),
                 said,
                 person_id: r.person_id,
                 changed_by: r.changed_by,
@@ -111,13 +125,13 @@ fn claim_due(
         .collect())
 }
 
-fn text_of(d: &Due) -> String {
+fn text_of(d: &Due, tz: Option<chrono_tz::Tz>) -> String {
     format!(
         "Hello {},\n\nThis confirms what we recorded for you:\n\n  {}\n\nRecorded by {} on {}.\n\nIf this is not right, reply or call us and quote it.\n\n{}\n",
         d.customer_name,
         d.summary,
         d.changed_by,
-        d.at.format("%A %d %B %Y at %H:%M UTC"),
+        customer_time(d.at, tz, true),
         d.retailer
     )
 }
@@ -139,7 +153,7 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
         .to(to)
         .subject(format!("{}: confirmation of what we recorded", d.retailer))
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
-        .body(text_of(d))
+        .body(text_of(d, cfg.time_zone))
         .map_err(|e| format!("building the email: {e}"))?;
     let mut transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| format!("the email server address is invalid: {e}"))?
@@ -165,7 +179,7 @@ async fn send_sms(http: &reqwest::Client, cfg: &DeliveryConfig, d: &Due) -> Resu
         d.retailer,
         d.summary,
         d.changed_by,
-        d.at.format("%d %b %H:%M UTC")
+        customer_time(d.at, cfg.time_zone, false)
     );
     let mut req = http
         .post(url)

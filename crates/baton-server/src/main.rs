@@ -40,6 +40,10 @@ struct EngineArgs {
     /// A file holding the SMS gateway's bearer token (instead of BATON_SMS_TOKEN).
     #[arg(long)]
     sms_token_file: Option<PathBuf>,
+    /// The retailer's time zone (IANA name): times in messages to customers are
+    /// written in it ("Thursday 3 December 2026 at 10:00").
+    #[arg(long, env = "BATON_TIME_ZONE", default_value = "Europe/London")]
+    time_zone: String,
     /// Seconds between escalation sweeps of overdue callbacks and commitments.
     #[arg(long, env = "BATON_SWEEP_SECONDS", default_value_t = 30)]
     sweep_seconds: u64,
@@ -80,6 +84,12 @@ impl EngineArgs {
             email_from: Some(self.email_from),
             sms_url: self.sms_url,
             sms_token: secret("BATON_SMS_TOKEN", self.sms_token_file.as_ref())?,
+            time_zone: Some(self.time_zone.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "--time-zone {:?} is not a time zone: give an IANA name such as Europe/London",
+                    self.time_zone
+                )
+            })?),
         };
         Ok(state)
     }

@@ -19,6 +19,7 @@ fn config(smtp_port: u16, sms_url: &str) -> DeliveryConfig {
         email_from: Some("Northwind Electricals <care@northwind.example>".into()),
         sms_url: Some(sms_url.to_string()),
         sms_token: Some("gateway-token".into()),
+        time_zone: Some(chrono_tz::Europe::London),
         smtp_credentials: None,
     }
 }
@@ -32,7 +33,8 @@ async fn confirmations_go_out_by_email_and_sms_and_show_on_the_record() {
     let smtp_port = free_port();
     let smtp = Smtp::start(smtp_port);
     let (gateway, sms_url) = start_gateway().await;
-    let clock = ManualClock::new(Utc::now());
+    let start = Utc::now();
+    let clock = ManualClock::new(start);
     let api = Api::start_configured(clock.clone(), |s| s.delivery = config(smtp_port, &sms_url)).await;
     let alice = api.login("alice").await;
 
@@ -58,6 +60,9 @@ async fn confirmations_go_out_by_email_and_sms_and_show_on_the_record() {
         text.contains("+44 7946 000999") && text.contains("Alice Carter (Northwind Electricals)"),
         "{text}"
     );
+    // When it was recorded, as the customer reads the clock: the retailer's time zone.
+    let london = start.with_timezone(&chrono_tz::Europe::London).format("%-d %b %Y, %H:%M").to_string();
+    assert!(text.contains(&london) && !text.contains("UTC"), "{text} (expected {london})");
 
     // Story 2's callback was confirmed to Bethany by email, through real SMTP.
     let mail = smtp.messages();

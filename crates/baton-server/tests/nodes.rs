@@ -222,6 +222,7 @@ async fn a_due_confirmation_is_sent_once_however_many_nodes_deliver() {
             email_from: Some("Northwind Electricals <care@northwind.example>".into()),
             sms_url: Some(sms_url.clone()),
             sms_token: None,
+            time_zone: None,
             smtp_credentials: None,
         };
     })

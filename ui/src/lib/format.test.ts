@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatPhone, syncSummary } from "./format";
+import { formatAgo, formatDue, formatPhone, localText, syncSummary } from "./format";
+import { regionOf, supported } from "./locale";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
 const base: SyncStatus = {
@@ -13,15 +14,48 @@ const base: SyncStatus = {
 };
 
 describe("formatPhone", () => {
-  it("groups UK numbers the way people read them", () => {
-    expect(formatPhone("+447946000202")).toBe("+44 7946 000202");
-    expect(formatPhone("+441865123456")).toBe("+44 1865 123456");
+  it("writes a number of the user's own country the national way", () => {
+    expect(formatPhone("+447946000202", "GB")).toBe("07946 000202");
+    expect(formatPhone("+441865123456", "GB")).toBe("01865 123456");
+    expect(formatPhone("+12025550143", "US")).toBe("(202) 555-0143");
   });
-  it("groups North American numbers", () => {
-    expect(formatPhone("+12025550143")).toBe("+1 202 555 0143");
+  it("writes another country's number internationally", () => {
+    expect(formatPhone("+447946000202", "US")).toBe("+44 7946 000202");
+    expect(formatPhone("+12025550143", "GB")).toBe("+1 202 555 0143");
+    expect(formatPhone("+447946000202", null)).toBe("+44 7946 000202");
   });
-  it("leaves anything that is not E.164 alone", () => {
-    expect(formatPhone("07946 000202")).toBe("07946 000202");
+  it("leaves anything that is not a phone number alone", () => {
+    expect(formatPhone("07946 000202", "GB")).toBe("07946 000202");
+    expect(formatPhone("call me", "GB")).toBe("call me");
+  });
+});
+
+describe("localText", () => {
+  it("shows the server's times in the user's format and its numbers as the user reads them", () => {
+    const iso = "2026-12-03T10:00Z";
+    const text = localText(`Brightline will call you back on +44 7946 000202 (by ${iso})`, "GB");
+    expect(text).toBe(`Brightline will call you back on 07946 000202 (by ${formatDue(iso)})`);
+    expect(text).not.toContain("Z)");
+  });
+  it("leaves digits that are not a phone number as written", () => {
+    expect(localText("Ref +44 7946 000202 2 4 9 1", "GB")).toBe("Ref +44 7946 000202 2 4 9 1");
+  });
+  it("leaves a text without times or numbers as written", () => {
+    expect(localText("Bracket in the van. Order O-300001, job J-200011", "GB")).toBe(
+      "Bracket in the van. Order O-300001, job J-200011",
+    );
+  });
+});
+
+describe("dates and times in the user's locale", () => {
+  it("uses day-month and a 24-hour clock for a UK user, month-day and 12 hours for a US one", () => {
+    const at = "2026-12-03T14:05:00Z";
+    const opts = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC" } as const;
+    expect(new Intl.DateTimeFormat("en-GB", opts).format(new Date(at))).toBe("3 Dec, 14:05");
+    expect(new Intl.DateTimeFormat("en-US", opts).format(new Date(at))).toBe("Dec 3, 02:05 PM");
+    expect(regionOf("en-GB")).toBe("GB");
+    expect(regionOf("fr")).toBe("FR");
+    expect(supported("not a locale")).toBeNull();
   });
 });
 

@@ -1,22 +1,26 @@
 // Display helpers with logic worth testing (see format.test.ts).
+import { parsePhoneNumberFromString } from "libphonenumber-js/min";
 import type { Confirmation } from "./bindings/Confirmation";
 import type { Connectivity } from "./bindings/Connectivity";
 import type { EditState } from "./bindings/EditState";
 import type { JobStatus } from "./bindings/JobStatus";
 import type { PersonRole } from "./bindings/PersonRole";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import { regionOf, userLocale } from "./locale";
 
-/** "+447946000202" -> "+44 7946 000202"; other countries grouped from the end. */
-export function formatPhone(e164: string): string {
-  if (!/^\+\d{6,15}$/.test(e164)) return e164;
-  if (e164.startsWith("+44")) {
-    const rest = e164.slice(3);
-    return rest.length === 10 ? `+44 ${rest.slice(0, 4)} ${rest.slice(4)}` : `+44 ${rest}`;
-  }
-  if (e164.startsWith("+1") && e164.length === 12) {
-    return `+1 ${e164.slice(2, 5)} ${e164.slice(5, 8)} ${e164.slice(8)}`;
-  }
-  return e164;
+/** The locale and country everything on screen is written for (see locale.ts). */
+export const USER_LOCALE = userLocale();
+const USER_REGION = regionOf(USER_LOCALE);
+
+/**
+ * A phone number as the user reads it: national format for a number of the
+ * user's own country ("07946 000202" for a UK user), international otherwise
+ * ("+44 7946 000202"). What cannot be parsed is shown as stored.
+ */
+export function formatPhone(e164: string, region: string | null = USER_REGION): string {
+  const n = parsePhoneNumberFromString(e164);
+  if (!n) return e164;
+  return region && n.country === region ? n.formatNational() : n.formatInternational();
 }
 
 const ROLE_LABELS: Record<PersonRole, string> = {
@@ -47,7 +51,7 @@ const EDIT_LABELS: Record<EditState, string> = {
 export const editStateLabel = (s: EditState): string => EDIT_LABELS[s];
 
 /** A time window on one day: "Tue 24 Nov, 10:00–12:00". */
-export function formatWindow(start: string | null, end: string | null, locale = "en-GB"): string {
+export function formatWindow(start: string | null, end: string | null, locale = USER_LOCALE): string {
   if (!start) return "Not booked";
   const { day, time } = windowFormats(locale);
   const s = new Date(start);
@@ -75,7 +79,7 @@ export function formatAgo(iso: string, now: Date = new Date()): string {
   if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
   return AGO_DAY.format(new Date(iso));
 }
-const AGO_DAY = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" });
+const AGO_DAY = new Intl.DateTimeFormat(USER_LOCALE, { day: "numeric", month: "short", year: "numeric" });
 
 const CONNECTIVITY_LABELS: Record<Connectivity, string> = {
   connecting: "Connecting…",
@@ -115,9 +119,10 @@ export function deliveryLabel(c: Confirmation): string {
 
 // One formatter per format, made once: building an Intl formatter per call is the
 // slowest part of painting a record with a long timeline.
-const WHEN = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-const DUE = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-const DAY = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+const WHEN = new Intl.DateTimeFormat(USER_LOCALE, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const DUE = new Intl.DateTimeFormat(USER_LOCALE, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const DAY = new Intl.DateTimeFormat(USER_LOCALE, { day: "numeric", month: "short", year: "numeric" });
+const TIME = new Intl.DateTimeFormat(USER_LOCALE, { hour: "2-digit", minute: "2-digit" });
 
 /** A moment on the record: "23 Nov, 14:05". */
 export const formatWhen = (iso: string): string => WHEN.format(new Date(iso));
@@ -125,3 +130,25 @@ export const formatWhen = (iso: string): string => WHEN.format(new Date(iso));
 export const formatDue = (iso: string): string => DUE.format(new Date(iso));
 /** A date: "20 Nov 2026". */
 export const formatDay = (iso: string): string => DAY.format(new Date(iso));
+/** A time of day: "14:05". */
+export const formatTime = (iso: string): string => TIME.format(new Date(iso));
+
+// What the server writes into its texts: times in ISO 8601 (`2026-12-03T10:00Z`)
+// and phone numbers in international form (`+44 7946 000202`).
+const SERVER_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z/g;
+const SERVER_PHONE = /\+\d{1,3}(?: \d{1,8}){1,4}\b/g;
+
+/**
+ * A server-written text (a timeline entry, a confirmation) in the user's
+ * locale: its times in their format and time zone, its phone numbers as
+ * `formatPhone` writes them. Everything else as written.
+ */
+export function localText(text: string, region: string | null = USER_REGION): string {
+  return text
+    .replace(SERVER_TIME, (iso) => formatDue(iso))
+    .replace(SERVER_PHONE, (phone) => {
+      const e164 = phone.replaceAll(" ", "");
+      // Only what is a phone number; digits that merely follow one stay as written.
+      return parsePhoneNumberFromString(e164)?.isPossible() ? formatPhone(e164, region) : phone;
+    });
+}

@@ -5,6 +5,7 @@ import type { OrgKind } from "../../lib/bindings/OrgKind";
 import type { OrgUpdate } from "../../lib/bindings/OrgUpdate";
 import type { PartnerField } from "../../lib/bindings/PartnerField";
 import type { Role } from "../../lib/bindings/Role";
+import { USER_LOCALE } from "../../lib/format";
 
 export const ROLE_LABELS: Record<Role, string> = {
   agent: "Agent",
@@ -107,7 +108,7 @@ export function orgUpdate(org: AdminOrg, draft: OrgDraft): Parsed<OrgUpdate> {
 }
 
 /** How a user's last sign-in reads in the list. */
-export function lastSeen(user: AdminUser, now: Date = new Date(), locale = "en-GB"): string {
+export function lastSeen(user: AdminUser, now: Date = new Date(), locale = USER_LOCALE): string {
   if (user.invite_pending) return "Invited — no password set yet";
   if (!user.last_sign_in_at) return "Never signed in";
   const at = new Date(user.last_sign_in_at);

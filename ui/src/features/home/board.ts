@@ -1,6 +1,7 @@
 // The jobs board's arithmetic: which days a range covers, jobs grouped by
 // appointment day, and counts per status.
 import type { JobRow } from "../../lib/bindings/JobRow";
+import { USER_LOCALE } from "../../lib/format";
 import type { JobStatus } from "../../lib/bindings/JobStatus";
 
 export type BoardRange = "today" | "tomorrow" | "week";
@@ -38,7 +39,7 @@ function localKey(d: Date): string {
 }
 
 /** Jobs grouped by appointment day (in the order given), unscheduled last. */
-export function groupByDay(rows: JobRow[], now: Date, locale = "en-GB"): DayGroup[] {
+export function groupByDay(rows: JobRow[], now: Date, locale = USER_LOCALE): DayGroup[] {
   const groups = new Map<string, DayGroup>();
   const today = localKey(now);
   const tomorrow = localKey(addDays(startOfDay(now), 1));
