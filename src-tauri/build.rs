@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "scorecards_list",
     "duplicates_list",
     "merges_list",
+    "presence_update",
     "sync_status",
     "sync_now",
     "tel_links_get",

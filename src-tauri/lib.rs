@@ -132,6 +132,7 @@ pub fn run() {
             commands::queues::scorecards_list,
             commands::queues::duplicates_list,
             commands::queues::merges_list,
+            commands::queues::presence_update,
             commands::sync::sync_status,
             commands::sync::sync_now,
             commands::desktop::tel_links_get,

@@ -1129,7 +1129,7 @@ async fn a_dispatcher_marks_a_callback_reached_and_it_leaves_every_queue() -> Re
         .context("the supervisor's queue never had them")?;
 
     let app = App::start(&tmp.path().join("app"), &[]).await?;
-    let outcome = close_loops(&app.client, &server).await;
+    let outcome = close_loops(&app.client, &server, &supervisor).await;
     app.finish(outcome).await?;
     until(&supervisor, WAIT, |c| !in_queue(c))
         .await
@@ -1147,7 +1147,7 @@ async fn a_dispatcher_marks_a_callback_reached_and_it_leaves_every_queue() -> Re
     Ok(())
 }
 
-async fn close_loops(client: &Client, server: &RunningServer) -> Result<()> {
+async fn close_loops(client: &Client, server: &RunningServer, supervisor: &Console) -> Result<()> {
     sign_in(client, &server.url(), "dan").await?;
     let job = format!(".board-job[data-job-id='{}']", story1::JOB_ID);
     text_with(client, &format!("{job} .contact-name"), story1::MOTHER_NAME).await?;
@@ -1156,9 +1156,29 @@ async fn close_loops(client: &Client, server: &RunningServer) -> Result<()> {
     text_with(client, &format!("{listed} .contact-name"), story1::MOTHER_NAME).await?;
     css(client, &format!("{listed} .contact-name")).await?.click().await?;
 
-    // A note for Brightline's own people, by key.
+    // The retailer's supervisor opens the record and starts changing Margaret's
+    // mobile: the installer sees it before calling her.
     let card = format!("[data-callback-id='{REACH}']");
     css(client, &card).await?;
+    supervisor
+        .presence(
+            story1::CUSTOMER_ID,
+            baton_proto::PresenceActivity::Editing,
+            Some(story1::MOTHER_MOBILE_ID.into()),
+        )
+        .await?;
+    text_with(
+        client,
+        "#presence .presence-chip[data-user-id='usr_sam']",
+        "Sam Okafor, Northwind Electricals — editing Margaret Hughes's mobile",
+    )
+    .await?;
+    save_screenshot(client, "presence.png").await?;
+    supervisor
+        .presence(story1::CUSTOMER_ID, baton_proto::PresenceActivity::Left, None)
+        .await?;
+
+    // A note for Brightline's own people.
     css(client, "#action-note").await?.click().await?;
     css(client, "#action-text:focus").await?.send_keys(INTERNAL).await?;
     css(client, "#note-internal").await?.click().await?;
@@ -1178,7 +1198,9 @@ async fn close_loops(client: &Client, server: &RunningServer) -> Result<()> {
     // On the record: the call's outcome, with a note.
     let said = text_with(client, &card, "will call Margaret Hughes on 07946 000202").await?;
     // A UK user's day-month and 24-hour clock, in this computer's time zone.
-    let due = (chrono::Local::now() - chrono::Duration::minutes(5)).format("%-d %b").to_string();
+    let due = (chrono::Local::now() - chrono::Duration::minutes(5))
+        .format("%-d %b")
+        .to_string();
     if !said.contains(&format!("due {due}, ")) || said.contains(" AM") || said.contains(" PM") {
         bail!("the due time is not written for a UK user: {said:?} (expected due {due}, hh:mm)");
     }

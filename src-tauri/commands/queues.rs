@@ -71,6 +71,20 @@ pub async fn merges_list(state: State<'_, AppState>, customer_id: String) -> Ipc
     Ok(console.merges(&customer_id).await?)
 }
 
+/// Says the user is on a record (viewing, editing a contact, left) and answers
+/// who else is there (online only).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn presence_update(
+    state: State<'_, AppState>,
+    customer_id: String,
+    activity: baton_proto::PresenceActivity,
+    contact_point_id: Option<String>,
+) -> IpcResult<Vec<baton_proto::Presence>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.presence(&customer_id, activity, contact_point_id).await?)
+}
+
 /// Partner scorecards (story 5): the same figures for the retailer and the partner.
 #[tauri::command]
 #[tracing::instrument(skip(state))]

@@ -259,6 +259,28 @@ impl ApiClient {
         self.send(self.http.get(self.url(&path))).await
     }
 
+    /// Says the user is on a record (or has left it).
+    pub async fn presence_put(&self, update: &baton_proto::PresenceUpdate) -> Result<()> {
+        let res = self
+            .with_headers(self.http.put(self.url("/presence")).json(update))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| send_error(&self.base, e))?;
+        let status = res.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(error_from(&self.base, status, res.text().await.unwrap_or_default()))
+        }
+    }
+
+    /// Who else is on a record now.
+    pub async fn presence(&self, customer_id: &str) -> Result<Vec<baton_proto::Presence>> {
+        let path = format!("/customers/{}/presence", url_segment(customer_id));
+        self.send(self.http.get(self.url(&path))).await
+    }
+
     /// A partner's scorecard: the same figures the retailer and the partner see.
     pub async fn scorecard(&self, org_id: &str) -> Result<baton_proto::Scorecard> {
         let path = format!("/orgs/{}/scorecard", url_segment(org_id));

@@ -398,6 +398,27 @@ impl Console {
         self.api.merges(customer_id).await
     }
 
+    /// Says the user is on a record, and answers who else is: live across
+    /// organisations, so two of them do not call the customer at once. Needs the
+    /// connection; offline there is nobody to tell.
+    pub async fn presence(
+        &self,
+        customer_id: &str,
+        activity: baton_proto::PresenceActivity,
+        contact_point_id: Option<String>,
+    ) -> Result<Vec<baton_proto::Presence>> {
+        let update = baton_proto::PresenceUpdate {
+            customer_id: customer_id.to_string(),
+            activity,
+            contact_point_id,
+        };
+        self.api.presence_put(&update).await?;
+        if activity == baton_proto::PresenceActivity::Left {
+            return Ok(Vec::new());
+        }
+        self.api.presence(customer_id).await
+    }
+
     /// Open tickets for a home view, the most urgent first.
     pub fn tickets(&self, filter: &crate::view::TicketFilter) -> Result<Vec<crate::view::TicketRow>> {
         self.live()?.tickets(filter, chrono::Utc::now())

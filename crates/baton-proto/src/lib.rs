@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod history;
 pub mod import;
+pub mod presence;
 pub mod sync;
 pub mod text;
 pub mod validate;
@@ -25,6 +26,7 @@ pub use domain::*;
 pub use error::*;
 pub use history::*;
 pub use import::*;
+pub use presence::*;
 pub use sync::*;
 pub use text::{Text, TextArg};
 

@@ -226,7 +226,9 @@ mod tests {
 
     #[test]
     fn times_are_iso_8601_for_the_console_to_show_or_written_as_the_caller_says() {
-        let at = DateTime::parse_from_rfc3339("2026-12-03T10:00:59Z").expect("time").with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-12-03T10:00:59Z")
+            .expect("time")
+            .with_timezone(&Utc);
         let t = Text::new("by {0}", vec![TextArg::time(at)]);
         assert_eq!(t.render(), "by 2026-12-03T10:00Z");
         assert_eq!(t.render_with(&|at| at.format("%H:%M").to_string()), "by 10:00");

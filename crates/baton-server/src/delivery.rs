@@ -47,7 +47,11 @@ pub struct DeliveryConfig {
 /// or "Thu 3 Dec, 10:00" — in the retailer's time zone, with the zone named
 /// only when there is none (UTC).
 fn customer_time(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>, long: bool) -> String {
-    let fmt = if long { "%A %-d %B %Y at %H:%M" } else { "%a %-d %b %Y, %H:%M" };
+    let fmt = if long {
+        "%A %-d %B %Y at %H:%M"
+    } else {
+        "%a %-d %b %Y, %H:%M"
+    };
     match tz {
         Some(tz) => at.with_timezone(&tz).format(fmt).to_string(),
         None => format!("{} UTC", at.format(fmt)),

@@ -61,8 +61,14 @@ async fn confirmations_go_out_by_email_and_sms_and_show_on_the_record() {
         "{text}"
     );
     // When it was recorded, as the customer reads the clock: the retailer's time zone.
-    let london = start.with_timezone(&chrono_tz::Europe::London).format("%-d %b %Y, %H:%M").to_string();
-    assert!(text.contains(&london) && !text.contains("UTC"), "{text} (expected {london})");
+    let london = start
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%-d %b %Y, %H:%M")
+        .to_string();
+    assert!(
+        text.contains(&london) && !text.contains("UTC"),
+        "{text} (expected {london})"
+    );
 
     // Story 2's callback was confirmed to Bethany by email, through real SMTP.
     let mail = smtp.messages();

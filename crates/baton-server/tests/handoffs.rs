@@ -357,3 +357,84 @@ async fn an_internal_note_stays_with_the_organisation_that_wrote_it() {
         .await
         .contains("Somewhere in between"));
 }
+
+async fn here(api: &Api, token: &str, customer: &str, activity: &str, contact: Option<&str>) -> StatusCode {
+    api.send(
+        "PUT",
+        token,
+        "/presence",
+        json!({"customer_id": customer, "activity": activity, "contact_point_id": contact}),
+    )
+    .await
+    .0
+}
+
+async fn who_else(api: &Api, token: &str, customer: &str) -> Vec<baton_proto::Presence> {
+    let (status, body) = api.get(token, &format!("/customers/{customer}/presence")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_value(body).expect("presence")
+}
+
+/// Two organisations do not call the customer at once: each sees who else is
+/// on the record — but a partner only its own people and the retailer's, and
+/// what someone edits only when it may see that contact.
+#[tokio::test]
+async fn everyone_on_a_record_sees_who_else_is_there_as_far_as_the_scope_allows() {
+    let api = Api::start().await;
+    let (dan, priya, alice) = (
+        api.login("dan").await,
+        api.login("priya").await,
+        api.login("alice").await,
+    );
+    let c = story1::CUSTOMER_ID;
+    assert_eq!(here(&api, &dan, c, "viewing", None).await, StatusCode::NO_CONTENT);
+    assert_eq!(here(&api, &priya, c, "viewing", None).await, StatusCode::NO_CONTENT);
+    // Alice edits the son's email, which neither partner may see.
+    let son_email = "cp_000001_1_2";
+    assert_eq!(
+        here(&api, &alice, c, "editing", Some(son_email)).await,
+        StatusCode::NO_CONTENT
+    );
+
+    let seen_by_alice = who_else(&api, &alice, c).await;
+    let names: Vec<(&str, &str)> = seen_by_alice
+        .iter()
+        .map(|p| (p.name.as_str(), p.org_name.as_str()))
+        .collect();
+    assert!(names.contains(&("Dan Brooks", "Brightline Installations")), "{names:?}");
+    assert!(names.iter().any(|(n, _)| *n == "Priya Shah"), "{names:?}");
+    assert!(seen_by_alice.iter().all(|p| p.user_id != "usr_alice"), "not herself");
+
+    let seen_by_dan = who_else(&api, &dan, c).await;
+    assert_eq!(seen_by_dan.len(), 1, "Alice only, not the carrier: {seen_by_dan:?}");
+    assert_eq!(seen_by_dan[0].activity, baton_proto::PresenceActivity::Editing);
+    assert_eq!(
+        seen_by_dan[0].editing, None,
+        "Dan may not see the son's email, nor whose it is"
+    );
+    let text = serde_json::to_string(&seen_by_dan).expect("json");
+    assert!(!text.contains("Arthur") && !text.contains("Priya"), "{text}");
+
+    // Alice moves to Margaret's mobile, which Dan sees: named.
+    here(&api, &alice, c, "editing", Some(story1::MOTHER_MOBILE_ID)).await;
+    let seen_by_dan = who_else(&api, &dan, c).await;
+    assert_eq!(seen_by_dan[0].editing.as_deref(), Some("Margaret Hughes's mobile"));
+    // Gone when she leaves; a record out of scope is not found, and says nothing.
+    here(&api, &alice, c, "left", None).await;
+    assert!(who_else(&api, &dan, c).await.is_empty());
+    let lena = api.login("lena").await;
+    assert_eq!(here(&api, &lena, c, "viewing", None).await, StatusCode::NOT_FOUND);
+    let (status, _) = api.get(&lena, &format!("/customers/{c}/presence")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.send(
+            "PUT",
+            &dan,
+            "/presence",
+            json!({"customer_id": c, "activity": "dancing"})
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}

@@ -750,6 +750,17 @@ async fn one_seed(seed: u64, steps: usize) {
             api.push(&tokens[user], json!([m])).await
         };
         assert_eq!(status, StatusCode::OK, "seed {seed} step {step}: {intent} → {body}");
+        // And says it is on the record, viewing or editing one of its contacts
+        // (refused, unseen, where the record is not the user's to see).
+        let contact = pool
+            .contacts
+            .iter()
+            .find(|c| c.0 == intent["customer_id"])
+            .map(|c| c.2.clone());
+        let presence = json!({"customer_id": intent["customer_id"],
+                              "activity": if rng.random_bool(0.5) { "editing" } else { "viewing" },
+                              "contact_point_id": contact});
+        api.send("PUT", &tokens[user], "/presence", presence).await;
         if let Some(org) = partner {
             partner_sent.entry(org).or_default().push(Seen {
                 request: format!("intent {intent}"),

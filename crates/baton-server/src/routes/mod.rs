@@ -6,6 +6,7 @@ pub mod casework;
 pub mod imports;
 pub mod list;
 pub mod orgs;
+pub mod presence;
 pub mod records;
 pub mod sync;
 pub mod templates;
@@ -62,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/timeline", get(records::timeline))
         .route("/customers/{id}/duplicates", get(records::customer_duplicates))
         .route("/customers/{id}/merges", get(records::merges))
+        .route("/customers/{id}/presence", get(presence::on_customer))
+        .route("/presence", axum::routing::put(presence::put))
         .route("/customers/{id}/audit", get(records::audit))
         .route("/customers/{id}/export", get(records::export))
         .route("/jobs", get(records::jobs))

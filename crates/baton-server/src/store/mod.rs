@@ -27,6 +27,7 @@ pub mod mutations;
 pub mod orders;
 pub mod orgs;
 pub mod postgres;
+pub mod presence;
 pub mod queues;
 pub mod rows;
 pub mod scorecards;

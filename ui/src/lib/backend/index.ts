@@ -23,6 +23,8 @@ import type { UserUpdate } from "../bindings/UserUpdate";
 import type { CustomerView } from "../bindings/CustomerView";
 import type { DuplicateCandidate } from "../bindings/DuplicateCandidate";
 import type { MergeRecord } from "../bindings/MergeRecord";
+import type { Presence } from "../bindings/Presence";
+import type { PresenceActivity } from "../bindings/PresenceActivity";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { FollowUpFilter } from "../bindings/FollowUpFilter";
 import type { FollowUpRef } from "../bindings/FollowUpRef";
@@ -96,6 +98,9 @@ export const backend = {
   duplicates: (customerId: string) => call<DuplicateCandidate[]>("duplicates_list", { customerId }),
   /** The merges into a customer, newest first, to undo one (needs the connection). */
   merges: (customerId: string) => call<MergeRecord[]>("merges_list", { customerId }),
+  /** Says the user is on a record and answers who else is (needs the connection). */
+  presence: (customerId: string, activity: PresenceActivity, contactPointId: string | null = null) =>
+    call<Presence[]>("presence_update", { customerId, activity, contactPointId }),
   /** Partner scorecards from the server (needs the connection). */
   scorecards: () => call<Scorecard[]>("scorecards_list"),
   contactUpdate: (customerId: string, personId: string, contactPointId: string, value: string) =>
