@@ -1383,5 +1383,53 @@ async fn review_and_merge(client: &Client, server: &RunningServer) -> Result<()>
         "#my-actions .my-action[data-target^='feedback:'][data-state='synced']",
     )
     .await?;
+
+    // Story 1's installation: the son becomes the job's contact, the job goes to
+    // another partner, and Margaret's home number is for confirmations too.
+    open_record(client, "Arthur Hughes", story1::CUSTOMER_ID).await?;
+    let job = format!("tr[data-job-id='{}']", story1::JOB_ID);
+    css(client, &format!("{job} select.job-contact"))
+        .await?
+        .select_by_value(story1::SON_ID)
+        .await?;
+    css(client, &format!("{job} .edit-state.state-synced")).await?;
+    css(client, &format!("{job} select.job-reassign"))
+        .await?
+        .select_by_value("swiftparcel")
+        .await?;
+    css(client, "#sync-summary[data-pending='0']").await?;
+    let home = format!("[data-contact-id='{MOTHER_HOME_ID}']");
+    css(client, &format!("{home} .contact-prefs-button"))
+        .await?
+        .click()
+        .await?;
+    css(client, &format!("{home} input[data-purpose='confirmations']"))
+        .await?
+        .click()
+        .await?;
+    css(client, &format!("{home} .contact-prefs-save"))
+        .await?
+        .click()
+        .await?;
+    gone(client, &format!("{home} .contact-prefs")).await?;
+    css(client, "#sync-summary[data-pending='0']").await?;
+    let job_sql = "SELECT contact_person_id, org_id FROM jobs WHERE id = ?1";
+    let contact = server_value(server, job_sql, story1::JOB_ID, "contact_person_id").await?;
+    let partner = server_value(server, job_sql, story1::JOB_ID, "org_id").await?;
+    let purposes = server_value(
+        server,
+        "SELECT purposes FROM contact_points WHERE id = ?1",
+        MOTHER_HOME_ID,
+        "purposes",
+    )
+    .await?;
+    if (contact.as_deref(), partner.as_deref()) != (Some(story1::SON_ID), Some("swiftparcel"))
+        || !purposes.as_deref().is_some_and(|p| p.contains("confirmations"))
+    {
+        bail!("the server holds the job's contact {contact:?}, partner {partner:?}, home number for {purposes:?}");
+    }
     Ok(())
 }
+
+/// Margaret's home number (story 1), the second of her contact points.
+const MOTHER_HOME_ID: &str = "cp_000001_2_2";

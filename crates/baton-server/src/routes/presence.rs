@@ -24,7 +24,7 @@ use crate::{store, AppState};
               (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError),
               (status = 422, description = "Not a presence update", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
-pub async fn put(
+pub async fn put_presence(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(update): ApiJson<PresenceUpdate>,
@@ -65,7 +65,7 @@ pub async fn put(
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
-pub async fn on_customer(
+pub async fn presence_on_customer(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<String>,
