@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "duplicates_list",
     "merges_list",
     "presence_update",
+    "export_save",
     "sync_status",
     "sync_now",
     "tel_links_get",

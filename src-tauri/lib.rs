@@ -133,6 +133,7 @@ pub fn run() {
             commands::queues::duplicates_list,
             commands::queues::merges_list,
             commands::queues::presence_update,
+            commands::desktop::export_save,
             commands::sync::sync_status,
             commands::sync::sync_now,
             commands::desktop::tel_links_get,

@@ -616,7 +616,40 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
     press(client, &[ALT], '4').await?;
     text_with(client, "#scorecards tr[data-org='brightline']", "Brightline").await?;
     text_with(client, "#scorecards tr[data-org='brightline'] .csat", "").await?;
+    // The last 7 days, saved for a spreadsheet: the file holds the server's figures.
+    css(client, "#scorecards .period[data-days='7']").await?.click().await?;
+    text_with(client, "#scorecards-period", "Outcomes since").await?;
     save_screenshot(client, "scorecards.png").await?;
+    css(client, "#scorecards-csv").await?.click().await?;
+    let path = css(client, "#scorecards-saved").await?.attr("data-path").await?;
+    let path = path.context("the saved file's path")?;
+    let csv = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    std::fs::remove_file(&path)?;
+    let since = chrono::Utc::now() - chrono::Duration::days(7);
+    let now = baton_server::wire::ts(chrono::Utc::now());
+    let card = server
+        .state
+        .db
+        .read(move |tx| baton_server::store::scorecards::for_org(tx, "brightline", &now, Some(since)))
+        .await?
+        .context("Brightline's scorecard")?;
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("Brightline Installations,"))
+        .with_context(|| format!("no Brightline row in {csv:?}"))?;
+    let cells: Vec<&str> = row.split(',').collect();
+    let expected = [
+        (2, card.jobs_open),
+        (3, card.jobs_completed),
+        (5, card.feedback_count),
+        (11, card.commitments_kept),
+        (12, card.commitments_broken),
+    ];
+    for (at, value) in expected {
+        if cells.get(at) != Some(&value.to_string().as_str()) {
+            bail!("column {at} of {row:?} is not the server's {value}");
+        }
+    }
     Ok(())
 }
 

@@ -54,3 +54,39 @@ pub fn tel_links_set(app: AppHandle, on: bool) -> IpcResult<bool> {
         )))
     }
 }
+
+/// Saves a file the user exported (a scorecard as CSV) in their Downloads
+/// folder, under a name of Baton's choosing, and says where.
+#[tauri::command]
+#[tracing::instrument(skip(app, contents))]
+pub fn export_save(app: AppHandle, file_name: String, contents: String) -> IpcResult<String> {
+    use tauri::Manager;
+    let plain = file_name.len() <= 100
+        && file_name.ends_with(".csv")
+        && !file_name.starts_with('.')
+        && file_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !plain {
+        return Err(IpcError(ApiError::new(
+            ErrorCode::BadRequest,
+            "an export is saved as a plain .csv name (letters, digits, - _ .)",
+        )));
+    }
+    let save_error = |e: &dyn std::fmt::Display| {
+        IpcError(ApiError::new(
+            ErrorCode::Storage,
+            format!("the export could not be saved: {e}"),
+        ))
+    };
+    // The desktop's Downloads folder; ~/Downloads where the desktop names none.
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir().map(|h| h.join("Downloads")))
+        .map_err(|e| save_error(&e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| save_error(&e))?;
+    let path = dir.join(&file_name);
+    std::fs::write(&path, contents).map_err(|e| save_error(&e))?;
+    Ok(path.display().to_string())
+}

@@ -88,7 +88,7 @@ pub async fn presence_update(
 /// Partner scorecards (story 5): the same figures for the retailer and the partner.
 #[tauri::command]
 #[tracing::instrument(skip(state))]
-pub async fn scorecards_list(state: State<'_, AppState>) -> IpcResult<Vec<baton_proto::Scorecard>> {
+pub async fn scorecards_list(state: State<'_, AppState>, days: Option<u32>) -> IpcResult<Vec<baton_proto::Scorecard>> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
-    Ok(console.scorecards().await?)
+    Ok(console.scorecards(days).await?)
 }

@@ -282,8 +282,9 @@ impl ApiClient {
     }
 
     /// A partner's scorecard: the same figures the retailer and the partner see.
-    pub async fn scorecard(&self, org_id: &str) -> Result<baton_proto::Scorecard> {
-        let path = format!("/orgs/{}/scorecard", url_segment(org_id));
+    pub async fn scorecard(&self, org_id: &str, days: Option<u32>) -> Result<baton_proto::Scorecard> {
+        let period = days.map(|d| format!("?days={d}")).unwrap_or_default();
+        let path = format!("/orgs/{}/scorecard{period}", url_segment(org_id));
         self.send(self.http.get(self.url(&path))).await
     }
 

@@ -378,11 +378,11 @@ impl Console {
     /// Partner scorecards: every partner's for the retailer's staff, a partner's
     /// own for its users. Figures are computed by the server over all data, so
     /// this needs the connection; offline it says so.
-    pub async fn scorecards(&self) -> Result<Vec<baton_proto::Scorecard>> {
+    pub async fn scorecards(&self, days: Option<u32>) -> Result<Vec<baton_proto::Scorecard>> {
         let orgs = self.api.orgs().await?;
         let mut out = Vec::new();
         for o in orgs.iter().filter(|o| o.org.kind == OrgKind::Partner) {
-            out.push(self.api.scorecard(&o.org.id).await?);
+            out.push(self.api.scorecard(&o.org.id, days).await?);
         }
         Ok(out)
     }

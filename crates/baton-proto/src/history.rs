@@ -221,6 +221,10 @@ pub struct MergeRecord {
 pub struct Scorecard {
     pub org_id: String,
     pub org_name: String,
+    /// The start of the period the figures about outcomes cover (jobs completed
+    /// or failed, feedback, callbacks completed, promises kept or broken); `None`
+    /// for all time. Open jobs, callbacks due and escalated tickets are as of now.
+    pub since: Option<DateTime<Utc>>,
     #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub jobs_open: i64,
     #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers

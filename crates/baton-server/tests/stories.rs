@@ -279,6 +279,40 @@ async fn story5_partner_scorecards_are_the_same_for_the_retailer_and_the_partner
     .await;
     let updated: Scorecard = get(&api, &dan, "/orgs/brightline/scorecard").await;
     assert_eq!(updated.feedback_count, retailer.feedback_count + 1);
+    assert_eq!(updated.since, None, "no period: all time");
+
+    // A period counts the outcomes inside it: today's rating is in the last day,
+    // whatever the demo's history holds, and the period's start is said.
+    let day: Scorecard = get(&api, &sam, "/orgs/brightline/scorecard?days=1").await;
+    let since = day.since.expect("the period's start");
+    assert!(
+        (chrono::Utc::now() - chrono::Duration::days(1) - since)
+            .num_seconds()
+            .abs()
+            < 60
+    );
+    assert!(day.feedback_count >= 1 && day.feedback_count <= updated.feedback_count);
+    // The partner's figures for the same period are the retailer's (the start is
+    // taken when each asks).
+    let partners: Scorecard = get(&api, &dan, "/orgs/brightline/scorecard?days=1").await;
+    assert_eq!(
+        Scorecard {
+            since: None,
+            ..day.clone()
+        },
+        Scorecard {
+            since: None,
+            ..partners
+        }
+    );
+    assert_eq!(
+        day.jobs_open, updated.jobs_open,
+        "open work is as of now, in any period"
+    );
+    for bad in ["0", "3661", "-5", "week"] {
+        let (status, body) = api.get(&sam, &format!("/orgs/brightline/scorecard?days={bad}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "days={bad}: {body}");
+    }
 }
 
 #[tokio::test]

@@ -7,8 +7,16 @@ use super::Conn;
 use crate::args;
 use crate::error::ServerError;
 
-/// The scorecard of partner `org_id` at `now`; `None` when it is not a partner.
-pub fn for_org(db: &dyn Conn, org_id: &str, now: &str) -> Result<Option<Scorecard>, ServerError> {
+/// The scorecard of partner `org_id` at `now`, its outcomes since `since` (all
+/// time without); `None` when it is not a partner.
+pub fn for_org(
+    db: &dyn Conn,
+    org_id: &str,
+    now: &str,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Option<Scorecard>, ServerError> {
+    // The earliest stored time sorts after "": no period is all time.
+    let from = since.map(crate::wire::ts).unwrap_or_default();
     let org: Option<String> = db.opt(
         "SELECT name FROM orgs WHERE id = ?1 AND kind = 'partner'",
         args![org_id],
@@ -16,12 +24,13 @@ pub fn for_org(db: &dyn Conn, org_id: &str, now: &str) -> Result<Option<Scorecar
     )?;
     let Some(org_name) = org else { return Ok(None) };
     let count = |sql: &str| -> Result<i64, ServerError> { db.value(sql, args![org_id], "n") };
+    let in_period = |sql: &str| -> Result<i64, ServerError> { db.value(sql, args![org_id, from], "n") };
     let (feedback_count, csat, promoters, detractors, rated): (i64, Option<f64>, i64, i64, i64) = db.one(
         "SELECT COUNT(*) AS n, CAST(AVG(csat) AS DOUBLE PRECISION) AS csat,
                 COALESCE(SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), 0) AS promoters,
                 COALESCE(SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), 0) AS detractors, COUNT(nps) AS rated
-         FROM feedback WHERE org_id = ?1",
-        args![org_id],
+         FROM feedback WHERE org_id = ?1 AND at >= ?2",
+        args![org_id, from],
         |r| {
             Ok((
                 r.get("n")?,
@@ -37,20 +46,25 @@ pub fn for_org(db: &dyn Conn, org_id: &str, now: &str) -> Result<Option<Scorecar
         &format!(
             "SELECT COUNT(*) AS n,
                     COALESCE(SUM(CASE WHEN due_at IS NULL OR {} <= due_at THEN 1 ELSE 0 END), 0) AS on_time
-             FROM callbacks WHERE owner_org_id = ?1 AND status = 'completed'",
+             FROM callbacks WHERE owner_org_id = ?1 AND status = 'completed' AND updated_at >= ?2",
             db.backend().json_last_text("attempts", "at")
         ),
-        args![org_id],
+        args![org_id, from],
         |r| Ok((r.get("n")?, r.get("on_time")?)),
     )?;
     Ok(Some(Scorecard {
         org_id: org_id.to_string(),
         org_name,
+        since,
         jobs_open: count(
             "SELECT COUNT(*) AS n FROM jobs WHERE org_id = ?1 AND status NOT IN ('completed', 'failed', 'cancelled')",
         )?,
-        jobs_completed: count("SELECT COUNT(*) AS n FROM jobs WHERE org_id = ?1 AND status = 'completed'")?,
-        jobs_failed: count("SELECT COUNT(*) AS n FROM jobs WHERE org_id = ?1 AND status = 'failed'")?,
+        jobs_completed: in_period(
+            "SELECT COUNT(*) AS n FROM jobs WHERE org_id = ?1 AND status = 'completed' AND updated_at >= ?2",
+        )?,
+        jobs_failed: in_period(
+            "SELECT COUNT(*) AS n FROM jobs WHERE org_id = ?1 AND status = 'failed' AND updated_at >= ?2",
+        )?,
         feedback_count,
         csat: csat.map(|c| (c * 100.0).round() / 100.0),
         nps: (rated > 0).then(|| ((promoters - detractors) as f64 * 100.0 / rated as f64).round()),
@@ -61,9 +75,11 @@ pub fn for_org(db: &dyn Conn, org_id: &str, now: &str) -> Result<Option<Scorecar
         )?,
         callbacks_completed: completed,
         callbacks_on_time: (completed > 0).then(|| (on_time as f64 / completed as f64 * 1000.0).round() / 1000.0),
-        commitments_kept: count("SELECT COUNT(*) AS n FROM commitments WHERE owner_org_id = ?1 AND status = 'kept'")?,
-        commitments_broken: count(
-            "SELECT COUNT(*) AS n FROM commitments WHERE owner_org_id = ?1 AND status = 'broken'",
+        commitments_kept: in_period(
+            "SELECT COUNT(*) AS n FROM commitments WHERE owner_org_id = ?1 AND status = 'kept' AND resolved_at >= ?2",
+        )?,
+        commitments_broken: in_period(
+            "SELECT COUNT(*) AS n FROM commitments WHERE owner_org_id = ?1 AND status = 'broken' AND resolved_at >= ?2",
         )?,
         tickets_escalated_open: count(
             "SELECT COUNT(*) AS n FROM tickets WHERE escalated_org_id = ?1 AND status IN ('open', 'pending')",

@@ -102,7 +102,9 @@ export const backend = {
   presence: (customerId: string, activity: PresenceActivity, contactPointId: string | null = null) =>
     call<Presence[]>("presence_update", { customerId, activity, contactPointId }),
   /** Partner scorecards from the server (needs the connection). */
-  scorecards: () => call<Scorecard[]>("scorecards_list"),
+  scorecards: (days: number | null = null) => call<Scorecard[]>("scorecards_list", { days }),
+  /** Saves an export in the user's Downloads folder; answers where. */
+  exportSave: (fileName: string, contents: string) => call<string>("export_save", { fileName, contents }),
   contactUpdate: (customerId: string, personId: string, contactPointId: string, value: string) =>
     call<CustomerView>("contact_update", { customerId, personId, contactPointId, value }),
   editResolve: (mutationId: string, resolution: Resolution) =>

@@ -3,7 +3,13 @@
 /**
  * A partner's figures, the same for the retailer and for the partner (story 5).
  */
-export type Scorecard = { org_id: string, org_name: string, jobs_open: number, jobs_completed: number, jobs_failed: number, feedback_count: number, 
+export type Scorecard = { org_id: string, org_name: string, 
+/**
+ * The start of the period the figures about outcomes cover (jobs completed
+ * or failed, feedback, callbacks completed, promises kept or broken); `None`
+ * for all time. Open jobs, callbacks due and escalated tickets are as of now.
+ */
+since: string | null, jobs_open: number, jobs_completed: number, jobs_failed: number, feedback_count: number, 
 /**
  * Mean satisfaction, 1 to 5.
  */
