@@ -951,14 +951,7 @@ async fn callbacks_and_promises_go_to_the_organisation_that_can_act() -> Result<
 async fn hand_over(client: &Client, url: &str) -> Result<()> {
     sign_in(client, url, "alice").await?;
     let open = |query: &'static str, customer: &'static str| async move {
-        press(client, &[], '/').await?;
-        let search = css(client, "#search:focus").await?;
-        search.clear().await?;
-        search.send_keys(query).await?;
-        css(client, &format!("button.result[data-customer-id='{customer}']"))
-            .await?
-            .click()
-            .await?;
+        open_record(client, query, customer).await?;
         css(client, "#action-callback").await?;
         anyhow::Ok(())
     };
@@ -1275,7 +1268,8 @@ async fn close_loops(client: &Client, server: &RunningServer, supervisor: &Conso
 
 /// A supervisor reviews two records of Grace Whitfield side by side, merges
 /// them, and undoes it; resolves and reopens a ticket; logs a call and the
-/// customer's feedback — each from the keyboard or a button, none through the API.
+/// customer's feedback; gives a job another contact and another partner; says
+/// what a number is for — each from the keyboard or a button, none through the API.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_merges_two_customers_and_undoes_it() -> Result<()> {
     need_display()?;
@@ -1288,6 +1282,7 @@ async fn a_supervisor_merges_two_customers_and_undoes_it() -> Result<()> {
     Ok(())
 }
 
+/// Opens a customer's record the way an agent does: `/`, the name, the result.
 async fn open_record(client: &Client, query: &str, customer_id: &str) -> Result<()> {
     press(client, &[], '/').await?;
     let search = css(client, "#search:focus").await?;

@@ -16,6 +16,7 @@ import type { Person } from "../../lib/bindings/Person";
 import type { Priority } from "../../lib/bindings/Priority";
 import type { Ticket } from "../../lib/bindings/Ticket";
 import type { TicketStatus } from "../../lib/bindings/TicketStatus";
+import { jobStatusLabel } from "../../lib/format";
 import { fromLocalInput } from "../queue/queue";
 
 export type ActionKind =
@@ -313,6 +314,11 @@ export function buildReschedule(customerId: string, f: RescheduleFields): Built 
     appointment_end: w.value[1].toISOString(),
     reason: opt(f.reason),
   });
+}
+
+/** A job as a form offers it: "J-200011 · Brightline Installations · Scheduled". */
+export function jobChoice(job: Job): string {
+  return `${job.number} · ${job.org_name} · ${jobStatusLabel(job.status)}`;
 }
 
 /** Jobs whose appointment can still move: not completed, failed or cancelled. */
