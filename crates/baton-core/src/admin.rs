@@ -4,8 +4,8 @@
 //! console checks only what it can say sooner (the caller is an admin).
 
 use baton_proto::{
-    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, ErrorCode, Invitation, NewApiKey, NewPartner, NewUser, OpenWork,
-    OrgUpdate, Role, SessionsEnded, UserUpdate,
+    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, BusinessCalendar, ErrorCode, Invitation, NewApiKey, NewPartner, NewUser,
+    OpenWork, OrgUpdate, Role, SessionsEnded, UserUpdate,
 };
 use baton_proto::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 use reqwest::Method;
@@ -44,6 +44,22 @@ impl Console {
         self.require_admin()?;
         let path = format!("/orgs/{}", url_segment(id));
         self.api().admin(Method::PATCH, &path, Some(change)).await
+    }
+
+    /// Sets an organisation's business hours, checked here first so a mistake
+    /// is named before it reaches the server.
+    pub async fn admin_set_calendar(&self, id: &str, calendar: &BusinessCalendar) -> Result<AdminOrg> {
+        self.require_admin()?;
+        let (tidy, _) = calendar.validate()?;
+        let path = format!("/orgs/{}/calendar", url_segment(id));
+        self.api().admin(Method::PUT, &path, Some(&tidy)).await
+    }
+
+    /// Removes an organisation's business hours: open around the clock.
+    pub async fn admin_clear_calendar(&self, id: &str) -> Result<AdminOrg> {
+        self.require_admin()?;
+        let path = format!("/orgs/{}/calendar", url_segment(id));
+        self.api().admin(Method::DELETE, &path, NO_BODY).await
     }
 
     pub async fn admin_open_work(&self, id: &str) -> Result<OpenWork> {

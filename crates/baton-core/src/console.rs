@@ -16,6 +16,9 @@ use crate::error::{CoreError, Result};
 use crate::sync::{SyncHandle, SyncOptions};
 use crate::view::{CustomerView, Resolution, SearchHit, SessionInfo, SyncStatus};
 
+/// Where the organisations as last fetched are kept (forms and business hours offline).
+const ORGS_KEY: &str = "orgs";
+
 /// Where a console keeps its files and secrets.
 #[derive(Clone)]
 pub struct ConsoleConfig {
@@ -334,18 +337,18 @@ impl Console {
     /// The organisations work can be handed to: fresh from the server when it
     /// answers, else as last fetched (so the forms work offline), else the user's own.
     pub async fn orgs(&self) -> Result<Vec<baton_proto::OrgProfile>> {
-        const KEY: &str = "orgs";
         match self.api.orgs().await {
             Ok(orgs) => {
-                self.live()?.store(KEY, &orgs)?;
+                self.live()?.store(ORGS_KEY, &orgs)?;
                 Ok(orgs)
             }
             Err(e) => {
                 tracing::debug!(error = %e, "organisations from the cache");
-                Ok(self.live()?.stored(KEY)?.unwrap_or_else(|| {
+                Ok(self.live()?.stored(ORGS_KEY)?.unwrap_or_else(|| {
                     vec![baton_proto::OrgProfile {
                         org: self.info.user.org.clone(),
                         visible_fields: Vec::new(),
+                        calendar: None,
                     }]
                 }))
             }
@@ -562,7 +565,30 @@ impl Console {
 
     /// Open callbacks and commitments for a queue view, overdue first.
     pub fn follow_ups(&self, filter: &crate::view::FollowUpFilter) -> Result<Vec<crate::view::FollowUpRow>> {
-        self.live()?.follow_ups(filter, chrono::Utc::now())
+        let now = chrono::Utc::now();
+        let mut rows = self.live()?.follow_ups(filter, now)?;
+        self.measure_in_business_hours(&mut rows, now)?;
+        Ok(rows)
+    }
+
+    /// Adds the business time left to each row whose owner has opening hours,
+    /// from the organisations as last fetched (so it works offline).
+    fn measure_in_business_hours(
+        &self,
+        rows: &mut [crate::view::FollowUpRow],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let orgs: Vec<baton_proto::OrgProfile> = self.live()?.stored(ORGS_KEY)?.unwrap_or_default();
+        let clocks: std::collections::HashMap<&str, baton_proto::BusinessClock> = orgs
+            .iter()
+            .filter_map(|o| o.calendar.as_ref().map(|c| (o.org.id.as_str(), c.clock())))
+            .collect();
+        for row in rows.iter_mut().filter(|r| !r.waiting) {
+            if let (Some(clock), Some(due)) = (clocks.get(row.owner_org_id.as_str()), row.due_until.or(row.due_at)) {
+                row.business = crate::view::BusinessTimeLeft::of(clock, now, due);
+            }
+        }
+        Ok(())
     }
 
     /// Open, overdue and escalated follow-ups per owning organisation.

@@ -201,6 +201,33 @@ pub struct FollowUpRow {
     pub waiting: bool,
     pub overdue: bool,
     pub escalation: Option<baton_proto::QueueEscalation>,
+    /// The time left in the owning organisation's business hours, when it has
+    /// a calendar (without one, business time is wall time).
+    pub business: Option<BusinessTimeLeft>,
+}
+
+/// A due time measured in its owner's opening hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BusinessTimeLeft {
+    /// Opening-hours minutes until it is due; negative: overdue by that many.
+    #[ts(type = "number")]
+    pub minutes: i64,
+    /// When the owner next opens, while it is closed now.
+    pub opens_at: Option<DateTime<Utc>>,
+}
+
+impl BusinessTimeLeft {
+    /// `due` as seen from `now` on `clock`; `None` for an owner open around the clock.
+    pub fn of(clock: &baton_proto::BusinessClock, now: DateTime<Utc>, due: DateTime<Utc>) -> Option<BusinessTimeLeft> {
+        if clock.is_around_the_clock() {
+            return None;
+        }
+        Some(BusinessTimeLeft {
+            minutes: clock.remaining(now, due).num_minutes(),
+            opens_at: (!clock.is_open(now)).then(|| clock.next_open(now)).flatten(),
+        })
+    }
 }
 
 impl FollowUpRow {

@@ -284,3 +284,109 @@ async fn a_supervisor_console_reviews_overdue_callbacks_and_reschedules_them_in_
     )
     .await;
 }
+
+/// Minutes from `from` to `to` in which a London weekday 08:00–18:00 shop is
+/// open, closed on `holidays`: counted minute by minute, as a check on the
+/// calendar arithmetic that does not use it.
+fn open_minutes_by_counting(
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    holidays: &[chrono::NaiveDate],
+) -> i64 {
+    use chrono::{Datelike, Timelike};
+    let mut n = 0;
+    let mut at = from;
+    while at < to {
+        let local = at.with_timezone(&chrono_tz::Europe::London);
+        let minute = local.hour() * 60 + local.minute();
+        if local.weekday().num_days_from_monday() < 5
+            && (8 * 60..18 * 60).contains(&minute)
+            && !holidays.contains(&local.date_naive())
+        {
+            n += 1;
+        }
+        at += chrono::Duration::minutes(1);
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_console_shows_business_time_left_in_its_own_hours_offline_too() {
+    use baton_core::view::FollowUpFilter;
+    use baton_proto::{BusinessCalendar, ClockTime, Holiday, OpeningHours, Weekday};
+    let clock = ManualClock::new(chrono::Utc::now());
+    let mut h = start(&clock, free_port()).await;
+    let now = chrono::Utc::now();
+    let holidays = [
+        (now + chrono::Duration::days(2)).date_naive(),
+        (now + chrono::Duration::days(3)).date_naive(),
+    ];
+    let at = |s: &str| ClockTime::try_from(s.to_string()).expect("clock time");
+    let calendar = BusinessCalendar {
+        time_zone: "Europe/London".into(),
+        hours: Weekday::ALL[..5]
+            .iter()
+            .map(|&day| OpeningHours {
+                day,
+                opens: at("08:00"),
+                closes: at("18:00"),
+            })
+            .collect(),
+        holidays: holidays
+            .iter()
+            .map(|&date| Holiday {
+                date,
+                name: "Closed".into(),
+            })
+            .collect(),
+    };
+    let admin = h.console("admin", "ada").await;
+    let set = admin
+        .admin_set_calendar("swiftparcel", &calendar)
+        .await
+        .expect("hours set");
+    assert_eq!(set.calendar.map(|c| c.hours.len()), Some(5));
+
+    let carrier = h.console("carrier", "priya").await;
+    synced(&carrier).await;
+    let orgs = carrier.orgs().await.expect("orgs");
+    assert!(orgs.iter().any(|o| o.org.id == "swiftparcel" && o.calendar.is_some()));
+    let due = now + chrono::Duration::days(6);
+    carrier
+        .submit(Intent::ScheduleCallback {
+            customer_id: story2::CUSTOMER_ID.into(),
+            callback_id: "cb_hours".into(),
+            owner_org_id: "swiftparcel".into(),
+            owner_user_id: None,
+            person_id: None,
+            phone: carrier_only::MOBILE.into(),
+            request: "Call after the holidays".into(),
+            due_at: Some(due),
+            due_until: None,
+            trigger: None,
+            job_id: None,
+        })
+        .expect("queued");
+    until(&carrier, Duration::from_secs(10), "the callback to sync", |c| {
+        (c.status().pending == 0).then_some(())
+    })
+    .await;
+
+    // Offline, the queue still measures it in the carrier's hours.
+    h.outage(&[&carrier]).await;
+    let rows = carrier.follow_ups(&FollowUpFilter::default()).expect("queue");
+    let row = rows.iter().find(|r| r.id == "cb_hours").expect("the callback");
+    let left = row.business.as_ref().expect("measured in business hours");
+    let counted = open_minutes_by_counting(chrono::Utc::now(), due, &holidays);
+    // The queue was read a moment before the count: at most a minute apart.
+    assert!((left.minutes - counted).abs() <= 1, "{} vs {counted}", left.minutes);
+    assert!(
+        left.minutes < 6 * 24 * 60,
+        "nights, a weekend and two holidays are not counted"
+    );
+    // A retailer-owned item (open around the clock) has no business measure.
+    assert!(rows
+        .iter()
+        .filter(|r| r.owner_org_id == "northwind")
+        .all(|r| r.business.is_none()));
+}

@@ -19,7 +19,8 @@ pub struct AdminOrg {
     /// The customer fields this partner's jobs need (empty for the retailer).
     pub visible_fields: Vec<PartnerField>,
     /// Minutes a partner's callback may stay overdue in its own queue before
-    /// the retailer's supervisors get it; `null` takes the server's default.
+    /// the retailer's supervisors get it, counted in its business hours; `null`
+    /// takes the server's default.
     #[ts(type = "number | null")]
     pub callback_sla_minutes: Option<i64>,
     /// The same, for a partner's promises to customers.
@@ -30,6 +31,8 @@ pub struct AdminOrg {
     /// Users that may sign in (not disabled).
     #[ts(type = "number")]
     pub active_users: i64,
+    /// Its business hours; `null`: open around the clock.
+    pub calendar: Option<crate::BusinessCalendar>,
 }
 
 /// `POST /v1/admin/orgs`: a new partner organisation.

@@ -52,6 +52,10 @@ pub struct OrgProfile {
     #[serde(flatten)]
     pub org: Org,
     pub visible_fields: Vec<PartnerField>,
+    /// Its business hours, which its SLA clocks and escalations count;
+    /// `null`: open around the clock.
+    #[serde(default)]
+    pub calendar: Option<crate::BusinessCalendar>,
 }
 
 /// A queue item with the customer it belongs to, for cross-customer lists.

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod casework;
 pub mod contact;
 pub mod domain;
@@ -21,6 +22,7 @@ pub mod validate;
 pub use admin::*;
 pub use api::*;
 pub use auth::*;
+pub use calendar::*;
 pub use casework::*;
 pub use domain::*;
 pub use error::*;

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use crate::store::queues::{OverdueRow, Queue};
 use crate::store::{self, Conn};
-use baton_proto::{EscalationLevel, OrgKind, Text, TextArg, TimelineKind};
+use baton_proto::{BusinessClock, EscalationLevel, OrgKind, Text, TextArg, TimelineKind};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::ServerError;
@@ -51,17 +51,30 @@ struct Due {
     row: OverdueRow,
     due: DateTime<Utc>,
     target: EscalationLevel,
+    /// How late it is in its owner's business hours (wall time without a calendar).
+    late: Duration,
+    /// Whether `late` counts only opening hours.
+    business_hours: bool,
 }
 
+/// Items overdue in their owner's business time, and the level each should be
+/// at. An item due while its owner is closed is not overdue until the owner
+/// has been open for some of the time since; the partner's grace before the
+/// retailer gets it counts opening hours only.
 fn overdue(conn: &dyn Conn, now: DateTime<Utc>, policy: &EscalationPolicy) -> Result<Vec<Due>, ServerError> {
-    let default_cutoff = ts(now - policy.partner_grace);
+    let clocks = store::orgs::clocks(conn)?;
+    let always = BusinessClock::always_open();
     let mut out = Vec::new();
     for row in store::queues::overdue(conn, &ts(now))? {
+        let due = parse_ts(&row.due)?;
+        let clock = clocks.get(&row.owner_org_id).unwrap_or(&always);
+        let late = clock.open_between(due, now);
+        if !clock.is_around_the_clock() && late <= Duration::zero() {
+            continue;
+        }
         // A partner's own SLA, set by the retailer's admins, replaces the default.
-        let cutoff = row
-            .sla_minutes
-            .map_or_else(|| default_cutoff.clone(), |m| ts(now - Duration::minutes(m)));
-        let target = if row.owner_kind == OrgKind::Partner && row.due <= cutoff {
+        let grace = row.sla_minutes.map_or(policy.partner_grace, Duration::minutes);
+        let target = if row.owner_kind == OrgKind::Partner && late >= grace {
             EscalationLevel::RetailerSupervisor
         } else {
             EscalationLevel::OwnerSupervisor
@@ -70,9 +83,11 @@ fn overdue(conn: &dyn Conn, now: DateTime<Utc>, policy: &EscalationPolicy) -> Re
             continue;
         }
         out.push(Due {
-            due: parse_ts(&row.due)?,
+            due,
             row,
             target,
+            late,
+            business_hours: !clock.is_around_the_clock(),
         });
     }
     Ok(out)
@@ -100,12 +115,13 @@ pub fn sweep(
         }
         let mut ctx = Ctx::new(conn, &caller, &item.row.customer_id, now);
         ctx.by = "Baton (automatic escalation)".into();
-        let late = now - item.due;
+        let late = item.late;
         let overdue = Text::new(
             &format!(
-                "overdue since {{0}} ({} h {} min late)",
+                "overdue since {{0}} ({} h {} min late{})",
                 late.num_hours(),
-                late.num_minutes() % 60
+                late.num_minutes() % 60,
+                if item.business_hours { " in opening hours" } else { "" }
             ),
             vec![TextArg::time(item.due)],
         );

@@ -205,6 +205,18 @@ async fn a_partner_admin_runs_its_own_users_and_sees_nothing_of_other_organisati
                 "GET {path}"
             );
         }
+        let hours = json!({"time_zone": "Europe/London",
+            "hours": [{"day": "sunday", "opens": "02:00", "closes": "03:00"}]});
+        for (method, body) in [("PUT", hours), ("DELETE", Value::Null)] {
+            let (status, res) = api
+                .send(method, &bella, &format!("/admin/orgs/{id}/calendar"), body)
+                .await;
+            assert_eq!(
+                (status, code(&res)),
+                (StatusCode::NOT_FOUND, "not_found"),
+                "{method} {id}'s business hours"
+            );
+        }
         let (status, body) = api
             .send(
                 "POST",
@@ -234,6 +246,17 @@ async fn a_partner_admin_runs_its_own_users_and_sees_nothing_of_other_organisati
             );
         }
     }
+    // Its own business hours are its admin's to keep.
+    let (status, res) = api
+        .send(
+            "PUT",
+            &bella,
+            "/admin/orgs/brightline/calendar",
+            json!({"time_zone": "Europe/London", "hours": [{"day": "saturday", "opens": "09:00", "closes": "13:00"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    assert_eq!(res["calendar"]["hours"][0]["day"], "saturday");
     // The retailer decides what a partner is and sees.
     for (method, path, body) in [
         (

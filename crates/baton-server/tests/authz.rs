@@ -17,7 +17,7 @@ const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparc
 
 /// Every endpoint with an id in its path, as the matrix exercises it. The test
 /// fails if the OpenAPI document names one that is not here.
-const ID_ENDPOINTS: [&str; 22] = [
+const ID_ENDPOINTS: [&str; 23] = [
     "/v1/customers/{id}",
     "/v1/customers/{id}/presence",
     "/v1/customers/{id}/timeline",
@@ -34,6 +34,7 @@ const ID_ENDPOINTS: [&str; 22] = [
     // tests/admin.rs for a partner admin held to its own organisation.
     "/v1/admin/orgs/{id}",
     "/v1/admin/orgs/{id}/open-work",
+    "/v1/admin/orgs/{id}/calendar",
     "/v1/admin/users/{id}",
     "/v1/admin/users/{id}/reset-password",
     "/v1/admin/users/{id}/revoke-sessions",
@@ -311,6 +312,8 @@ async fn only_administrators_reach_any_admin_operation() {
                 }
                 "PATCH" if path.starts_with("/admin/users/") => json!({"display_name": "Renamed"}),
                 "PATCH" => json!({"name": "Renamed"}),
+                "PUT" if path.ends_with("/calendar") => json!({"time_zone": "Europe/London",
+                    "hours": [{"day": "monday", "opens": "00:00", "closes": "00:01"}]}),
                 _ => Value::Null,
             };
             let (status, res) = api.send(method, &token, &path, body).await;

@@ -40,6 +40,7 @@ async fn every_documented_operation_is_served_and_guarded() {
                 "post" => api.http.post(&url).json(&serde_json::json!({})),
                 "patch" => api.http.patch(&url).json(&serde_json::json!({})),
                 "put" => api.http.put(&url).json(&serde_json::json!({})),
+                "delete" => api.http.delete(&url),
                 other => panic!("undocumented method {other}"),
             };
             let res = req.send().await.expect("send");

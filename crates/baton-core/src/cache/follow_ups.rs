@@ -94,6 +94,7 @@ fn row(kind: &str, customer_id: String, customer_name: String, doc: &str, now: D
             due_at: cb.due_at,
             due_until: cb.due_until,
             escalation: cb.escalation,
+            business: None,
         }
     } else {
         let cm: Commitment = serde_json::from_str(doc).map_err(bad)?;
@@ -114,6 +115,7 @@ fn row(kind: &str, customer_id: String, customer_name: String, doc: &str, now: D
             due_at: Some(cm.due_at),
             due_until: None,
             escalation: cm.escalation,
+            business: None,
         }
     })
 }

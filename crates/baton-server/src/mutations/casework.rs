@@ -123,9 +123,11 @@ pub fn open_ticket(
     ctx.require_new("tickets", ticket_id)?;
     let (first, resolution) = priority.sla_hours();
     let number = store::tickets::next_number(ctx.conn)?;
+    // The SLA runs in the owning organisation's business hours.
+    let clock = ctx.business_clock(ctx.org())?;
     let (first_due, resolution_due) = (
-        ts(ctx.now + Duration::hours(first)),
-        ts(ctx.now + Duration::hours(resolution)),
+        ts(clock.add(ctx.now, Duration::hours(first))),
+        ts(clock.add(ctx.now, Duration::hours(resolution))),
     );
     store::tickets::insert(
         ctx.conn,
@@ -272,12 +274,18 @@ pub fn set_ticket_status(
         ));
     }
     // Any move by the owner resumes a paused SLA clock; the paused time moves the
-    // due times on, so time spent waiting on a partner is not counted against it.
+    // due times on, so time spent waiting on a partner is not counted against it
+    // (the business hours of it: a paused night moves nothing).
     let paused = t
         .sla
         .paused_since
         .map(|since| (ctx.now - since).num_seconds().max(0))
         .unwrap_or(0);
+    let clock = ctx.business_clock(&t.owner_org_id)?;
+    let paused_open = t
+        .sla
+        .paused_since
+        .map_or_else(Duration::zero, |since| clock.open_between(since, ctx.now));
     let resolved_at = match status {
         TicketStatus::Resolved | TicketStatus::Closed => {
             Some(t.sla.resolved_at.map(ts).unwrap_or_else(|| ctx.at.clone()))
@@ -285,8 +293,8 @@ pub fn set_ticket_status(
         _ => None,
     };
     let (first_due, resolution_due) = (
-        ts(t.sla.first_response_due + Duration::seconds(paused)),
-        ts(t.sla.resolution_due + Duration::seconds(paused)),
+        ts(clock.add(t.sla.first_response_due, paused_open)),
+        ts(clock.add(t.sla.resolution_due, paused_open)),
     );
     store::tickets::set_status(
         ctx.conn,
@@ -379,9 +387,12 @@ pub fn schedule_callback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) 
         }
         (None, Some(_)) => CallbackStatus::Queued,
     };
-    // Due at once when its condition already holds: within the triggered-callback SLA.
+    // Due at once when its condition already holds: within the triggered-callback
+    // SLA, in the owning organisation's business hours.
     let due = match (status, due_at) {
-        (CallbackStatus::Queued, None) => Some(ts(ctx.now + Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES))),
+        (CallbackStatus::Queued, None) => Some(ts(ctx
+            .business_clock(owner_org_id)?
+            .add(ctx.now, Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES)))),
         (_, due) => due.map(ts),
     };
     ctx.require_new("callbacks", callback_id)?;
@@ -501,7 +512,10 @@ pub fn record_attempt(
         _ if unanswered >= MAX_UNANSWERED_CALLS => (cb.status, None, Some(format!("{unanswered} calls unanswered"))),
         _ => {
             let wait = CALLBACK_RETRY_MINUTES[(unanswered - 1).min(CALLBACK_RETRY_MINUTES.len() - 1)];
-            (cb.status, Some(ctx.now + Duration::minutes(wait)), None)
+            // The next try is in the owner's business hours: a call that went
+            // unanswered at closing time is retried when it opens again.
+            let clock = ctx.business_clock(&cb.owner_org_id)?;
+            (cb.status, Some(clock.add(ctx.now, Duration::minutes(wait))), None)
         }
     };
     let retry = retry_at.map(ts);

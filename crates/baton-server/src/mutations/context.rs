@@ -87,6 +87,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// An organisation's business clock: its opening hours, or around the clock.
+    pub fn business_clock(&self, org_id: &str) -> Result<baton_proto::BusinessClock, ServerError> {
+        Ok(baton_proto::BusinessClock::for_calendar(
+            store::orgs::calendar(self.conn, org_id)?.as_ref(),
+        ))
+    }
+
     /// The kind of an organisation work is being given to: 422 when there is
     /// none with that id, 409 when it was deactivated.
     pub fn org_kind(&self, org_id: &str) -> Result<OrgKind, ServerError> {

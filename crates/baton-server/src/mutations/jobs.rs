@@ -94,10 +94,11 @@ fn queue_triggered_callbacks(
 ) -> Result<(), ServerError> {
     let due = store::callbacks::waiting_for_job(ctx.conn, job_id, status.as_str())?;
     for (id, request) in due {
-        if let Some(owner) = store::callbacks::owner_of(ctx.conn, &id)? {
+        let owner = store::callbacks::owner_of(ctx.conn, &id)?;
+        if let Some(owner) = &owner {
             crate::webhooks::emit(
                 ctx.conn,
-                &owner,
+                owner,
                 baton_proto::WebhookEvent::CallbackQueued,
                 &ctx.at,
                 customer_id,
@@ -105,7 +106,12 @@ fn queue_triggered_callbacks(
                 serde_json::json!({"job_id": job_id}),
             )?;
         }
-        let due = ctx.now + chrono::Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES);
+        // Within the triggered-callback SLA, in the owner's business hours.
+        let clock = match &owner {
+            Some(owner) => ctx.business_clock(owner)?,
+            None => baton_proto::BusinessClock::always_open(),
+        };
+        let due = clock.add(ctx.now, chrono::Duration::minutes(TRIGGERED_CALLBACK_SLA_MINUTES));
         store::callbacks::queue(ctx.conn, &id, &ts(due), &ctx.at)?;
         ctx.audit("queue_callback", "callback", &id, Some("waiting"), "queued")?;
         ctx.timeline(

@@ -4,8 +4,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use baton_proto::{
-    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, Invitation, NewApiKey, NewPartner, NewUser, OpenWork, OrgUpdate,
-    SessionsEnded, UserUpdate,
+    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, BusinessCalendar, Invitation, NewApiKey, NewPartner, NewUser, OpenWork,
+    OrgUpdate, SessionsEnded, UserUpdate,
 };
 use baton_proto::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 use serde::Deserialize;
@@ -124,6 +124,56 @@ pub async fn open_work(
     Ok(ApiJson(
         state.db.read(move |tx| admin::open_work(tx, &reach, &id)).await?,
     ))
+}
+
+/// Sets an organisation's business hours: opening periods in its time zone,
+/// and holidays. Its SLA clocks, triggered callbacks and escalations then count
+/// only the time it is open. The retailer's admins set any organisation's, a
+/// partner's admins their own. Audited.
+#[utoipa::path(put, operation_id = "admin_set_calendar", path = "/v1/admin/orgs/{id}/calendar", tag = "admin",
+    request_body = BusinessCalendar,
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "The organisation with its hours", body = AdminOrg),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError),
+              (status = 422, description = "A bad time zone, opening period or holiday", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn set_calendar(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(calendar): ApiJson<BusinessCalendar>,
+) -> Result<ApiJson<AdminOrg>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let org = state
+        .db
+        .write(move |tx| admin::set_calendar(tx, &reach, &Actor::of(&caller), &id, Some(&calendar), now))
+        .await?;
+    Ok(ApiJson(org))
+}
+
+/// Removes an organisation's business hours: it counts as open around the clock. Audited.
+#[utoipa::path(delete, operation_id = "admin_clear_calendar", path = "/v1/admin/orgs/{id}/calendar", tag = "admin",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "The organisation, open around the clock", body = AdminOrg),
+              (status = 401, description = "Not signed in", body = baton_proto::ApiError),
+              (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
+              (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn clear_calendar(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<AdminOrg>, ServerError> {
+    let reach = admin::reach(&caller)?;
+    let now = state.now();
+    let org = state
+        .db
+        .write(move |tx| admin::set_calendar(tx, &reach, &Actor::of(&caller), &id, None, now))
+        .await?;
+    Ok(ApiJson(org))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use baton_proto::{ErrorCode, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use tower_http::trace::TraceLayer;
@@ -37,6 +37,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/orgs", get(admin::orgs).post(admin::create_org))
         .route("/admin/orgs/{id}", get(admin::get_org).patch(admin::update_org))
         .route("/admin/orgs/{id}/open-work", get(admin::open_work))
+        .route(
+            "/admin/orgs/{id}/calendar",
+            put(admin::set_calendar).delete(admin::clear_calendar),
+        )
         .route("/admin/users", get(admin::users).post(admin::invite))
         .route("/admin/users/{id}", get(admin::get_user).patch(admin::update_user))
         .route("/admin/users/{id}/reset-password", post(admin::reset_password))
@@ -64,7 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/duplicates", get(records::customer_duplicates))
         .route("/customers/{id}/merges", get(records::merges))
         .route("/customers/{id}/presence", get(presence::presence_on_customer))
-        .route("/presence", axum::routing::put(presence::put_presence))
+        .route("/presence", put(presence::put_presence))
         .route("/customers/{id}/audit", get(records::audit))
         .route("/customers/{id}/export", get(records::export))
         .route("/jobs", get(records::jobs))

@@ -1,7 +1,9 @@
 //! Organisations: the retailer and its partners, with the customer fields each
 //! partner's jobs need.
 
-use baton_proto::{AdminOrg, OpenWorkItem, OpenWorkKind, Org, OrgKind, OrgProfile, PartnerField};
+use baton_proto::{
+    AdminOrg, BusinessCalendar, BusinessClock, OpenWorkItem, OpenWorkKind, Org, OrgKind, OrgProfile, PartnerField,
+};
 
 use super::Conn;
 use crate::args;
@@ -10,7 +12,7 @@ use crate::error::ServerError;
 /// Every organisation, the retailer first, then by name.
 pub fn all(db: &dyn Conn) -> Result<Vec<OrgProfile>, ServerError> {
     db.all(
-        "SELECT id, name, kind, visible_fields FROM orgs ORDER BY kind DESC, name",
+        "SELECT id, name, kind, visible_fields, calendar FROM orgs ORDER BY kind DESC, name",
         args![],
         |r| {
             Ok(OrgProfile {
@@ -20,9 +22,39 @@ pub fn all(db: &dyn Conn) -> Result<Vec<OrgProfile>, ServerError> {
                     kind: r.parse("kind")?,
                 },
                 visible_fields: r.json("visible_fields")?,
+                calendar: r.opt_json("calendar")?,
             })
         },
     )
+}
+
+/// An organisation's business hours (`None`: open around the clock).
+pub fn calendar(db: &dyn Conn, id: &str) -> Result<Option<BusinessCalendar>, ServerError> {
+    Ok(db
+        .opt("SELECT calendar FROM orgs WHERE id = ?1", args![id], |r| {
+            r.opt_json("calendar")
+        })?
+        .flatten())
+}
+
+/// The business clock of every organisation that has a calendar.
+pub fn clocks(db: &dyn Conn) -> Result<std::collections::HashMap<String, BusinessClock>, ServerError> {
+    let rows = db.all(
+        "SELECT id, calendar FROM orgs WHERE calendar IS NOT NULL",
+        args![],
+        |r| Ok((r.get::<String>("id")?, r.json::<BusinessCalendar>("calendar")?)),
+    )?;
+    Ok(rows.into_iter().map(|(id, c)| (id, c.clock())).collect())
+}
+
+/// Sets or clears (`None`) an organisation's business hours, checked by the caller.
+pub fn set_calendar(db: &dyn Conn, id: &str, calendar: Option<&BusinessCalendar>) -> Result<(), ServerError> {
+    let json = calendar
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| ServerError::Internal(e.to_string()))?;
+    db.execute("UPDATE orgs SET calendar = ?2 WHERE id = ?1", args![id, json])?;
+    Ok(())
 }
 
 /// The customer fields `org`'s jobs need (none for an unknown org).
@@ -77,7 +109,7 @@ pub fn name(db: &dyn Conn, id: &str) -> Result<String, ServerError> {
 }
 
 const ADMIN_SELECT: &str = "SELECT o.id, o.name, o.kind, o.visible_fields, o.callback_sla_minutes,
-        o.commitment_sla_minutes, o.deactivated_at,
+        o.commitment_sla_minutes, o.deactivated_at, o.calendar,
         (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.disabled_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = u.id)) AS active_users
      FROM orgs o";
@@ -94,6 +126,7 @@ fn admin_from_row(r: super::Row<'_>) -> Result<AdminOrg, ServerError> {
         commitment_sla_minutes: r.get("commitment_sla_minutes")?,
         deactivated_at: r.opt_ts("deactivated_at")?,
         active_users: r.get("active_users")?,
+        calendar: r.opt_json("calendar")?,
     })
 }
 
