@@ -31,6 +31,8 @@ const COMMANDS: &[&str] = &[
     "admin_org_create",
     "admin_org_update",
     "admin_open_work",
+    "admin_set_calendar",
+    "admin_clear_calendar",
     "admin_users",
     "admin_user_invite",
     "admin_user_update",

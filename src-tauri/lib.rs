@@ -102,6 +102,8 @@ pub fn run() {
             commands::admin::admin_org_create,
             commands::admin::admin_org_update,
             commands::admin::admin_open_work,
+            commands::admin::admin_set_calendar,
+            commands::admin::admin_clear_calendar,
             commands::admin::admin_users,
             commands::admin::admin_user_invite,
             commands::admin::admin_user_update,

@@ -1010,14 +1010,14 @@ async fn an_administrator_adds_a_partner_whose_invited_dispatcher_signs_in() -> 
     let tmp = tempfile::tempdir()?;
     let server = RunningServer::demo("127.0.0.1:0".parse()?, &tmp.path().join("server.sqlite"), 300).await?;
     let app = App::start(&tmp.path().join("app"), &[]).await?;
-    let outcome = administer(&app.client, &server.url()).await;
+    let outcome = administer(&app.client, &server).await;
     app.finish(outcome).await?;
     server.stop().await?;
     Ok(())
 }
 
-async fn administer(client: &Client, url: &str) -> Result<()> {
-    sign_in(client, url, "ada").await?;
+async fn administer(client: &Client, server: &RunningServer) -> Result<()> {
+    sign_in(client, &server.url(), "ada").await?;
     // An administrator lands on Admin, its own organisation first.
     text_with(client, "#org-settings", "Northwind Electricals").await?;
     css(client, "#admin-users tr[data-username='alice']").await?;
@@ -1032,6 +1032,41 @@ async fn administer(client: &Client, url: &str) -> Result<()> {
     css(client, "#admin-orgs [data-org='fixit-repairs'][aria-current='true']").await?;
     text_with(client, "#org-settings", "FixIt Repairs").await?;
     text_with(client, "#org-settings", "1 h 30 min").await?;
+    // Its business hours: weekdays as offered, Saturday mornings, in London.
+    let zone = css(client, "#hours-zone").await?;
+    zone.clear().await?;
+    zone.send_keys("Europe/London").await?;
+    css(client, "#business-hours [data-add-period='saturday']")
+        .await?
+        .click()
+        .await?;
+    let closes = css(
+        client,
+        "#business-hours tr[data-day='saturday'] input[data-edge='closes']",
+    )
+    .await?;
+    closes.clear().await?;
+    closes.send_keys("13:00").await?;
+    css(client, "#hours-save").await?.click().await?;
+    text_with(
+        client,
+        "#hours-summary",
+        "Mon–Fri 09:00–17:30 · Sat 09:00–13:00 · Europe/London",
+    )
+    .await?;
+    text_with(client, "#business-hours .notice", "Saved").await?;
+    save_screenshot(client, "business-hours.png").await?;
+    let stored = server_value(
+        server,
+        "SELECT calendar AS v FROM orgs WHERE id = ?1",
+        "fixit-repairs",
+        "v",
+    )
+    .await?;
+    let stored: baton_proto::BusinessCalendar = serde_json::from_str(&stored.context("the hours are stored")?)?;
+    if stored.time_zone != "Europe/London" || stored.hours.len() != 6 {
+        bail!("the server holds other hours: {stored:?}");
+    }
 
     css(client, "#admin-invite").await?.click().await?;
     css(client, "#invite-name").await?.send_keys("Fred Okoro").await?;

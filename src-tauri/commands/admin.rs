@@ -2,8 +2,8 @@
 //! decides; these only pass the typed request on.
 
 use baton_proto::{
-    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, Invitation, NewApiKey, NewPartner, NewUser, OpenWork, OrgUpdate,
-    SessionsEnded, UserUpdate,
+    AdminOrg, AdminUser, ApiKey, ApiKeyIssued, BusinessCalendar, Invitation, NewApiKey, NewPartner, NewUser, OpenWork,
+    OrgUpdate, SessionsEnded, UserUpdate,
 };
 use baton_proto::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 use tauri::State;
@@ -37,6 +37,24 @@ pub async fn admin_org_update(state: State<'_, AppState>, id: String, change: Or
 pub async fn admin_open_work(state: State<'_, AppState>, id: String) -> IpcResult<OpenWork> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
     Ok(console.admin_open_work(&id).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state, calendar))]
+pub async fn admin_set_calendar(
+    state: State<'_, AppState>,
+    id: String,
+    calendar: BusinessCalendar,
+) -> IpcResult<AdminOrg> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_set_calendar(&id, &calendar).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_clear_calendar(state: State<'_, AppState>, id: String) -> IpcResult<AdminOrg> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_clear_calendar(&id).await?)
 }
 
 #[tauri::command]

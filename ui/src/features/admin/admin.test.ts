@@ -12,6 +12,7 @@ const partner: AdminOrg = {
   commitment_sla_minutes: 120,
   deactivated_at: null,
   active_users: 2,
+  calendar: null,
 };
 
 function user(name: string, org: AdminUser["org"], extra: Partial<AdminUser> = {}): AdminUser {

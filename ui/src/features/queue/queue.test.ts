@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FollowUpRow } from "../../lib/bindings/FollowUpRow";
+import { formatDue } from "../../lib/format";
 import { dueLabel, endOfToday, fromLocalInput, keepVisible, keyOf, selectedRefs, startingFilter, totals } from "./queue";
 
 function row(over: Partial<FollowUpRow>): FollowUpRow {
@@ -20,6 +21,7 @@ function row(over: Partial<FollowUpRow>): FollowUpRow {
     waiting: false,
     overdue: false,
     escalation: null,
+    business: null,
     ...over,
   };
 }
@@ -52,6 +54,27 @@ describe("the supervisor queue", () => {
     // A window is overdue only once it has closed.
     expect(dueLabel(row({ due_at: "2026-11-23T11:00:00Z", due_until: "2026-11-23T13:00:00Z" }), now)).toBe(
       "due in 1 h",
+    );
+  });
+
+  it("counts only the owner's opening hours when it keeps business hours", () => {
+    const due_at = "2026-11-23T10:00:00Z"; // two wall-clock hours ago
+    const opens = formatDue("2026-11-24T08:00:00Z");
+    // Late by 40 minutes of opening hours, closed now.
+    expect(dueLabel(row({ due_at, business: { minutes: -40, opens_at: "2026-11-24T08:00:00Z" } }), now)).toBe(
+      `overdue 40 min of opening hours · opens ${opens}`,
+    );
+    // Due while it was closed: not late until it opens.
+    expect(dueLabel(row({ due_at, business: { minutes: 0, opens_at: "2026-11-24T08:00:00Z" } }), now)).toBe(
+      `due when it opens · opens ${opens}`,
+    );
+    // Three days away on the wall clock, ten opening hours.
+    const later = "2026-11-26T12:00:00Z";
+    expect(dueLabel(row({ due_at: later, business: { minutes: 600, opens_at: null } }), now)).toBe(
+      `10 h of opening hours left · due ${formatDue(later)}`,
+    );
+    expect(dueLabel(row({ due_at: "2026-11-23T14:00:00Z", business: { minutes: 45, opens_at: null } }), now)).toBe(
+      "45 min of opening hours left",
     );
   });
 

@@ -44,17 +44,32 @@ export function keepVisible(selected: ReadonlySet<string>, rows: FollowUpRow[]):
   return new Set([...selected].filter((k) => shown.has(k)));
 }
 
-/** "Overdue 2 h", "due in 35 min", "due Tue 14:00", "waiting for the job". */
+/** "3 min", "2 h", "4 days". */
+function span(m: number): string {
+  const a = Math.abs(m);
+  if (a < 60) return `${a} min`;
+  if (a < 48 * 60) return `${Math.round(a / 60)} h`;
+  return `${Math.round(a / 1440)} days`;
+}
+
+/**
+ * "Overdue 2 h", "due in 35 min", "due Tue 14:00", "waiting for its condition".
+ * When the owner keeps business hours, the time is its opening hours' ("1 h of
+ * opening hours left · opens Tue 08:00"): a night or a holiday is not counted,
+ * and an item due while closed is not late until the owner opens.
+ */
 export function dueLabel(row: FollowUpRow, now: Date): string {
   if (row.waiting || !row.due_at) return "waiting for its condition";
   const end = new Date(row.due_until ?? row.due_at);
   const minutes = Math.round((end.getTime() - now.getTime()) / 60000);
-  const span = (m: number): string => {
-    const a = Math.abs(m);
-    if (a < 60) return `${a} min`;
-    if (a < 48 * 60) return `${Math.round(a / 60)} h`;
-    return `${Math.round(a / 1440)} days`;
-  };
+  if (row.business) {
+    const { minutes: open, opens_at } = row.business;
+    const opens = opens_at ? ` · opens ${formatDue(opens_at)}` : "";
+    if (open < 0) return `overdue ${span(open)} of opening hours${opens}`;
+    if (open === 0 || minutes <= 0) return `due when it opens${opens}`;
+    const when = minutes >= 24 * 60 ? ` · due ${formatDue(row.due_at)}` : "";
+    return `${span(open)} of opening hours left${when}${opens}`;
+  }
   if (minutes <= 0) return `overdue ${span(minutes)}`;
   if (minutes < 24 * 60) return `due in ${span(minutes)}`;
   return `due ${formatDue(row.due_at)}`;

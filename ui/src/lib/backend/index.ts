@@ -3,6 +3,7 @@
 // (src/lib/bindings, written by `cargo test`): no `any` crosses IPC.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { BusinessCalendar } from "../bindings/BusinessCalendar";
 import type { AdminOrg } from "../bindings/AdminOrg";
 import type { AdminUser } from "../bindings/AdminUser";
 import type { ApiError } from "../bindings/ApiError";
@@ -119,6 +120,8 @@ export const backend = {
   adminOrgCreate: (org: NewPartner) => call<AdminOrg>("admin_org_create", { new: org }),
   adminOrgUpdate: (id: string, change: OrgUpdate) => call<AdminOrg>("admin_org_update", { id, change }),
   adminOpenWork: (id: string) => call<OpenWork>("admin_open_work", { id }),
+  adminSetCalendar: (id: string, calendar: BusinessCalendar) => call<AdminOrg>("admin_set_calendar", { id, calendar }),
+  adminClearCalendar: (id: string) => call<AdminOrg>("admin_clear_calendar", { id }),
   adminUsers: () => call<AdminUser[]>("admin_users"),
   adminUserInvite: (user: NewUser) => call<Invitation>("admin_user_invite", { new: user }),
   adminUserUpdate: (id: string, change: UserUpdate) => call<AdminUser>("admin_user_update", { id, change }),
