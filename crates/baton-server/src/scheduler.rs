@@ -68,13 +68,15 @@ fn overdue(conn: &dyn Conn, now: DateTime<Utc>, policy: &EscalationPolicy) -> Re
     for row in store::queues::overdue(conn, &ts(now))? {
         let due = parse_ts(&row.due)?;
         let clock = clocks.get(&row.owner_org_id).unwrap_or(&always);
-        let late = clock.open_between(due, now);
-        if !clock.is_around_the_clock() && late <= Duration::zero() {
+        // Overdue once the owner has been open for some of the time since it
+        // was due. Each test looks only as far ahead as it needs (the grace at
+        // most), however long ago the item fell due.
+        if clock.next_open(due).is_none_or(|open| open >= now) {
             continue;
         }
         // A partner's own SLA, set by the retailer's admins, replaces the default.
         let grace = row.sla_minutes.map_or(policy.partner_grace, Duration::minutes);
-        let target = if row.owner_kind == OrgKind::Partner && late >= grace {
+        let target = if row.owner_kind == OrgKind::Partner && clock.add(due, grace) <= now {
             EscalationLevel::RetailerSupervisor
         } else {
             EscalationLevel::OwnerSupervisor
@@ -84,10 +86,10 @@ fn overdue(conn: &dyn Conn, now: DateTime<Utc>, policy: &EscalationPolicy) -> Re
         }
         out.push(Due {
             due,
+            late: clock.open_between(due, now),
+            business_hours: !clock.is_around_the_clock(),
             row,
             target,
-            late,
-            business_hours: !clock.is_around_the_clock(),
         });
     }
     Ok(out)
