@@ -616,6 +616,8 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
     press(client, &[ALT], '4').await?;
     text_with(client, "#scorecards tr[data-org='brightline']", "Brightline").await?;
     text_with(client, "#scorecards tr[data-org='brightline'] .csat", "").await?;
+    // Re-asked details, of the customers asked: the demo's one said yes.
+    text_with(client, "#scorecards tr[data-org='brightline'] .reasked", "of 1").await?;
     // The last 7 days, saved for a spreadsheet: the file holds the server's figures.
     css(client, "#scorecards .period[data-days='7']").await?.click().await?;
     text_with(client, "#scorecards-period", "Outcomes since").await?;
@@ -644,6 +646,9 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
         (5, card.feedback_count),
         (11, card.commitments_kept),
         (12, card.commitments_broken),
+        (14, card.reasked_answers),
+        (15, card.reasked),
+        (16, card.propagated),
     ];
     for (at, value) in expected {
         if cells.get(at) != Some(&value.to_string().as_str()) {
@@ -1440,12 +1445,31 @@ async fn review_and_merge(client: &Client, server: &RunningServer) -> Result<()>
         .await?
         .send_keys("Took two visits")
         .await?;
+    css(client, "#feedback-reasked input[value='yes']")
+        .await?
+        .click()
+        .await?;
     css(client, "#feedback-submit").await?.click().await?;
     css(
         client,
         "#my-actions .my-action[data-target^='feedback:'][data-state='synced']",
     )
     .await?;
+    // The customer's "I had to repeat myself" is on the server, for the scorecard.
+    let reasked: Option<i64> = server
+        .state
+        .db
+        .read(|tx| {
+            tx.value(
+                "SELECT reasked FROM feedback WHERE comment = ?1",
+                baton_server::args!["Took two visits"],
+                "reasked",
+            )
+        })
+        .await?;
+    if reasked != Some(1) {
+        bail!("the server recorded re-asked details as {reasked:?}");
+    }
 
     // Story 1's installation: the son becomes the job's contact, the job goes to
     // another partner, and Margaret's home number is for confirmations too.

@@ -369,12 +369,17 @@ async fn a_partner_console_shows_business_time_left_in_its_own_hours_offline_too
         .expect("queued");
     // Casework appears when the server's document does (its owner's name, its
     // status are the server's): wait for it in the queue, not just for the ack.
-    until(&carrier, Duration::from_secs(10), "the callback in the carrier's queue", |c| {
-        c.follow_ups(&FollowUpFilter::default())
-            .ok()
-            .filter(|rows| rows.iter().any(|r| r.id == "cb_hours"))
-            .map(|_| ())
-    })
+    until(
+        &carrier,
+        Duration::from_secs(10),
+        "the callback in the carrier's queue",
+        |c| {
+            c.follow_ups(&FollowUpFilter::default())
+                .ok()
+                .filter(|rows| rows.iter().any(|r| r.id == "cb_hours"))
+                .map(|_| ())
+        },
+    )
     .await;
 
     // Offline, the queue still measures it in the carrier's hours.

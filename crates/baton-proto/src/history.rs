@@ -249,4 +249,20 @@ pub struct Scorecard {
     pub commitments_broken: i64,
     #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub tickets_escalated_open: i64,
+    /// Feedback in the period that says whether the customer had to repeat
+    /// something already known, and how much of it says they did.
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
+    pub reasked_answers: i64,
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
+    pub reasked: i64,
+    /// Changes to this partner's records in the period that reached one of its
+    /// live consoles, and how long that took (median and 95th percentile, ms):
+    /// from the change being saved to the partner's first console holding it,
+    /// counted for changes saved while one of its consoles was connected.
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
+    pub propagated: i64,
+    #[ts(type = "number | null")]
+    pub propagation_p50_ms: Option<i64>,
+    #[ts(type = "number | null")]
+    pub propagation_p95_ms: Option<i64>,
 }

@@ -334,6 +334,10 @@ pub enum Intent {
         csat: Option<u8>,
         nps: Option<u8>,
         comment: String,
+        /// Whether the customer had to repeat something Baton already held
+        /// ("re-asked details"); `None` when not asked.
+        #[serde(default)]
+        reasked: Option<bool>,
     },
     /// Create a customer from a call no record explains (retailer staff): the
     /// caller, as account holder, with the number they called from.

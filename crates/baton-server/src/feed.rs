@@ -162,9 +162,17 @@ pub fn head(conn: &dyn Conn) -> Result<i64, ServerError> {
     Ok(store::feed::max_seq(conn)?.max(floor(conn)?))
 }
 
+/// A page of changes as served, with when each was saved (for the time to propagate).
+pub struct Served {
+    pub page: ChangesPage,
+    /// `(seq, saved at)` of each change on the page.
+    pub saved: Vec<(i64, String)>,
+}
+
 /// Changes of `scope` after `after`, oldest first.
-pub fn changes(conn: &dyn Conn, scope: &Scope, after: i64, limit: usize) -> Result<ChangesPage, ServerError> {
+pub fn changes(conn: &dyn Conn, scope: &Scope, after: i64, limit: usize) -> Result<Served, ServerError> {
     let mut out = Vec::new();
+    let mut saved = Vec::new();
     for row in store::feed::page(conn, &scope.key(), after, limit + 1)? {
         let entity = EntityKind::parse(&row.entity)
             .ok_or_else(|| ServerError::Internal(format!("stored entity '{}'", row.entity)))?;
@@ -183,10 +191,12 @@ pub fn changes(conn: &dyn Conn, scope: &Scope, after: i64, limit: usize) -> Resu
                 )))
             }
         };
+        saved.push((row.seq, row.created_at));
         out.push(Change { seq: row.seq, op });
     }
     let has_more = out.len() > limit;
     out.truncate(limit);
+    saved.truncate(limit);
     // A page that reaches the end of the scope's changes moves the cursor to the
     // feed head: everything at or before the head is visible in this read
     // transaction, and rows of other scopes are not this caller's. A caught-up
@@ -195,11 +205,14 @@ pub fn changes(conn: &dyn Conn, scope: &Scope, after: i64, limit: usize) -> Resu
         (true, Some(c)) => c.seq,
         _ => head(conn)?.max(after),
     };
-    Ok(ChangesPage {
-        epoch: String::new(),
-        changes: out,
-        cursor,
-        has_more,
+    Ok(Served {
+        page: ChangesPage {
+            epoch: String::new(),
+            changes: out,
+            cursor,
+            has_more,
+        },
+        saved,
     })
 }
 

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod mutations;
 pub mod nodes;
 pub mod openapi;
+pub mod propagation;
 pub mod routes;
 pub mod scheduler;
 pub mod store;
@@ -84,7 +85,12 @@ pub struct AppState {
     /// Past this many records an import raises the feed floor instead of
     /// appending a change per record (`import::FEED_DOCUMENTS`).
     pub import_feed_limit: u64,
+    /// Live consoles and first deliveries, for the time to propagate a change.
+    pub propagation: std::sync::Arc<propagation::Propagation>,
 }
+
+/// How long the time each change took to reach a partner is kept: a year.
+pub const PROPAGATION_KEPT: chrono::Duration = chrono::Duration::days(366);
 
 impl AppState {
     pub fn new(db: Db) -> AppState {
@@ -109,6 +115,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             metrics_token: None,
             import_feed_limit: import::FEED_DOCUMENTS,
+            propagation: std::sync::Arc::default(),
         }
     }
 
@@ -137,10 +144,19 @@ impl AppState {
         Ok(AppState::new(Db::connect(location)?))
     }
 
-    /// Drops changes older than `retain` from the feed (see `feed::compact`).
+    /// Drops changes older than `retain` from the feed (see `feed::compact`),
+    /// and the delivery times of changes older than the longest scorecard
+    /// period (`PROPAGATION_KEPT`).
     pub async fn compact_feed(&self, retain: chrono::Duration) -> Result<usize, ServerError> {
-        let before = (chrono::Utc::now() - retain).to_rfc3339();
-        self.db.write(move |tx| feed::compact(tx, &before)).await
+        let now = chrono::Utc::now();
+        let before = (now - retain).to_rfc3339();
+        let kept = (now - PROPAGATION_KEPT).to_rfc3339();
+        self.db
+            .write(move |tx| {
+                store::propagation::prune(tx, &kept)?;
+                feed::compact(tx, &before)
+            })
+            .await
     }
 
     /// Tells live subscribers of `scopes` that the feed reached `seq`: this

@@ -445,6 +445,8 @@ pub fn actions(tx: &dyn Conn, now: DateTime<Utc>) -> Result<(), ServerError> {
             csat: Some(2),
             nps: Some(3),
             comment: "Installer left the TV on the floor.".into(),
+            // The installer asked again for the address the retailer had given it.
+            reasked: Some(true),
         },
     )?;
     act(

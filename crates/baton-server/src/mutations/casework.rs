@@ -751,6 +751,7 @@ pub fn record_feedback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) ->
         csat,
         nps,
         comment,
+        reasked,
         ..
     } = intent
     else {
@@ -790,15 +791,26 @@ pub fn record_feedback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) ->
             csat: *csat,
             nps: *nps,
             comment: comment.trim(),
+            reasked: *reasked,
             at: &ctx.at,
         },
     )?;
     ctx.audit("record_feedback", "feedback", feedback_id, None, comment.trim())?;
-    let scores = [csat.map(|c| format!("CSAT {c}/5")), nps.map(|n| format!("NPS {n}/10"))]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let scores = [
+        csat.map(|c| format!("CSAT {c}/5")),
+        nps.map(|n| format!("NPS {n}/10")),
+        reasked.map(|r| {
+            if r {
+                "had to repeat details".to_string()
+            } else {
+                "repeated nothing".to_string()
+            }
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
     ctx.timeline(
         customer_id,
         TimelineKind::Feedback,

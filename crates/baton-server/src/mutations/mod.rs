@@ -38,6 +38,34 @@ pub struct PushOutcome {
     pub touched: BTreeSet<String>,
 }
 
+/// Applies `batch` from `caller`'s console (or system) in one transaction, then
+/// tells the live consoles of every scope it touched. The one way requests write
+/// intents (`/v1/sync/push`, `/v1/mutations`).
+pub async fn apply(
+    state: &crate::AppState,
+    caller: &AuthUser,
+    client_id: Uuid,
+    batch: Vec<Mutation>,
+) -> Result<Vec<MutationResult>, ServerError> {
+    let writer = caller.clone();
+    let now = state.now();
+    let (out, before, head) = state
+        .db
+        .write(move |tx| {
+            let before = feed::head(tx)?;
+            let out = apply_batch(tx, &writer, client_id, &batch, now)?;
+            Ok((out, before, feed::head(tx)?))
+        })
+        .await?;
+    if let Some(org) = caller.scope().org() {
+        // A partner's own edits coming back to it are not propagation.
+        state.propagation.own_push(org, before, head);
+    }
+    state.metrics.mutations(&out.results);
+    state.poke(head, out.touched.into_iter().collect());
+    Ok(out.results)
+}
+
 pub fn apply_batch(
     tx: &dyn Conn,
     caller: &AuthUser,

@@ -85,21 +85,8 @@ pub async fn mutate(
         created_at: state.now(),
         intent: req.intent,
     };
-    let writer = caller.clone();
-    let now = state.now();
-    let out = state
-        .db
-        .write(move |tx| mutations::apply_batch(tx, &writer, uuid::Uuid::nil(), std::slice::from_ref(&m), now))
-        .await?;
-    let head = out.results.iter().find_map(|r| match r.outcome {
-        baton_proto::MutationOutcome::Applied { seq, .. } => Some(seq),
-        _ => None,
-    });
-    state.metrics.mutations(&out.results);
-    if let Some(seq) = head {
-        state.poke(seq, out.touched.into_iter().collect());
-    }
-    out.results
+    mutations::apply(&state, &caller, uuid::Uuid::nil(), vec![m])
+        .await?
         .into_iter()
         .next()
         .map(ApiJson)

@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use crate::auth::AuthUser;
 use crate::error::{ApiJson, ApiQuery, ServerError};
 use crate::mutations::{self, MAX_BATCH};
-use crate::{feed, AppState};
+use crate::{feed, store, AppState};
 
 const DEFAULT_PAGE: usize = 500;
 const MAX_PAGE: usize = 5000;
@@ -100,7 +100,8 @@ pub async fn changes(
         return Err(ServerError::bad_request("after must be 0 or a seq from this feed"));
     }
     let scope = caller.scope();
-    let mut page = state
+    let partner = scope.org().map(str::to_string);
+    let served = state
         .db
         .read(move |tx| {
             if q.after > feed::head(tx)? {
@@ -118,8 +119,46 @@ pub async fn changes(
             feed::changes(tx, &scope, q.after, limit)
         })
         .await?;
+    if let Some(org) = partner {
+        record_first_deliveries(&state, &caller, &org, &served.saved);
+    }
+    let mut page = served.page;
     page.epoch = state.db.epoch().to_string();
     Ok(ApiJson(page))
+}
+
+/// Notes, off the request's path, when changes on this page first reached
+/// partner `org` (its scorecard's time to propagate a change).
+fn record_first_deliveries(state: &AppState, caller: &AuthUser, org: &str, saved: &[(i64, String)]) {
+    let Some(since) = state.propagation.live_since(&caller.token) else {
+        return;
+    };
+    let now = chrono::Utc::now();
+    let first = state.propagation.first_deliveries(org, since, saved, now);
+    if first.is_empty() {
+        return;
+    }
+    let (db, org, delivered_at) = (state.db.clone(), org.to_string(), now.to_rfc3339());
+    tokio::spawn(async move {
+        let recorded = db
+            .write(move |tx| {
+                let rows: Vec<_> = first
+                    .iter()
+                    .map(|d| store::propagation::Delivery {
+                        org_id: &org,
+                        seq: d.seq,
+                        changed_at: &d.changed_at,
+                        delivered_at: &delivered_at,
+                        lag_ms: d.lag_ms,
+                    })
+                    .collect();
+                store::propagation::record(tx, &rows)
+            })
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "recording when changes reached a partner");
+        }
+    });
 }
 
 fn poke(seq: i64) -> Result<Event, Infallible> {
@@ -161,8 +200,15 @@ pub async fn events(
     // this server, and at every heartbeat for changes made elsewhere.
     let ended = tokio_util::sync::CancellationToken::new();
     tokio::spawn(watch_session(state.clone(), caller.token.clone(), ended.clone()));
+    // While the stream is open, what this session pulls counts towards its
+    // organisation's time to propagate a change.
+    let open = state.propagation.stream_opened(&caller.token, chrono::Utc::now());
     let stream = stream::once(std::future::ready(poke(head)))
         .chain(stream::select(live, heartbeat))
+        .map(move |event| {
+            let _open = &open;
+            event
+        })
         .take_until(state.shutdown.clone().cancelled_owned())
         .take_until(ended.cancelled_owned());
     Ok(Sse::new(stream))
@@ -186,20 +232,8 @@ pub async fn push(
             "push at most {MAX_BATCH} mutations at once"
         )));
     }
-    let writer = caller.clone();
-    let now = state.now();
-    let outcome = state
-        .db
-        .write(move |tx| {
-            let out = mutations::apply_batch(tx, &writer, req.client_id, &req.mutations, now)?;
-            let head = feed::head(tx)?;
-            Ok((out, head))
-        })
-        .await?;
-    let (out, head) = outcome;
-    state.metrics.mutations(&out.results);
-    state.poke(head, out.touched.into_iter().collect());
-    Ok(ApiJson(PushResponse { results: out.results }))
+    let results = mutations::apply(&state, &caller, req.client_id, req.mutations).await?;
+    Ok(ApiJson(PushResponse { results }))
 }
 
 /// Cancels `ended` once `token`'s session is no longer live.

@@ -11,6 +11,8 @@ pub struct ChangeRow {
     pub entity_id: String,
     pub op: String,
     pub doc: Option<String>,
+    /// When the change was saved (RFC 3339).
+    pub created_at: String,
 }
 
 /// Appends a change; returns its seq. `doc` is `None` for a removal.
@@ -52,7 +54,7 @@ pub fn delete_upto(db: &dyn Conn, upto: i64) -> Result<usize, ServerError> {
 /// Up to `limit` changes of `scope` after `after`, oldest first.
 pub fn page(db: &dyn Conn, scope: &str, after: i64, limit: usize) -> Result<Vec<ChangeRow>, ServerError> {
     db.all(
-        "SELECT seq, entity, entity_id, op, doc FROM changes WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        "SELECT seq, entity, entity_id, op, doc, created_at FROM changes WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         args![scope, after, limit as i64],
         |r| {
             Ok(ChangeRow {
@@ -61,6 +63,7 @@ pub fn page(db: &dyn Conn, scope: &str, after: i64, limit: usize) -> Result<Vec<
                 entity_id: r.get("entity_id")?,
                 op: r.get("op")?,
                 doc: r.get("doc")?,
+                created_at: r.get("created_at")?,
             })
         },
     )

@@ -28,6 +28,7 @@ pub mod orders;
 pub mod orgs;
 pub mod postgres;
 pub mod presence;
+pub mod propagation;
 pub mod queues;
 pub mod rows;
 pub mod scorecards;

@@ -41,6 +41,14 @@ pub fn for_org(
             ))
         },
     )?;
+    // Re-asked details: what the customers said, where they were asked.
+    let (reasked_answers, reasked): (i64, i64) = db.one(
+        "SELECT COUNT(reasked) AS answers, COALESCE(SUM(reasked), 0) AS yes
+         FROM feedback WHERE org_id = ?1 AND at >= ?2",
+        args![org_id, from],
+        |r| Ok((r.get("answers")?, r.get("yes")?)),
+    )?;
+    let (propagated, propagation_p50_ms, propagation_p95_ms) = super::propagation::figures(db, org_id, &from)?;
     // A completed callback was on time when its reaching attempt came by its due time.
     let (completed, on_time): (i64, i64) = db.one(
         &format!(
@@ -84,5 +92,10 @@ pub fn for_org(
         tickets_escalated_open: count(
             "SELECT COUNT(*) AS n FROM tickets WHERE escalated_org_id = ?1 AND status IN ('open', 'pending')",
         )?,
+        reasked_answers,
+        reasked,
+        propagated,
+        propagation_p50_ms,
+        propagation_p95_ms,
     }))
 }

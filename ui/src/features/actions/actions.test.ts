@@ -291,7 +291,7 @@ describe("closing the loop from the record", () => {
     });
   });
   it("records feedback in range, refusing a score out of range or with letters, never rounding it", () => {
-    const f = { jobId: "job_1", csat: "", nps: "", comment: "" };
+    const f = { jobId: "job_1", csat: "", nps: "", comment: "", reasked: "" as const };
     expect(buildFeedback("c", { ...f, jobId: "" })).toMatchObject({ ok: false });
     expect(buildFeedback("c", { ...f, comment: "Lovely" })).toEqual({
       ok: false,
@@ -302,8 +302,11 @@ describe("closing the loop from the record", () => {
     expect(buildFeedback("c", { ...f, nps: "ten" })).toMatchObject({ ok: false });
     expect(buildFeedback("c", { ...f, csat: " 5 ", nps: "0", comment: " tidy " }, "fb_1")).toEqual({
       ok: true,
-      intent: { type: "record_feedback", customer_id: "c", feedback_id: "fb_1", job_id: "job_1", csat: 5, nps: 0, comment: "tidy" },
+      intent: { type: "record_feedback", customer_id: "c", feedback_id: "fb_1", job_id: "job_1", csat: 5, nps: 0, comment: "tidy", reasked: null },
     });
+    // Re-asked details: the customer's answer, or nothing when not asked.
+    expect(buildFeedback("c", { ...f, csat: "3", reasked: "yes" }, "fb_2")).toMatchObject({ ok: true, intent: { reasked: true } });
+    expect(buildFeedback("c", { ...f, csat: "3", reasked: "no" }, "fb_3")).toMatchObject({ ok: true, intent: { reasked: false } });
   });
   it("sets what a contact is for and the consent given, as chosen", () => {
     expect(

@@ -448,6 +448,8 @@ export interface FeedbackFields {
   csat: string;
   nps: string;
   comment: string;
+  /** Whether the customer had to repeat something already known: "yes", "no", or "" when not asked. */
+  reasked: "" | "yes" | "no";
 }
 
 /** A whole number in `[min, max]` from a field, `null` for an empty one, or an error. */
@@ -473,6 +475,7 @@ export function buildFeedback(customerId: string, f: FeedbackFields, id = newId(
     csat: csat.value,
     nps: nps.value,
     comment: f.comment.trim(),
+    reasked: f.reasked === "" ? null : f.reasked === "yes",
   });
 }
 

@@ -33,7 +33,29 @@ const COLUMNS: [string, (c: Scorecard) => string | number | null][] = [
   ["Promises kept", (c) => c.commitments_kept],
   ["Promises broken", (c) => c.commitments_broken],
   ["Escalated tickets open", (c) => c.tickets_escalated_open],
+  ["Asked whether they repeated anything", (c) => c.reasked_answers],
+  ["Had to repeat details", (c) => c.reasked],
+  ["Changes propagated live", (c) => c.propagated],
+  ["Time to propagate median (ms)", (c) => c.propagation_p50_ms],
+  ["Time to propagate 95th percentile (ms)", (c) => c.propagation_p95_ms],
 ];
+
+/** Of the customers asked, the share who had to repeat something already known; `null` when none was asked. */
+export function reaskedShare(c: Scorecard): number | null {
+  return c.reasked_answers > 0 ? c.reasked / c.reasked_answers : null;
+}
+
+/** A delay as people read it: "350 ms", "1.2 s", "45 s", "3 min", "2.5 h"; "—" for none. */
+export function formatLag(ms: number | null): string {
+  if (ms === null) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 90) return `${Math.round(s)} s`;
+  const min = s / 60;
+  if (min < 90) return `${Math.round(min)} min`;
+  return `${(min / 60).toFixed(1)} h`;
+}
 
 /** The scorecards as CSV (RFC 4180: CRLF line ends), one row per partner. */
 export function scorecardsCsv(cards: Scorecard[]): string {

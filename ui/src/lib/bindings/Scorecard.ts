@@ -21,4 +21,16 @@ nps: number | null, callbacks_due: number, callbacks_completed: number,
 /**
  * Share of completed callbacks done by their due time.
  */
-callbacks_on_time: number | null, commitments_kept: number, commitments_broken: number, tickets_escalated_open: number, };
+callbacks_on_time: number | null, commitments_kept: number, commitments_broken: number, tickets_escalated_open: number, 
+/**
+ * Feedback in the period that says whether the customer had to repeat
+ * something already known, and how much of it says they did.
+ */
+reasked_answers: number, reasked: number, 
+/**
+ * Changes to this partner's records in the period that reached one of its
+ * live consoles, and how long that took (median and 95th percentile, ms):
+ * from the change being saved to the partner's first console holding it,
+ * counted for changes saved while one of its consoles was connected.
+ */
+propagated: number, propagation_p50_ms: number | null, propagation_p95_ms: number | null, };
