@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "tickets_list",
     "jobs_board",
     "scorecards_list",
+    "scorecards_trend",
     "duplicates_list",
     "merges_list",
     "presence_update",

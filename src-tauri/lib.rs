@@ -132,6 +132,7 @@ pub fn run() {
             commands::queues::tickets_list,
             commands::queues::jobs_board,
             commands::queues::scorecards_list,
+            commands::queues::scorecards_trend,
             commands::queues::duplicates_list,
             commands::queues::merges_list,
             commands::queues::presence_update,

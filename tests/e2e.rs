@@ -632,7 +632,13 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
     let card = server
         .state
         .db
-        .read(move |tx| baton_server::store::scorecards::for_org(tx, "brightline", &now, Some(since)))
+        .read(move |tx| {
+            let period = baton_server::store::scorecards::Period {
+                since: Some(since),
+                until: None,
+            };
+            baton_server::store::scorecards::for_org(tx, "brightline", &now, period)
+        })
         .await?
         .context("Brightline's scorecard")?;
     let row = csv
@@ -655,6 +661,47 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
             bail!("column {at} of {row:?} is not the server's {value}");
         }
     }
+
+    // Days the supervisor picks: from a week ago to today, both included.
+    css(client, "#scorecards .period[data-days='custom']")
+        .await?
+        .click()
+        .await?;
+    let (from, to) = (
+        (chrono::Local::now() - chrono::Duration::days(7))
+            .format("%Y-%m-%d")
+            .to_string(),
+        chrono::Local::now().format("%Y-%m-%d").to_string(),
+    );
+    // A date field is typed into differently by each engine: set it as the picker would.
+    for (id, day) in [("scorecards-from", &from), ("scorecards-to", &to)] {
+        client
+            .execute(
+                "const i = document.getElementById(arguments[0]); i.value = arguments[1]; \
+                 i.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![serde_json::json!(id), serde_json::json!(day)],
+            )
+            .await?;
+    }
+    text_with(client, "#scorecards-period", " to ").await?;
+    text_with(client, "#scorecards tr[data-org='brightline'] .reasked", "of 1").await?;
+
+    // A partner's trend, week by week: this week's feedback is on its charts.
+    css(client, "#scorecards tr[data-org='brightline'] .partner-trend")
+        .await?
+        .click()
+        .await?;
+    css(
+        client,
+        "#scorecard-trend[data-org='brightline'] .trend-figure[data-figure='csat']:not([data-points='0'])",
+    )
+    .await?;
+    css(
+        client,
+        "#scorecard-trend .trend-figure[data-figure='reasked']:not([data-points='0'])",
+    )
+    .await?;
+    save_screenshot(client, "scorecard-trend.png").await?;
     Ok(())
 }
 

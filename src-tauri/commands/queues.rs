@@ -88,7 +88,22 @@ pub async fn presence_update(
 /// Partner scorecards (story 5): the same figures for the retailer and the partner.
 #[tauri::command]
 #[tracing::instrument(skip(state))]
-pub async fn scorecards_list(state: State<'_, AppState>, days: Option<u32>) -> IpcResult<Vec<baton_proto::Scorecard>> {
+pub async fn scorecards_list(
+    state: State<'_, AppState>,
+    period: baton_proto::ScorecardPeriod,
+) -> IpcResult<Vec<baton_proto::Scorecard>> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
-    Ok(console.scorecards(days).await?)
+    Ok(console.scorecards(&period).await?)
+}
+
+/// One partner's scorecard week by week, for its trend chart.
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn scorecards_trend(
+    state: State<'_, AppState>,
+    org_id: String,
+    weeks: u32,
+) -> IpcResult<Vec<baton_proto::Scorecard>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.scorecard_trend(&org_id, weeks).await?)
 }

@@ -282,10 +282,19 @@ impl ApiClient {
     }
 
     /// A partner's scorecard: the same figures the retailer and the partner see.
-    pub async fn scorecard(&self, org_id: &str, days: Option<u32>) -> Result<baton_proto::Scorecard> {
-        let period = days.map(|d| format!("?days={d}")).unwrap_or_default();
-        let path = format!("/orgs/{}/scorecard{period}", url_segment(org_id));
-        self.send(self.http.get(self.url(&path))).await
+    pub async fn scorecard(
+        &self,
+        org_id: &str,
+        period: &baton_proto::ScorecardPeriod,
+    ) -> Result<baton_proto::Scorecard> {
+        let path = format!("/orgs/{}/scorecard", url_segment(org_id));
+        self.send(self.http.get(self.url(&path)).query(period)).await
+    }
+
+    pub async fn scorecard_trend(&self, org_id: &str, weeks: u32) -> Result<Vec<baton_proto::Scorecard>> {
+        let path = format!("/orgs/{}/scorecard/trend", url_segment(org_id));
+        self.send(self.http.get(self.url(&path)).query(&[("weeks", weeks)]))
+            .await
     }
 
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {

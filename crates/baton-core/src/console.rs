@@ -381,13 +381,18 @@ impl Console {
     /// Partner scorecards: every partner's for the retailer's staff, a partner's
     /// own for its users. Figures are computed by the server over all data, so
     /// this needs the connection; offline it says so.
-    pub async fn scorecards(&self, days: Option<u32>) -> Result<Vec<baton_proto::Scorecard>> {
+    pub async fn scorecards(&self, period: &baton_proto::ScorecardPeriod) -> Result<Vec<baton_proto::Scorecard>> {
         let orgs = self.api.orgs().await?;
         let mut out = Vec::new();
         for o in orgs.iter().filter(|o| o.org.kind == OrgKind::Partner) {
-            out.push(self.api.scorecard(&o.org.id, days).await?);
+            out.push(self.api.scorecard(&o.org.id, period).await?);
         }
         Ok(out)
+    }
+
+    /// One partner's scorecard week by week, oldest first (needs the connection).
+    pub async fn scorecard_trend(&self, org_id: &str, weeks: u32) -> Result<Vec<baton_proto::Scorecard>> {
+        self.api.scorecard_trend(org_id, weeks).await
     }
 
     /// Likely duplicates of a customer, for a side-by-side review before a merge.

@@ -215,6 +215,19 @@ pub struct MergeRecord {
     pub undone_at: Option<DateTime<Utc>>,
 }
 
+/// The period a scorecard covers: the last `days`, or from `since` to
+/// `until` (either open); all time when empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ScorecardPeriod {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+}
+
 /// A partner's figures, the same for the retailer and for the partner (story 5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
@@ -225,6 +238,9 @@ pub struct Scorecard {
     /// or failed, feedback, callbacks completed, promises kept or broken); `None`
     /// for all time. Open jobs, callbacks due and escalated tickets are as of now.
     pub since: Option<DateTime<Utc>>,
+    /// The end of that period (exclusive); `None` for up to now.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
     #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
     pub jobs_open: i64,
     #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers

@@ -111,7 +111,8 @@ impl Propagation {
                 let changed = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
                 (changed >= since).then(|| FirstDelivery {
                     seq: *seq,
-                    changed_at: at.clone(),
+                    // As every stored time is written, so periods compare as text.
+                    changed_at: crate::wire::ts(changed),
                     lag_ms: (now - changed).num_milliseconds().max(0),
                 })
             })
@@ -150,7 +151,7 @@ mod tests {
             first,
             vec![FirstDelivery {
                 seq: 2,
-                changed_at: at(12).to_rfc3339(),
+                changed_at: crate::wire::ts(at(12)),
                 lag_ms: 2000
             }]
         );

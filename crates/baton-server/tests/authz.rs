@@ -17,7 +17,7 @@ const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparc
 
 /// Every endpoint with an id in its path, as the matrix exercises it. The test
 /// fails if the OpenAPI document names one that is not here.
-const ID_ENDPOINTS: [&str; 23] = [
+const ID_ENDPOINTS: [&str; 24] = [
     "/v1/customers/{id}",
     "/v1/customers/{id}/presence",
     "/v1/customers/{id}/timeline",
@@ -30,6 +30,7 @@ const ID_ENDPOINTS: [&str; 23] = [
     "/v1/callbacks/{id}",
     "/v1/commitments/{id}",
     "/v1/orgs/{id}/scorecard",
+    "/v1/orgs/{id}/scorecard/trend",
     // Administration: see `only_administrators_reach_any_admin_operation`, and
     // tests/admin.rs for a partner admin held to its own organisation.
     "/v1/admin/orgs/{id}",
@@ -137,11 +138,15 @@ async fn no_endpoint_gives_a_partner_another_partners_records() {
                 }
             }
         }
-        // Another partner's scorecard.
+        // Another partner's scorecard, and its trend.
         for (_, other) in PARTNERS.iter().filter(|(_, o)| *o != org) {
-            let path = format!("/orgs/{other}/scorecard");
-            let (status, body) = api.get(&token, &path).await;
-            assert_refused(status, &body, &format!("{org} GET {path}"));
+            for path in [
+                format!("/orgs/{other}/scorecard"),
+                format!("/orgs/{other}/scorecard/trend"),
+            ] {
+                let (status, body) = api.get(&token, &path).await;
+                assert_refused(status, &body, &format!("{org} GET {path}"));
+            }
         }
 
         // Lists hold only what the snapshot holds.

@@ -215,3 +215,105 @@ async fn time_to_propagate_counts_changes_reaching_a_live_partner_console_once()
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+fn at(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[tokio::test]
+async fn a_custom_period_counts_only_the_outcomes_inside_it() {
+    let api = Api::start().await;
+    let sam = api.login("sam").await;
+    let now = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).expect("now, to the second");
+    let (from, to) = (now - chrono::Duration::hours(1), now + chrono::Duration::hours(1));
+    let window = format!("/orgs/brightline/scorecard?since={}&until={}", at(from), at(to));
+    let before: Scorecard = serde_json::from_value(api.get(&sam, &window).await.1).expect("scorecard");
+    assert_eq!(
+        (before.since, before.until),
+        (Some(from), Some(to)),
+        "the period is said"
+    );
+    api.apply(&sam, feedback("fb_p1", Some(false))).await;
+    let inside: Scorecard = serde_json::from_value(api.get(&sam, &window).await.1).expect("scorecard");
+    assert_eq!(inside.feedback_count, before.feedback_count + 1);
+    let earlier = format!(
+        "/orgs/brightline/scorecard?since={}&until={}",
+        at(now - chrono::Duration::days(3)),
+        at(now - chrono::Duration::days(2))
+    );
+    let (_, body) = api.get(&sam, &earlier).await;
+    let earlier: Scorecard = serde_json::from_value(body).expect("scorecard");
+    assert_eq!(earlier.feedback_count, 0, "nothing of today in a period two days ago");
+    for bad in [
+        format!("since={}&until={}", at(to), at(from)),
+        format!("days=7&since={}", at(from)),
+        "since=yesterday".to_string(),
+    ] {
+        let (status, body) = api.get(&sam, &format!("/orgs/brightline/scorecard?{bad}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert!(body["code"].is_string(), "a typed error: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_trend_is_the_scorecard_week_by_week_adding_up_to_the_whole() {
+    let api = Api::start().await;
+    let sam = api.login("sam").await;
+    let dan = api.login("dan").await;
+    let priya = api.login("priya").await;
+    api.apply(&sam, feedback("fb_t1", Some(true))).await;
+    let (status, body) = api.get(&sam, "/orgs/brightline/scorecard/trend?weeks=6").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let points: Vec<Scorecard> = serde_json::from_value(body).expect("trend");
+    assert_eq!(points.len(), 6);
+    for pair in points.windows(2) {
+        assert_eq!(pair[0].until, pair[1].since, "weeks follow each other");
+    }
+    for p in &points {
+        let (since, until) = (p.since.expect("since"), p.until.expect("until"));
+        assert_eq!(until - since, chrono::Duration::weeks(1));
+    }
+    let last = points.last().expect("this week");
+    assert!(
+        last.feedback_count >= 1 && last.reasked >= 1,
+        "this week's feedback is in this week: {last:?}"
+    );
+    // The weeks add up to the same span asked for at once.
+    let (first, end) = (points[0].since.expect("start"), last.until.expect("end"));
+    let whole = format!(
+        "/orgs/brightline/scorecard?since={}&until={}",
+        first
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            .replace('+', "%2B"),
+        end.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            .replace('+', "%2B")
+    );
+    let (status, body) = api.get(&sam, &whole).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let whole: Scorecard = serde_json::from_value(body).expect("scorecard");
+    let sum = |f: fn(&Scorecard) -> i64| points.iter().map(f).sum::<i64>();
+    assert_eq!(sum(|p| p.feedback_count), whole.feedback_count);
+    assert_eq!(sum(|p| p.reasked), whole.reasked);
+    assert_eq!(sum(|p| p.jobs_completed), whole.jobs_completed);
+    assert_eq!(
+        sum(|p| p.commitments_kept + p.commitments_broken),
+        whole.commitments_kept + whole.commitments_broken
+    );
+    assert_eq!(sum(|p| p.callbacks_completed), whole.callbacks_completed);
+
+    // The partner sees its own trend, the same; not another partner's.
+    let (_, theirs) = api.get(&dan, "/orgs/brightline/scorecard/trend?weeks=6").await;
+    let theirs: Vec<Scorecard> = serde_json::from_value(theirs).expect("trend");
+    let counts = |ps: &[Scorecard]| {
+        ps.iter()
+            .map(|p| (p.feedback_count, p.reasked, p.jobs_completed))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(&theirs), counts(&points));
+    let (status, body) = api.get(&priya, "/orgs/brightline/scorecard/trend").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    for bad in ["weeks=1", "weeks=53", "weeks=-2", "weeks=many"] {
+        let (status, body) = api.get(&sam, &format!("/orgs/brightline/scorecard/trend?{bad}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+}

@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs", get(orgs::orgs))
         .route("/confirmation-templates", get(templates::list).post(templates::put))
         .route("/orgs/{id}/scorecard", get(orgs::scorecard))
+        .route("/orgs/{id}/scorecard/trend", get(orgs::scorecard_trend))
         .route("/customers", get(records::search))
         .route("/customers/{id}", get(records::customer))
         .route("/customers/{id}/timeline", get(records::timeline))

@@ -27,21 +27,56 @@ pub async fn orgs(State(state): State<AppState>, caller: AuthUser) -> Result<Api
     Ok(ApiJson(found))
 }
 
-/// The period a scorecard covers.
+/// The period a scorecard covers: the last `days`, or from `since` to `until`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScorecardQuery {
     /// Outcomes of the last this many days (1 to 3660); all time without.
     days: Option<i64>,
+    /// Outcomes from this instant (RFC 3339); instead of `days`.
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Outcomes before this instant (RFC 3339); up to now without.
+    until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// A partner's figures: jobs, feedback (CSAT, NPS), callbacks kept on time,
-/// commitments, escalations. The retailer sees every partner's; a partner its own.
+impl ScorecardQuery {
+    fn period(&self, now: chrono::DateTime<chrono::Utc>) -> Result<store::scorecards::Period, ServerError> {
+        let since = match (self.days, self.since) {
+            (Some(_), Some(_)) => return Err(ServerError::bad_request("give days or since, not both")),
+            (Some(d), None) if (1..=3660).contains(&d) => Some(now - chrono::Duration::days(d)),
+            (Some(_), None) => return Err(ServerError::bad_request("days must be between 1 and 3660")),
+            (None, since) => since,
+        };
+        if let (Some(from), Some(to)) = (since, self.until) {
+            if to <= from {
+                return Err(ServerError::bad_request("until must be after since"));
+            }
+        }
+        Ok(store::scorecards::Period {
+            since,
+            until: self.until,
+        })
+    }
+}
+
+/// The partner `id` if the caller may see its figures: the retailer any
+/// partner's, a partner its own (anything else is the same 404).
+fn check_reach(caller: &AuthUser, id: &str) -> Result<(), ServerError> {
+    check_id(id)?;
+    if caller.scope().org().is_some_and(|own| own != id) {
+        return Err(ServerError::not_found("organisation"));
+    }
+    Ok(())
+}
+
+/// A partner's figures: jobs, feedback (CSAT, NPS, re-asked details),
+/// callbacks kept on time, commitments, escalations, the time to propagate a
+/// change. The retailer sees every partner's; a partner its own.
 #[utoipa::path(get, path = "/v1/orgs/{id}/scorecard", tag = "orgs",
     params(("id" = String, Path, description = "Partner organisation id"), ScorecardQuery),
     responses((status = 200, description = "The partner's scorecard", body = Scorecard),
               (status = 404, description = "No such partner, or not the caller's", body = baton_proto::ApiError),
-              (status = 422, description = "A period that is not 1 to 3660 days", body = baton_proto::ApiError)),
+              (status = 422, description = "A period that is not 1 to 3660 days, or ends before it starts", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
 pub async fn scorecard(
     State(state): State<AppState>,
@@ -49,21 +84,63 @@ pub async fn scorecard(
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<ScorecardQuery>,
 ) -> Result<ApiJson<Scorecard>, ServerError> {
-    check_id(&id)?;
-    let since = match q.days {
-        None => None,
-        Some(d) if (1..=3660).contains(&d) => Some(state.now() - chrono::Duration::days(d)),
-        Some(_) => return Err(ServerError::bad_request("days must be between 1 and 3660")),
-    };
-    if caller.scope().org().is_some_and(|own| own != id) {
-        return Err(ServerError::not_found("organisation"));
-    }
+    let period = q.period(state.now())?;
+    check_reach(&caller, &id)?;
     let now = crate::wire::ts(state.now());
     let found = state
         .db
-        .read(move |tx| store::scorecards::for_org(tx, &id, &now, since))
+        .read(move |tx| store::scorecards::for_org(tx, &id, &now, period))
         .await?;
     found.map(ApiJson).ok_or_else(|| ServerError::not_found("organisation"))
+}
+
+/// How many weeks a trend covers.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrendQuery {
+    /// Weeks, 2 to 52 (12 by default).
+    weeks: Option<u32>,
+}
+
+/// A partner's scorecard week by week, oldest first, the last week ending now:
+/// each point covers its week's outcomes. The same for the retailer and the partner.
+#[utoipa::path(get, path = "/v1/orgs/{id}/scorecard/trend", tag = "orgs",
+    params(("id" = String, Path, description = "Partner organisation id"), TrendQuery),
+    responses((status = 200, description = "One scorecard per week, oldest first", body = Vec<Scorecard>),
+              (status = 404, description = "No such partner, or not the caller's", body = baton_proto::ApiError),
+              (status = 422, description = "Weeks not 2 to 52", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn scorecard_trend(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<TrendQuery>,
+) -> Result<ApiJson<Vec<Scorecard>>, ServerError> {
+    let weeks = q.weeks.unwrap_or(12);
+    if !(2..=52).contains(&weeks) {
+        return Err(ServerError::bad_request("weeks must be between 2 and 52"));
+    }
+    check_reach(&caller, &id)?;
+    let now = state.now();
+    let stamp = crate::wire::ts(now);
+    let points = state
+        .db
+        .read(move |tx| {
+            (0..weeks)
+                .rev()
+                .map(|back| {
+                    let until = now - chrono::Duration::weeks(i64::from(back));
+                    let period = store::scorecards::Period {
+                        since: Some(until - chrono::Duration::weeks(1)),
+                        until: Some(until),
+                    };
+                    store::scorecards::for_org(tx, &id, &stamp, period)?
+                        .ok_or_else(|| ServerError::not_found("organisation"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(ApiJson(points))
 }
 
 /// Applies one intent mutation. Idempotent by `id`: sending the same id again

@@ -138,7 +138,7 @@ fn record_first_deliveries(state: &AppState, caller: &AuthUser, org: &str, saved
     if first.is_empty() {
         return;
     }
-    let (db, org, delivered_at) = (state.db.clone(), org.to_string(), now.to_rfc3339());
+    let (db, org, delivered_at) = (state.db.clone(), org.to_string(), crate::wire::ts(now));
     tokio::spawn(async move {
         let recorded = db
             .write(move |tx| {

@@ -32,12 +32,17 @@ pub fn prune(db: &dyn Conn, before: &str) -> Result<usize, ServerError> {
     db.execute("DELETE FROM propagation WHERE changed_at < ?1", args![before])
 }
 
-/// How many of `org_id`'s changes saved since `from` were delivered, and the
+/// How many of `org_id`'s changes saved in `[from, to)` were delivered, and the
 /// median and 95th-percentile delay (nearest rank), in milliseconds.
-pub fn figures(db: &dyn Conn, org_id: &str, from: &str) -> Result<(i64, Option<i64>, Option<i64>), ServerError> {
+pub fn figures(
+    db: &dyn Conn,
+    org_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<(i64, Option<i64>, Option<i64>), ServerError> {
     let n: i64 = db.value(
-        "SELECT COUNT(*) AS n FROM propagation WHERE org_id = ?1 AND changed_at >= ?2",
-        args![org_id, from],
+        "SELECT COUNT(*) AS n FROM propagation WHERE org_id = ?1 AND changed_at >= ?2 AND changed_at < ?3",
+        args![org_id, from, to],
         "n",
     )?;
     let rank = |p: f64| -> Result<Option<i64>, ServerError> {
@@ -46,9 +51,9 @@ pub fn figures(db: &dyn Conn, org_id: &str, from: &str) -> Result<(i64, Option<i
         }
         let offset = ((p * n as f64).ceil() as i64 - 1).clamp(0, n - 1);
         db.opt(
-            "SELECT lag_ms FROM propagation WHERE org_id = ?1 AND changed_at >= ?2
-             ORDER BY lag_ms LIMIT 1 OFFSET ?3",
-            args![org_id, from, offset],
+            "SELECT lag_ms FROM propagation WHERE org_id = ?1 AND changed_at >= ?2 AND changed_at < ?3
+             ORDER BY lag_ms LIMIT 1 OFFSET ?4",
+            args![org_id, from, to, offset],
             |r| r.get("lag_ms"),
         )
     };

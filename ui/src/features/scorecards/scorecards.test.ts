@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Scorecard } from "../../lib/bindings/Scorecard";
-import { csvName, formatLag, reaskedShare, scorecardsCsv } from "./scorecards";
+import { csvName, customPeriod, formatLag, reaskedShare, scorecardsCsv, sparkline, sparkPoints, TREND_FIGURES } from "./scorecards";
 
 const card: Scorecard = {
   org_id: "brightline",
   org_name: 'Brightline "Installs", Ltd',
   since: "2026-11-02T10:00:00Z",
+  until: null,
   jobs_open: 3,
   jobs_completed: 12,
   jobs_failed: 1,
@@ -48,5 +49,43 @@ describe("scorecards as CSV", () => {
   it("names the file by its period and day", () => {
     expect(csvName(30, new Date("2026-12-02T09:00:00Z"))).toBe("baton-scorecards-30-days-2026-12-02.csv");
     expect(csvName(null, new Date("2026-12-02T09:00:00Z"))).toBe("baton-scorecards-all-time-2026-12-02.csv");
+  });
+});
+
+describe("a custom period", () => {
+  it("runs from the first day's midnight to the midnight after the last, in the user's zone", () => {
+    expect(customPeriod("2026-11-01", "2026-11-30")).toEqual({
+      ok: true,
+      period: { since: new Date(2026, 10, 1).toISOString(), until: new Date(2026, 11, 1).toISOString() },
+    });
+    expect(customPeriod("2026-12-03", "2026-12-03")).toEqual({
+      ok: true,
+      period: { since: new Date(2026, 11, 3).toISOString(), until: new Date(2026, 11, 4).toISOString() },
+    });
+  });
+  it("refuses a missing day or a last day before the first", () => {
+    expect(customPeriod("", "2026-11-30")).toEqual({ ok: false, error: "Choose the first and the last day." });
+    expect(customPeriod("2026-11-30", "2026-11-01")).toEqual({ ok: false, error: "The last day is before the first." });
+    expect(customPeriod("2026-13-45", "2026-11-01")).toMatchObject({ ok: false });
+  });
+});
+
+describe("trend charts", () => {
+  it("draw a line through the weeks, scaled to their range, broken where a week has nothing", () => {
+    expect(sparkline([1, 3, 2], 100, 20)).toBe("M0.0,20.0L50.0,0.0L100.0,10.0");
+    expect(sparkline([1, null, 1], 100, 20)).toBe("M0.0,10.0M100.0,10.0");
+    expect(sparkline([null, null], 100, 20)).toBe("");
+    // Each week with a value is a point, even a lone one.
+    expect(sparkPoints([null, 4, null], 100, 20)).toEqual([null, { x: 50, y: 10 }, null]);
+  });
+  it("follow the figures the brief names, each as the scorecard computes it", () => {
+    const value = (key: string): number | null => TREND_FIGURES.find((f) => f.key === key)!.value(card);
+    expect(value("on-time")).toBe(0.875);
+    expect(value("kept")).toBeCloseTo(5 / 6);
+    expect(value("csat")).toBe(4.25);
+    expect(value("nps")).toBe(50);
+    expect(value("reasked")).toBe(0.25);
+    expect(value("propagation")).toBe(180);
+    expect(TREND_FIGURES.find((f) => f.key === "kept")!.value({ ...card, commitments_kept: 0, commitments_broken: 0 })).toBeNull();
   });
 });

@@ -1,8 +1,72 @@
 // The scorecard view's logic: the periods offered, and the figures as CSV for a
 // spreadsheet — exactly the numbers on screen, which are the server's.
 import type { Scorecard } from "../../lib/bindings/Scorecard";
+import type { ScorecardPeriod } from "../../lib/bindings/ScorecardPeriod";
 
 export type Period = 7 | 30 | 90 | null;
+
+/** A period of whole days the user picks ("YYYY-MM-DD", both included), in their own time zone. */
+export function customPeriod(from: string, to: string): { ok: true; period: ScorecardPeriod } | { ok: false; error: string } {
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (!day.test(from) || !day.test(to)) return { ok: false, error: "Choose the first and the last day." };
+  const start = new Date(`${from}T00:00:00`);
+  const end = new Date(`${to}T00:00:00`);
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) return { ok: false, error: "Choose the first and the last day." };
+  if (end < start) return { ok: false, error: "The last day is before the first." };
+  // The last day is included: the period ends at the next midnight.
+  end.setDate(end.getDate() + 1);
+  return { ok: true, period: { since: start.toISOString(), until: end.toISOString() } };
+}
+
+/** A figure a trend chart follows week by week, as a number (`null`: nothing to measure that week). */
+export interface TrendFigure {
+  key: string;
+  label: string;
+  value: (c: Scorecard) => number | null;
+  show: (v: number | null) => string;
+  /** Whether a higher value is better (the chart says which way is good). */
+  higherIsBetter: boolean;
+}
+
+const share = (v: number | null): string => (v === null ? "—" : `${Math.round(v * 100)}%`);
+
+export const TREND_FIGURES: TrendFigure[] = [
+  { key: "on-time", label: "Callbacks on time", value: (c) => c.callbacks_on_time, show: share, higherIsBetter: true },
+  {
+    key: "kept",
+    label: "Promises kept",
+    value: (c) => (c.commitments_kept + c.commitments_broken > 0 ? c.commitments_kept / (c.commitments_kept + c.commitments_broken) : null),
+    show: share,
+    higherIsBetter: true,
+  },
+  { key: "csat", label: "CSAT", value: (c) => c.csat, show: (v) => (v === null ? "—" : v.toFixed(1)), higherIsBetter: true },
+  { key: "nps", label: "NPS", value: (c) => c.nps, show: (v) => (v === null ? "—" : v.toFixed(0)), higherIsBetter: true },
+  { key: "reasked", label: "Re-asked details", value: (c) => reaskedShare(c), show: share, higherIsBetter: false },
+  { key: "propagation", label: "Time to propagate", value: (c) => c.propagation_p50_ms, show: (v) => formatLag(v), higherIsBetter: false },
+];
+
+/** Where each week's value sits in a `width` × `height` box, scaled to the values' own range; `null` for a week with nothing. */
+export function sparkPoints(values: (number | null)[], width: number, height: number): ({ x: number; y: number } | null)[] {
+  const known = values.filter((v): v is number => v !== null);
+  const [lo, hi] = [Math.min(...known), Math.max(...known)];
+  const step = values.length > 1 ? width / (values.length - 1) : 0;
+  return values.map((v, i) => (v === null ? null : { x: i * step, y: hi === lo ? height / 2 : height - ((v - lo) / (hi - lo)) * height }));
+}
+
+/** An SVG path through the weeks' points (oldest first); a week with nothing to measure breaks the line. */
+export function sparkline(values: (number | null)[], width: number, height: number): string {
+  let path = "";
+  let drawing = false;
+  for (const p of sparkPoints(values, width, height)) {
+    if (p === null) {
+      drawing = false;
+      continue;
+    }
+    path += `${drawing ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+    drawing = true;
+  }
+  return path;
+}
 
 export const PERIODS: { days: Period; label: string }[] = [
   { days: 7, label: "7 days" },

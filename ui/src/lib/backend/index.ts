@@ -36,6 +36,7 @@ import type { JobRow } from "../bindings/JobRow";
 import type { ConfirmationTemplate } from "../bindings/ConfirmationTemplate";
 import type { OrgProfile } from "../bindings/OrgProfile";
 import type { Scorecard } from "../bindings/Scorecard";
+import type { ScorecardPeriod } from "../bindings/ScorecardPeriod";
 import type { ScreenPop } from "../bindings/ScreenPop";
 import type { TicketFilter } from "../bindings/TicketFilter";
 import type { TicketRow } from "../bindings/TicketRow";
@@ -103,7 +104,9 @@ export const backend = {
   presence: (customerId: string, activity: PresenceActivity, contactPointId: string | null = null) =>
     call<Presence[]>("presence_update", { customerId, activity, contactPointId }),
   /** Partner scorecards from the server (needs the connection). */
-  scorecards: (days: number | null = null) => call<Scorecard[]>("scorecards_list", { days }),
+  scorecards: (period: ScorecardPeriod = {}) => call<Scorecard[]>("scorecards_list", { period }),
+  /** One partner's scorecard week by week, oldest first (needs the connection). */
+  scorecardTrend: (orgId: string, weeks: number) => call<Scorecard[]>("scorecards_trend", { orgId, weeks }),
   /** Saves an export in the user's Downloads folder; answers where. */
   exportSave: (fileName: string, contents: string) => call<string>("export_save", { fileName, contents }),
   contactUpdate: (customerId: string, personId: string, contactPointId: string, value: string) =>

@@ -9,7 +9,11 @@ export type Scorecard = { org_id: string, org_name: string,
  * or failed, feedback, callbacks completed, promises kept or broken); `None`
  * for all time. Open jobs, callbacks due and escalated tickets are as of now.
  */
-since: string | null, jobs_open: number, jobs_completed: number, jobs_failed: number, feedback_count: number, 
+since: string | null, 
+/**
+ * The end of that period (exclusive); `None` for up to now.
+ */
+until: string | null, jobs_open: number, jobs_completed: number, jobs_failed: number, feedback_count: number, 
 /**
  * Mean satisfaction, 1 to 5.
  */
