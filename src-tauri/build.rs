@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "jobs_board",
     "scorecards_list",
     "scorecards_trend",
+    "scorecards_items",
     "duplicates_list",
     "merges_list",
     "presence_update",

@@ -133,6 +133,7 @@ pub fn run() {
             commands::queues::jobs_board,
             commands::queues::scorecards_list,
             commands::queues::scorecards_trend,
+            commands::queues::scorecards_items,
             commands::queues::duplicates_list,
             commands::queues::merges_list,
             commands::queues::presence_update,

@@ -662,6 +662,41 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
         }
     }
 
+    // A number opens to the items behind it: exactly as many as the server counts.
+    css(
+        client,
+        "#scorecards tr[data-org='brightline'] button.drill[data-figure='feedback']",
+    )
+    .await?
+    .click()
+    .await?;
+    css(
+        client,
+        &format!(
+            "#scorecard-items[data-figure='feedback'][data-total='{}']",
+            card.feedback_count
+        ),
+    )
+    .await?;
+    let listed = client
+        .find_all(Locator::Css("#scorecard-items .drill-items li"))
+        .await?
+        .len();
+    if listed as i64 != card.feedback_count.min(500) {
+        bail!(
+            "the drill-down lists {listed} ratings; the server counts {}",
+            card.feedback_count
+        );
+    }
+    save_screenshot(client, "scorecard-items.png").await?;
+    // Each item opens its customer's record.
+    css(client, "#scorecard-items .drill-items li button.link")
+        .await?
+        .click()
+        .await?;
+    css(client, "#record-title").await?;
+    press(client, &[ALT], '4').await?;
+
     // Days the supervisor picks: from a week ago to today, both included.
     css(client, "#scorecards .period[data-days='custom']")
         .await?

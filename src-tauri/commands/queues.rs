@@ -96,6 +96,19 @@ pub async fn scorecards_list(
     Ok(console.scorecards(&period).await?)
 }
 
+/// The items behind one figure of a partner's scorecard (its drill-down).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn scorecards_items(
+    state: State<'_, AppState>,
+    org_id: String,
+    figure: baton_proto::ScorecardFigure,
+    period: baton_proto::ScorecardPeriod,
+) -> IpcResult<baton_proto::ScorecardItems> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.scorecard_items(&org_id, figure, &period).await?)
+}
+
 /// One partner's scorecard week by week, for its trend chart.
 #[tauri::command]
 #[tracing::instrument(skip(state))]

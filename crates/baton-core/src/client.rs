@@ -291,6 +291,22 @@ impl ApiClient {
         self.send(self.http.get(self.url(&path)).query(period)).await
     }
 
+    pub async fn scorecard_items(
+        &self,
+        org_id: &str,
+        figure: baton_proto::ScorecardFigure,
+        period: &baton_proto::ScorecardPeriod,
+    ) -> Result<baton_proto::ScorecardItems> {
+        let path = format!("/orgs/{}/scorecard/items", url_segment(org_id));
+        self.send(
+            self.http
+                .get(self.url(&path))
+                .query(&[("figure", figure)])
+                .query(period),
+        )
+        .await
+    }
+
     pub async fn scorecard_trend(&self, org_id: &str, weeks: u32) -> Result<Vec<baton_proto::Scorecard>> {
         let path = format!("/orgs/{}/scorecard/trend", url_segment(org_id));
         self.send(self.http.get(self.url(&path)).query(&[("weeks", weeks)]))

@@ -390,6 +390,17 @@ impl Console {
         Ok(out)
     }
 
+    /// The items behind one figure of a partner's scorecard, newest first (needs
+    /// the connection).
+    pub async fn scorecard_items(
+        &self,
+        org_id: &str,
+        figure: baton_proto::ScorecardFigure,
+        period: &baton_proto::ScorecardPeriod,
+    ) -> Result<baton_proto::ScorecardItems> {
+        self.api.scorecard_items(org_id, figure, period).await
+    }
+
     /// One partner's scorecard week by week, oldest first (needs the connection).
     pub async fn scorecard_trend(&self, org_id: &str, weeks: u32) -> Result<Vec<baton_proto::Scorecard>> {
         self.api.scorecard_trend(org_id, weeks).await

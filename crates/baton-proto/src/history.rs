@@ -282,3 +282,53 @@ pub struct Scorecard {
     #[ts(type = "number | null")]
     pub propagation_p95_ms: Option<i64>,
 }
+
+/// A scorecard figure that can be opened to the items behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ScorecardFigure {
+    JobsOpen,
+    JobsCompleted,
+    JobsFailed,
+    Feedback,
+    Reasked,
+    CallbacksDue,
+    CallbacksCompleted,
+    CommitmentsKept,
+    CommitmentsBroken,
+    TicketsEscalatedOpen,
+}
+
+/// One item behind a scorecard figure: a job, a callback, a promise, a ticket
+/// or a rating of the partner's, on a customer's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct ScorecardItem {
+    pub id: String,
+    pub customer_id: String,
+    /// The customer's account number.
+    pub customer_number: String,
+    /// What it is: a job's number, a callback's request, a promise, a ticket's
+    /// subject, what the customer said.
+    pub text: String,
+    /// When it counted: completed, resolved, rated; for open work, when due or escalated.
+    pub at: DateTime<Utc>,
+    /// A callback completed after its due time, a promise broken, a customer who
+    /// had to repeat something; `None` where lateness does not apply.
+    pub late: Option<bool>,
+}
+
+/// The items behind one figure of a partner's scorecard, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct ScorecardItems {
+    pub figure: ScorecardFigure,
+    /// How many the figure counts (the list stops at `MAX_SCORECARD_ITEMS`).
+    #[ts(type = "number")] // counts and ids stay far below 2^53; JSON carries numbers
+    pub total: i64,
+    pub items: Vec<ScorecardItem>,
+}
+
+/// The most items one drill-down lists.
+pub const MAX_SCORECARD_ITEMS: usize = 500;

@@ -17,7 +17,7 @@ const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparc
 
 /// Every endpoint with an id in its path, as the matrix exercises it. The test
 /// fails if the OpenAPI document names one that is not here.
-const ID_ENDPOINTS: [&str; 24] = [
+const ID_ENDPOINTS: [&str; 25] = [
     "/v1/customers/{id}",
     "/v1/customers/{id}/presence",
     "/v1/customers/{id}/timeline",
@@ -31,6 +31,7 @@ const ID_ENDPOINTS: [&str; 24] = [
     "/v1/commitments/{id}",
     "/v1/orgs/{id}/scorecard",
     "/v1/orgs/{id}/scorecard/trend",
+    "/v1/orgs/{id}/scorecard/items",
     // Administration: see `only_administrators_reach_any_admin_operation`, and
     // tests/admin.rs for a partner admin held to its own organisation.
     "/v1/admin/orgs/{id}",

@@ -317,3 +317,141 @@ async fn a_trend_is_the_scorecard_week_by_week_adding_up_to_the_whole() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
     }
 }
+
+const FIGURES: [&str; 10] = [
+    "jobs_open",
+    "jobs_completed",
+    "jobs_failed",
+    "feedback",
+    "reasked",
+    "callbacks_due",
+    "callbacks_completed",
+    "commitments_kept",
+    "commitments_broken",
+    "tickets_escalated_open",
+];
+
+fn figure_of(card: &Scorecard, figure: &str) -> i64 {
+    match figure {
+        "jobs_open" => card.jobs_open,
+        "jobs_completed" => card.jobs_completed,
+        "jobs_failed" => card.jobs_failed,
+        "feedback" => card.feedback_count,
+        "reasked" => card.reasked,
+        "callbacks_due" => card.callbacks_due,
+        "callbacks_completed" => card.callbacks_completed,
+        "commitments_kept" => card.commitments_kept,
+        "commitments_broken" => card.commitments_broken,
+        "tickets_escalated_open" => card.tickets_escalated_open,
+        other => panic!("no figure {other}"),
+    }
+}
+
+#[tokio::test]
+async fn each_figure_opens_to_exactly_the_items_it_counts() {
+    let api = Api::start().await;
+    let sam = api.login("sam").await;
+    let dan = api.login("dan").await;
+    let priya = api.login("priya").await;
+    let due = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    for (id, status) in [("com_drill_kept", "kept"), ("com_drill_broken", "broken")] {
+        api.apply(
+            &sam,
+            json!({"type": "record_commitment", "customer_id": story1::CUSTOMER_ID, "commitment_id": id,
+                   "text": format!("Promise {id}"), "due_at": due, "owner_org_id": "brightline",
+                   "ticket_id": null, "job_id": story1::JOB_ID}),
+        )
+        .await;
+        api.apply(
+            &sam,
+            json!({"type": "resolve_commitment", "customer_id": story1::CUSTOMER_ID, "commitment_id": id, "status": status}),
+        )
+        .await;
+    }
+    api.apply(&sam, feedback("fb_drill", Some(true))).await;
+
+    for period in ["", "&days=7"] {
+        let (_, card) = api
+            .get(
+                &sam,
+                &format!("/orgs/brightline/scorecard?{}", period.trim_start_matches('&')),
+            )
+            .await;
+        let card: Scorecard = serde_json::from_value(card).expect("scorecard");
+        for figure in FIGURES {
+            let path = format!("/orgs/brightline/scorecard/items?figure={figure}{period}");
+            let (status, body) = api.get(&sam, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {body}");
+            let items: baton_proto::ScorecardItems = serde_json::from_value(body).expect("items");
+            assert_eq!(items.total, figure_of(&card, figure), "{path}");
+            assert_eq!(
+                items.items.len() as i64,
+                items.total.min(500),
+                "{path}: every item behind the number"
+            );
+            let ids: std::collections::HashSet<_> = items.items.iter().map(|i| &i.id).collect();
+            assert_eq!(ids.len(), items.items.len(), "{path}: each item once");
+            assert!(
+                items.items.windows(2).all(|w| w[0].at >= w[1].at),
+                "{path}: newest first"
+            );
+
+            // The partner opens the same items, each on a record it may open.
+            let (status, theirs) = api.get(&dan, &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {theirs}");
+            let theirs: baton_proto::ScorecardItems = serde_json::from_value(theirs).expect("items");
+            assert_eq!(theirs, items, "{path}: the same for the partner");
+            for item in &items.items {
+                let (status, _) = api.get(&dan, &format!("/customers/{}", item.customer_id)).await;
+                assert_eq!(
+                    status,
+                    StatusCode::OK,
+                    "{path}: {} is Brightline's work",
+                    item.customer_id
+                );
+            }
+        }
+    }
+    let items = |figure: &'static str| {
+        let (api, sam) = (&api, &sam);
+        async move {
+            let (_, body) = api
+                .get(sam, &format!("/orgs/brightline/scorecard/items?figure={figure}"))
+                .await;
+            serde_json::from_value::<baton_proto::ScorecardItems>(body).expect("items")
+        }
+    };
+    let broken = items("commitments_broken").await;
+    let mine = broken
+        .items
+        .iter()
+        .find(|i| i.id == "com_drill_broken")
+        .expect("the broken promise");
+    assert_eq!(
+        (mine.text.as_str(), mine.late),
+        ("Promise com_drill_broken", Some(true))
+    );
+    let (_, customer) = api.get(&sam, &format!("/customers/{}", story1::CUSTOMER_ID)).await;
+    assert_eq!(
+        Some(mine.customer_number.as_str()),
+        customer["number"].as_str(),
+        "the account number"
+    );
+    let kept = items("commitments_kept").await;
+    assert!(kept
+        .items
+        .iter()
+        .any(|i| i.id == "com_drill_kept" && i.late == Some(false)));
+    assert!(!kept.items.iter().any(|i| i.id == "com_drill_broken"));
+    let reasked = items("reasked").await;
+    assert!(reasked.items.iter().all(|i| i.late == Some(true)) && reasked.items.iter().any(|i| i.id == "fb_drill"));
+
+    let (status, _) = api
+        .get(&priya, "/orgs/brightline/scorecard/items?figure=feedback")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not another partner's");
+    for bad in ["figure=everything", "", "figure=feedback&days=0"] {
+        let (status, body) = api.get(&sam, &format!("/orgs/brightline/scorecard/items?{bad}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+}

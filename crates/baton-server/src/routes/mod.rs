@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/confirmation-templates", get(templates::list).post(templates::put))
         .route("/orgs/{id}/scorecard", get(orgs::scorecard))
         .route("/orgs/{id}/scorecard/trend", get(orgs::scorecard_trend))
+        .route("/orgs/{id}/scorecard/items", get(orgs::scorecard_items))
         .route("/customers", get(records::search))
         .route("/customers/{id}", get(records::customer))
         .route("/customers/{id}/timeline", get(records::timeline))

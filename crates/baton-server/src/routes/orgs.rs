@@ -1,7 +1,7 @@
 //! Organisations, partner scorecards, and single intent mutations.
 
 use axum::extract::State;
-use baton_proto::{MutationRequest, MutationResult, OrgKind, OrgProfile, Scorecard};
+use baton_proto::{MutationRequest, MutationResult, OrgKind, OrgProfile, Scorecard, ScorecardFigure, ScorecardItems};
 
 use super::list::check_id;
 use crate::auth::AuthUser;
@@ -90,6 +90,50 @@ pub async fn scorecard(
     let found = state
         .db
         .read(move |tx| store::scorecards::for_org(tx, &id, &now, period))
+        .await?;
+    found.map(ApiJson).ok_or_else(|| ServerError::not_found("organisation"))
+}
+
+/// Which figure to open, for which period (as for the scorecard).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemsQuery {
+    /// The figure whose items to list.
+    figure: ScorecardFigure,
+    /// Outcomes of the last this many days (1 to 3660); all time without.
+    days: Option<i64>,
+    /// Outcomes from this instant (RFC 3339); instead of `days`.
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Outcomes before this instant (RFC 3339); up to now without.
+    until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The items behind one figure of a partner's scorecard, newest first: the jobs,
+/// callbacks, promises, tickets or ratings it counts, each on its customer.
+/// The same for the retailer and the partner.
+#[utoipa::path(get, path = "/v1/orgs/{id}/scorecard/items", tag = "orgs",
+    params(("id" = String, Path, description = "Partner organisation id"), ItemsQuery),
+    responses((status = 200, description = "The figure's items", body = ScorecardItems),
+              (status = 404, description = "No such partner, or not the caller's", body = baton_proto::ApiError),
+              (status = 422, description = "An unknown figure or a period as for the scorecard", body = baton_proto::ApiError)),
+    security(("bearer" = [])))]
+pub async fn scorecard_items(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ItemsQuery>,
+) -> Result<ApiJson<ScorecardItems>, ServerError> {
+    let period = ScorecardQuery {
+        days: q.days,
+        since: q.since,
+        until: q.until,
+    }
+    .period(state.now())?;
+    check_reach(&caller, &id)?;
+    let now = crate::wire::ts(state.now());
+    let found = state
+        .db
+        .read(move |tx| store::scorecards::items(tx, &id, &now, period, q.figure))
         .await?;
     found.map(ApiJson).ok_or_else(|| ServerError::not_found("organisation"))
 }

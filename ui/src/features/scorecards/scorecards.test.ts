@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Scorecard } from "../../lib/bindings/Scorecard";
-import { csvName, customPeriod, formatLag, reaskedShare, scorecardsCsv, sparkline, sparkPoints, TREND_FIGURES } from "./scorecards";
+import { csvName, customPeriod, FIGURE_LABELS, formatLag, itemNote, reaskedShare, scorecardsCsv, sparkline, sparkPoints, TREND_FIGURES } from "./scorecards";
 
 const card: Scorecard = {
   org_id: "brightline",
@@ -87,5 +87,19 @@ describe("trend charts", () => {
     expect(value("reasked")).toBe(0.25);
     expect(value("propagation")).toBe(180);
     expect(TREND_FIGURES.find((f) => f.key === "kept")!.value({ ...card, commitments_kept: 0, commitments_broken: 0 })).toBeNull();
+  });
+});
+
+describe("the items behind a number", () => {
+  it("say what lateness means for each figure", () => {
+    expect(itemNote("callbacks_completed", true)).toBe("late");
+    expect(itemNote("callbacks_completed", false)).toBe("on time");
+    expect(itemNote("commitments_broken", true)).toBe("broken");
+    expect(itemNote("reasked", true)).toBe("repeated details");
+    expect(itemNote("feedback", false)).toBe("");
+    expect(itemNote("jobs_open", null)).toBe("");
+  });
+  it("have a heading for every figure", () => {
+    expect(Object.keys(FIGURE_LABELS)).toHaveLength(10);
   });
 });

@@ -1,9 +1,41 @@
 // The scorecard view's logic: the periods offered, and the figures as CSV for a
 // spreadsheet — exactly the numbers on screen, which are the server's.
 import type { Scorecard } from "../../lib/bindings/Scorecard";
+import type { ScorecardFigure } from "../../lib/bindings/ScorecardFigure";
 import type { ScorecardPeriod } from "../../lib/bindings/ScorecardPeriod";
 
+/** What the items behind each figure are, as a heading. */
+export const FIGURE_LABELS: Record<ScorecardFigure, string> = {
+  jobs_open: "Open jobs",
+  jobs_completed: "Jobs completed",
+  jobs_failed: "Jobs failed",
+  feedback: "Ratings",
+  reasked: "Customers who had to repeat details",
+  callbacks_due: "Callbacks due now",
+  callbacks_completed: "Callbacks completed",
+  commitments_kept: "Promises kept",
+  commitments_broken: "Promises broken",
+  tickets_escalated_open: "Escalated tickets open",
+};
+
 export type Period = 7 | 30 | 90 | null;
+
+/** What an item's lateness means for its figure: "late"/"on time" for a callback, "broken"/"kept" for a promise, "repeated details" for a rating; "" when it does not apply. */
+export function itemNote(figure: ScorecardFigure, late: boolean | null): string {
+  if (late === null) return "";
+  switch (figure) {
+    case "callbacks_completed":
+      return late ? "late" : "on time";
+    case "commitments_kept":
+    case "commitments_broken":
+      return late ? "broken" : "kept";
+    case "feedback":
+    case "reasked":
+      return late ? "repeated details" : "";
+    default:
+      return "";
+  }
+}
 
 /** A period of whole days the user picks ("YYYY-MM-DD", both included), in their own time zone. */
 export function customPeriod(from: string, to: string): { ok: true; period: ScorecardPeriod } | { ok: false; error: string } {

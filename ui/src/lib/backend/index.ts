@@ -37,6 +37,8 @@ import type { ConfirmationTemplate } from "../bindings/ConfirmationTemplate";
 import type { OrgProfile } from "../bindings/OrgProfile";
 import type { Scorecard } from "../bindings/Scorecard";
 import type { ScorecardPeriod } from "../bindings/ScorecardPeriod";
+import type { ScorecardFigure } from "../bindings/ScorecardFigure";
+import type { ScorecardItems } from "../bindings/ScorecardItems";
 import type { ScreenPop } from "../bindings/ScreenPop";
 import type { TicketFilter } from "../bindings/TicketFilter";
 import type { TicketRow } from "../bindings/TicketRow";
@@ -105,6 +107,9 @@ export const backend = {
     call<Presence[]>("presence_update", { customerId, activity, contactPointId }),
   /** Partner scorecards from the server (needs the connection). */
   scorecards: (period: ScorecardPeriod = {}) => call<Scorecard[]>("scorecards_list", { period }),
+  /** The items behind one figure of a partner's scorecard (needs the connection). */
+  scorecardItems: (orgId: string, figure: ScorecardFigure, period: ScorecardPeriod) =>
+    call<ScorecardItems>("scorecards_items", { orgId, figure, period }),
   /** One partner's scorecard week by week, oldest first (needs the connection). */
   scorecardTrend: (orgId: string, weeks: number) => call<Scorecard[]>("scorecards_trend", { orgId, weeks }),
   /** Saves an export in the user's Downloads folder; answers where. */
