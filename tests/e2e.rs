@@ -620,7 +620,7 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
     text_with(client, "#scorecards tr[data-org='brightline'] .reasked", "of 1").await?;
     // The last 7 days, saved for a spreadsheet: the file holds the server's figures.
     css(client, "#scorecards .period[data-days='7']").await?.click().await?;
-    text_with(client, "#scorecards-period", "Outcomes since").await?;
+    text_with(client, "#scorecards-period", "Outcomes from").await?;
     save_screenshot(client, "scorecards.png").await?;
     css(client, "#scorecards-csv").await?.click().await?;
     let path = css(client, "#scorecards-saved").await?.attr("data-path").await?;

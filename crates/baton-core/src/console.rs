@@ -205,6 +205,9 @@ impl Console {
                 }
             }
         };
+        if cache.for_org(&info.user.org.id)? {
+            tracing::info!("the user's organisation changed: its records from the old one are gone");
+        }
         let api = ApiClient::new(&info.server_url, Some(token), &cfg.ca_certs)?;
         let sync = SyncHandle::start(api.clone(), cache.clone(), cfg.sync.clone())?;
         Ok(Console {

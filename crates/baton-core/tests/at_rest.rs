@@ -202,3 +202,70 @@ async fn a_session_the_server_ends_locks_the_cache_until_the_user_signs_in() {
     synced(&again).await;
     assert!(again.customer(story1::CUSTOMER_ID).is_ok());
 }
+
+/// An administrator moves Dan from the installer to the carrier: his console
+/// is signed out, and signed in again holds none of the records only the
+/// installer has work on (from the server's tables), synced or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_users_console_drops_the_old_organisations_records() {
+    use baton_proto::UserUpdate;
+    use baton_server::store::Conn;
+    let h = Harness::start(20).await;
+    let server = h.server.as_ref().expect("server");
+    let brightline_only: Vec<String> = server
+        .state
+        .db
+        .read(|db: &dyn Conn| {
+            db.all(
+                "SELECT customer_id AS v FROM jobs WHERE org_id = 'brightline'
+                 EXCEPT SELECT customer_id FROM jobs WHERE org_id = 'swiftparcel'
+                 EXCEPT SELECT customer_id FROM callbacks WHERE owner_org_id = 'swiftparcel'
+                 EXCEPT SELECT customer_id FROM commitments WHERE owner_org_id = 'swiftparcel'
+                 EXCEPT SELECT customer_id FROM tickets WHERE owner_org_id = 'swiftparcel' OR escalated_org_id = 'swiftparcel'",
+                baton_server::args![],
+                |r| r.get("v"),
+            )
+        })
+        .await
+        .expect("Brightline's own customers");
+    let cfg = h.config("dan-desk");
+    let dan = Console::sign_in(cfg.clone(), &h.url(), "dan", common::PASSWORD)
+        .await
+        .expect("sign in");
+    synced(&dan).await;
+    let held = |c: &Console| brightline_only.iter().filter(|id| c.customer(id).is_ok()).count();
+    assert!(held(&dan) > 0, "Brightline's customers are in his cache");
+
+    let ada = h.console("ada-desk", "ada").await;
+    let users = ada.admin_users().await.expect("users");
+    let id = users.iter().find(|u| u.username == "dan").expect("dan").id.clone();
+    let moved = ada
+        .admin_user_update(
+            &id,
+            &UserUpdate {
+                org_id: Some("swiftparcel".into()),
+                ..UserUpdate::default()
+            },
+        )
+        .await
+        .expect("moved");
+    assert_eq!(moved.org.id, "swiftparcel");
+    until(&dan, Duration::from_secs(10), "the old session to end", |c| {
+        (c.status().connectivity == Connectivity::SignedOut).then_some(())
+    })
+    .await;
+    dan.release();
+    drop(dan);
+
+    let again = Console::sign_in(cfg, &h.url(), "dan", common::PASSWORD)
+        .await
+        .expect("sign in again");
+    assert_eq!(again.session().user.org.id, "swiftparcel");
+    assert_eq!(held(&again), 0, "the installer's records left his cache as it opened");
+    synced(&again).await;
+    assert_eq!(held(&again), 0, "and the carrier's snapshot brings none back");
+    assert!(
+        again.customer(baton_server::demo::carrier_only::CUSTOMER_ID).is_ok(),
+        "he holds the carrier's work"
+    );
+}

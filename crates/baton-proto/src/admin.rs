@@ -170,6 +170,14 @@ pub struct UserUpdate {
     #[serde(default)]
     #[ts(optional)]
     pub disabled: Option<bool>,
+    /// Moves the user to this organisation (the retailer's admins only): its
+    /// sessions end, and the open callbacks, promises and tickets assigned to it
+    /// stay with its old organisation, unassigned. Give `role` too when the
+    /// new organisation cannot have the current one.
+    #[serde(default)]
+    #[ts(optional)]
+    #[schema(min_length = 1, max_length = 64)]
+    pub org_id: Option<String>,
 }
 
 /// A one-time code that lets a user set their password, given once to the

@@ -489,6 +489,15 @@ fn keep_an_admin(db: &dyn Conn, before: &AdminUser, after_role: Role, after_disa
     Ok(())
 }
 
+/// What changing a user did besides the user itself.
+pub struct UserChanged {
+    pub user: AdminUser,
+    /// Its sessions ended: live streams re-check theirs.
+    pub sessions_ended: bool,
+    /// Feed scopes with new changes (records whose open work it was assigned).
+    pub touched: Vec<String>,
+}
+
 pub fn update_user(
     db: &dyn Conn,
     reach: &Reach,
@@ -496,40 +505,76 @@ pub fn update_user(
     id: &str,
     change: &UserUpdate,
     now: DateTime<Utc>,
-) -> Result<(AdminUser, bool), ServerError> {
+) -> Result<UserChanged, ServerError> {
     let at = ts(now);
     let before = user(db, reach, id, &at)?;
     let display_name = match &change.display_name {
         Some(n) => name("display_name", n)?,
         None => before.display_name.clone(),
     };
+    let org = match change.org_id.as_deref().filter(|o| *o != before.org.id) {
+        None => before.org.clone(),
+        Some(target) => {
+            retailer_only(reach, "move users to another organisation")?;
+            let to = org(db, reach, target)?;
+            if to.deactivated_at.is_some() {
+                return Err(ServerError::bad_request(format!(
+                    "{} is deactivated: reactivate it before moving anyone there",
+                    to.org.name
+                )));
+            }
+            to.org
+        }
+    };
+    let moved = org.id != before.org.id;
     let role = change.role.unwrap_or(before.role);
-    check_role(role, before.org.kind)?;
+    check_role(role, org.kind)?;
     let disabled_at = match change.disabled {
         Some(true) => Some(before.disabled_at.map_or_else(|| at.clone(), ts)),
         Some(false) => None,
         None => before.disabled_at.map(ts),
     };
-    keep_an_admin(db, &before, role, disabled_at.is_some())?;
+    // A retailer admin moved to a partner is no longer the retailer's admin.
+    let stays_admin = role == Role::Admin && org.kind == OrgKind::Retailer;
+    keep_an_admin(
+        db,
+        &before,
+        if stays_admin { role } else { Role::Agent },
+        disabled_at.is_some(),
+    )?;
     store::users::update(db, id, &display_name, role, disabled_at.as_deref())?;
-    // A disabled user, or one whose powers changed, signs in again.
-    let end_sessions = (disabled_at.is_some() && before.disabled_at.is_none()) || role != before.role;
+    let mut touched = Vec::new();
+    if moved {
+        store::users::set_org(db, id, &org.id)?;
+        // Its open work stays with the organisation it belongs to, in its queue.
+        for customer in store::users::unassign_open_work(db, id)? {
+            touched.extend(crate::feed::append_customer(db, &customer)?);
+        }
+        touched.sort();
+        touched.dedup();
+    }
+    // A disabled user, one whose powers changed or one moved signs in again.
+    let end_sessions = (disabled_at.is_some() && before.disabled_at.is_none()) || role != before.role || moved;
     if end_sessions {
         store::users::end_sessions_of(db, id)?;
     }
-    let after = user(db, reach, id, &at)?;
+    let after = store::users::admin_get(db, id, &at)?.ok_or_else(|| ServerError::not_found("user"))?;
     if after != before {
         audit(
             db,
             actor,
             &at,
-            "user_changed",
+            if moved { "user_moved" } else { "user_changed" },
             Subject::User(id),
             Some(&json(&before)?),
             &json(&after)?,
         )?;
     }
-    Ok((after, end_sessions))
+    Ok(UserChanged {
+        user: after,
+        sessions_ended: end_sessions,
+        touched,
+    })
 }
 
 /// A reset code for a user: its password stops working at once and its

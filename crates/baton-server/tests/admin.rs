@@ -716,3 +716,116 @@ async fn a_partners_own_sla_decides_when_its_overdue_callback_reaches_the_retail
         Some(EscalationLevel::RetailerSupervisor)
     );
 }
+
+#[tokio::test]
+async fn a_user_moved_to_another_partner_signs_in_again_to_its_work_alone() {
+    let api = Api::start().await;
+    let ada = api.login("ada").await;
+    let sam = api.login("sam").await;
+    let dan = api.login("dan").await;
+    let dan_id: String = api
+        .read(|db| db.value("SELECT id AS v FROM users WHERE username = 'dan'", args![], "v"))
+        .await;
+    // A callback assigned to Dan himself, in Brightline's queue.
+    let (_, applied) = api
+        .mutate(
+            &sam,
+            json!({"type": "schedule_callback", "customer_id": story1::CUSTOMER_ID, "callback_id": "cb_for_dan",
+                   "owner_org_id": "brightline", "owner_user_id": dan_id, "person_id": story1::MOTHER_ID,
+                   "phone": story1::MOTHER_MOBILE, "request": "Ring Margaret about the bracket",
+                   "due_at": "2030-01-01T10:00:00Z", "due_until": null, "trigger": null, "job_id": null}),
+        )
+        .await;
+    assert_eq!(applied["outcome"], "applied", "{applied}");
+
+    // Brightline's admin cannot move its people out; the retailer's can.
+    let invited = invite(&api, &ada, "bella", "admin", "brightline").await;
+    let (_, body) = accept(&api, &invited.code, "bella's long password").await;
+    let bella = body["token"].as_str().expect("token").to_string();
+    let (status, body) = api
+        .send(
+            "PATCH",
+            &bella,
+            &format!("/admin/users/{dan_id}"),
+            json!({"org_id": "swiftparcel"}),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "{body}");
+    // A dispatcher is not a retailer role: moving Dan to the retailer needs one.
+    let (status, body) = api
+        .send(
+            "PATCH",
+            &ada,
+            &format!("/admin/users/{dan_id}"),
+            json!({"org_id": "northwind"}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "bad_request"),
+        "{body}"
+    );
+    let (status, body) = api
+        .send(
+            "PATCH",
+            &ada,
+            &format!("/admin/users/{dan_id}"),
+            json!({"org_id": "nowhere"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    let (status, body) = api
+        .send(
+            "PATCH",
+            &ada,
+            &format!("/admin/users/{dan_id}"),
+            json!({"org_id": "swiftparcel"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let moved: AdminUser = parse(body);
+    assert_eq!((moved.org.id.as_str(), moved.sessions), ("swiftparcel", 0));
+    let (status, _) = api.get(&dan, "/sync/changes?after=0").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "his Brightline session is over");
+
+    // His callback stays with Brightline, in its queue, assigned to nobody.
+    let (_, item) = api.get(&sam, "/callbacks/cb_for_dan").await;
+    assert_eq!(item["callback"]["owner_org_id"], "brightline", "{item}");
+    assert!(item["callback"]["owner_user_id"].is_null(), "{item}");
+    // The move is on the audit trail.
+    let audited: i64 = api
+        .read(move |db| {
+            db.value(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'user_moved' AND entity_id = ?1",
+                args![dan_id],
+                "n",
+            )
+        })
+        .await;
+    assert_eq!(audited, 1);
+
+    // Signed in again, he holds Swift Parcels' work and none of Brightline's:
+    // the customers only Brightline has work on, from the tables.
+    let brightline_only: BTreeSet<String> = api
+        .read(|db| {
+            strings(
+                db,
+                "SELECT customer_id AS v FROM jobs WHERE org_id = 'brightline'
+                 EXCEPT SELECT customer_id FROM jobs WHERE org_id = 'swiftparcel'
+                 EXCEPT SELECT customer_id FROM callbacks WHERE owner_org_id = 'swiftparcel'
+                 EXCEPT SELECT customer_id FROM commitments WHERE owner_org_id = 'swiftparcel'
+                 EXCEPT SELECT customer_id FROM tickets WHERE owner_org_id = 'swiftparcel' OR escalated_org_id = 'swiftparcel'",
+            )
+        })
+        .await;
+    assert!(!brightline_only.is_empty(), "Brightline has customers of its own");
+    let dan = api.login("dan").await;
+    let (_, snap) = api.get(&dan, "/sync/snapshot?limit=5000").await;
+    let text = snap.to_string();
+    let snap: SnapshotPage = parse(snap);
+    assert!(!snap.records.is_empty(), "Swift Parcels' work");
+    for id in &brightline_only {
+        assert!(!text.contains(id.as_str()), "{id} is Brightline's alone");
+    }
+}

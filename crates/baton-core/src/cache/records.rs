@@ -328,6 +328,28 @@ impl Cache {
 
     /// Forgets the feed position (the server said 410): the next sync takes a new
     /// snapshot, which replaces the cached records. Queued edits are kept.
+    /// Makes this cache the one of a user in organisation `org_id`. When it held
+    /// what the user saw in another organisation (an administrator moved them),
+    /// those records go at once and the next sync takes a new snapshot; queued
+    /// edits stay, for the server to accept or refuse. Returns whether it was reset.
+    pub fn for_org(&self, org_id: &str) -> Result<bool> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction()?;
+        let held = state::get(&tx, "org_id")?;
+        let reset = held.as_deref().is_some_and(|held| held != org_id);
+        if reset {
+            clear(&tx)?;
+            for key in ["cursor", "snapshot_token", "epoch"] {
+                state::set(&tx, key, None)?;
+            }
+        }
+        if held.as_deref() != Some(org_id) {
+            state::set(&tx, "org_id", Some(org_id))?;
+        }
+        tx.commit()?;
+        Ok(reset)
+    }
+
     pub fn reset_cursor(&self) -> Result<()> {
         let conn = self.lock()?;
         state::set(&conn, "cursor", None)?;

@@ -255,9 +255,11 @@ pub async fn get_user(
     ))
 }
 
-/// Renames a user, changes its role, disables or enables it. A disabled user,
-/// or one whose role changed, must sign in again. The retailer's last
-/// administrator cannot be disabled or demoted. Audited.
+/// Renames a user, changes its role, disables or enables it, or (the
+/// retailer's admins) moves it to another organisation. A disabled user, or one
+/// whose role or organisation changed, must sign in again; a moved user's open
+/// callbacks, promises and tickets stay with its old organisation, unassigned.
+/// The retailer's last administrator cannot be disabled, demoted or moved. Audited.
 #[utoipa::path(patch, operation_id = "admin_update_user", path = "/v1/admin/users/{id}", tag = "admin", request_body = UserUpdate,
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "The user as changed", body = AdminUser),
@@ -265,7 +267,7 @@ pub async fn get_user(
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
               (status = 404, description = "No such user, or not the caller's", body = baton_proto::ApiError),
               (status = 409, description = "It is the retailer's last administrator", body = baton_proto::ApiError),
-              (status = 422, description = "A bad name, or a role the organisation cannot have", body = baton_proto::ApiError)),
+              (status = 422, description = "A bad name, a role the organisation cannot have, or a deactivated organisation", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
 pub async fn update_user(
     State(state): State<AppState>,
@@ -275,14 +277,18 @@ pub async fn update_user(
 ) -> Result<ApiJson<AdminUser>, ServerError> {
     let reach = admin::reach(&caller)?;
     let now = state.now();
-    let (user, ended) = state
+    let (changed, head) = state
         .db
-        .write(move |tx| admin::update_user(tx, &reach, &Actor::of(&caller), &id, &change, now))
+        .write(move |tx| {
+            let changed = admin::update_user(tx, &reach, &Actor::of(&caller), &id, &change, now)?;
+            Ok((changed, crate::feed::head(tx)?))
+        })
         .await?;
-    if ended {
+    if changed.sessions_ended {
         state.revoked();
     }
-    Ok(ApiJson(user))
+    state.poke(head, changed.touched);
+    Ok(ApiJson(changed.user))
 }
 
 /// Resets a user's password: the old one stops working, its sessions end, and

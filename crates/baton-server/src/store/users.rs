@@ -292,6 +292,38 @@ pub fn update(
     Ok(())
 }
 
+/// Moves user `id` to organisation `org_id`.
+pub fn set_org(db: &dyn Conn, id: &str, org_id: &str) -> Result<(), ServerError> {
+    db.execute("UPDATE users SET org_id = ?2 WHERE id = ?1", args![id, org_id])?;
+    Ok(())
+}
+
+/// Unassigns user `id` from every open callback, promise and ticket (they stay
+/// with their organisation's queue); returns the customers whose records changed.
+pub fn unassign_open_work(db: &dyn Conn, id: &str) -> Result<Vec<String>, ServerError> {
+    let customers: Vec<String> = db.all(
+        "SELECT customer_id FROM callbacks WHERE owner_user_id = ?1 AND status IN ('waiting', 'queued')
+         UNION SELECT customer_id FROM commitments WHERE owner_user_id = ?1 AND status = 'open'
+         UNION SELECT customer_id FROM tickets WHERE owner_user_id = ?1 AND status IN ('open', 'pending')
+         ORDER BY 1",
+        args![id],
+        |r| r.get("customer_id"),
+    )?;
+    db.execute(
+        "UPDATE callbacks SET owner_user_id = NULL WHERE owner_user_id = ?1 AND status IN ('waiting', 'queued')",
+        args![id],
+    )?;
+    db.execute(
+        "UPDATE commitments SET owner_user_id = NULL WHERE owner_user_id = ?1 AND status = 'open'",
+        args![id],
+    )?;
+    db.execute(
+        "UPDATE tickets SET owner_user_id = NULL WHERE owner_user_id = ?1 AND status IN ('open', 'pending')",
+        args![id],
+    )?;
+    Ok(customers)
+}
+
 pub fn set_password(db: &dyn Conn, id: &str, password_hash: &str) -> Result<(), ServerError> {
     db.execute(
         "UPDATE users SET password_hash = ?2 WHERE id = ?1",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AdminOrg } from "../../lib/bindings/AdminOrg";
 import type { AdminUser } from "../../lib/bindings/AdminUser";
-import { draftOf, formatMinutes, lastSeen, orgUpdate, parseSla, rolesFor, sortUsers, suggestId, validId, validUsername } from "./admin";
+import { draftOf, formatMinutes, lastSeen, orgUpdate, parseSla, roleAfterMove, rolesFor, sortUsers, suggestId, validId, validUsername } from "./admin";
 
 const partner: AdminOrg = {
   id: "brightline",
@@ -69,5 +69,14 @@ describe("the admin view", () => {
     const swift = { id: "s", name: "Swift", kind: "partner" as const };
     const order = sortUsers([user("zoe", swift), user("yan", bright), user("bob", retailer), user("amy", bright)]).map((u) => u.display_name);
     expect(order).toEqual(["bob", "amy", "yan", "zoe"]);
+  });
+});
+
+describe("moving a user", () => {
+  it("keeps their role where the new organisation has it, else takes its first", () => {
+    expect(roleAfterMove("admin", "partner")).toBe("admin");
+    expect(roleAfterMove("supervisor", "retailer")).toBe("supervisor");
+    expect(roleAfterMove("partner_dispatcher", "retailer")).toBe("agent");
+    expect(roleAfterMove("agent", "partner")).toBe("partner_dispatcher");
   });
 });

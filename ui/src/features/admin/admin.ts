@@ -19,6 +19,12 @@ export function rolesFor(kind: OrgKind): Role[] {
   return kind === "retailer" ? ["agent", "supervisor", "admin"] : ["partner_dispatcher", "supervisor", "admin"];
 }
 
+/** The role a user moved to an organisation of `kind` keeps: theirs when it exists there, else that kind's first. */
+export function roleAfterMove(role: Role, kind: OrgKind): Role {
+  const allowed = rolesFor(kind);
+  return allowed.includes(role) ? role : (allowed[0] ?? role);
+}
+
 export const FIELD_LABELS: Record<PartnerField, string> = {
   phone: "Phone numbers",
   email: "Email addresses",

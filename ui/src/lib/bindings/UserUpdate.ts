@@ -8,4 +8,11 @@ export type UserUpdate = { display_name?: string, role?: Role,
 /**
  * `true` disables the user (its sessions end at once); `false` enables it.
  */
-disabled?: boolean, };
+disabled?: boolean, 
+/**
+ * Moves the user to this organisation (the retailer's admins only): its
+ * sessions end, and the open callbacks, promises and tickets assigned to it
+ * stay with its old organisation, unassigned. Give `role` too when the
+ * new organisation cannot have the current one.
+ */
+org_id?: string, };
