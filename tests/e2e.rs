@@ -616,8 +616,6 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
     press(client, &[ALT], '4').await?;
     text_with(client, "#scorecards tr[data-org='brightline']", "Brightline").await?;
     text_with(client, "#scorecards tr[data-org='brightline'] .csat", "").await?;
-    // Re-asked details, of the customers asked: the demo's one said yes.
-    text_with(client, "#scorecards tr[data-org='brightline'] .reasked", "of 1").await?;
     // The last 7 days, saved for a spreadsheet: the file holds the server's figures.
     css(client, "#scorecards .period[data-days='7']").await?.click().await?;
     text_with(client, "#scorecards-period", "Outcomes from").await?;
@@ -661,6 +659,13 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
             bail!("column {at} of {row:?} is not the server's {value}");
         }
     }
+    // Re-asked details, of the customers asked, as the server counts them.
+    text_with(
+        client,
+        "#scorecards tr[data-org='brightline'] .reasked",
+        &format!("of {}", card.reasked_answers),
+    )
+    .await?;
 
     // A number opens to the items behind it: exactly as many as the server counts.
     css(
@@ -719,7 +724,36 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
             .await?;
     }
     text_with(client, "#scorecards-period", " to ").await?;
-    text_with(client, "#scorecards tr[data-org='brightline'] .reasked", "of 1").await?;
+    let midnight = |days: i64| -> Result<chrono::DateTime<chrono::Utc>> {
+        let day = chrono::Local::now().date_naive() + chrono::Duration::days(days);
+        day.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .context("local midnight")
+    };
+    let period = baton_server::store::scorecards::Period {
+        since: Some(midnight(-7)?),
+        until: Some(midnight(1)?),
+    };
+    let now = baton_server::wire::ts(chrono::Utc::now());
+    let custom = server
+        .state
+        .db
+        .read(move |tx| baton_server::store::scorecards::for_org(tx, "brightline", &now, period))
+        .await?
+        .context("Brightline's scorecard for the days chosen")?;
+    text_with(
+        client,
+        "#scorecards tr[data-org='brightline'] .jobs-completed",
+        &custom.jobs_completed.to_string(),
+    )
+    .await?;
+    text_with(
+        client,
+        "#scorecards tr[data-org='brightline'] .reasked",
+        &format!("of {}", custom.reasked_answers),
+    )
+    .await?;
 
     // A partner's trend, week by week: this week's feedback is on its charts.
     css(client, "#scorecards tr[data-org='brightline'] .partner-trend")

@@ -205,7 +205,29 @@ pub fn customers(r: &mut Rows<'_>, first: usize, last: usize) -> Result<(), Serv
         if status == "completed" && rng.random_bool(0.5) {
             let csat = rng.random_range(1..=5u8);
             let nps = (csat * 2).saturating_sub(rng.random_range(0..=1));
-            r.feedback(&format!("fb_{n:06}_1"), &id, org.0, &job, csat, nps)?;
+            // Spread over the last twelve weeks, one in five having had to repeat
+            // something and one in five not asked (from `n`, so the rest of the
+            // generated data stays as it was).
+            let reasked = match n % 5 {
+                0 => Some(true),
+                4 => None,
+                _ => Some(false),
+            };
+            let days_ago = i64::try_from(n * 37 % 84).unwrap_or(0);
+            r.feedback(
+                &crate::store::feedback::NewFeedback {
+                    id: &format!("fb_{n:06}_1"),
+                    customer_id: &id,
+                    org_id: org.0,
+                    job_id: &job,
+                    csat: Some(csat),
+                    nps: Some(nps),
+                    comment: "",
+                    reasked,
+                    at: "",
+                },
+                days_ago,
+            )?;
         }
     }
     Ok(())

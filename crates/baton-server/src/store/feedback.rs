@@ -4,6 +4,7 @@ use super::Conn;
 use crate::args;
 use crate::error::ServerError;
 
+#[derive(Clone, Copy)]
 pub struct NewFeedback<'a> {
     pub id: &'a str,
     pub customer_id: &'a str,

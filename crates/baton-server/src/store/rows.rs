@@ -188,20 +188,11 @@ impl<'a> Rows<'a> {
     }
 
     /// A survey score without a comment, as imported from a survey tool.
-    pub fn feedback(
-        &self,
-        id: &str,
-        customer_id: &str,
-        org: &str,
-        job_id: &str,
-        csat: u8,
-        nps: u8,
-    ) -> Result<(), ServerError> {
-        self.tx.execute(
-            "INSERT INTO feedback (id, customer_id, org_id, job_id, csat, nps, comment, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7)",
-            args![id, customer_id, org, job_id, csat, nps, self.at],
-        )?;
-        Ok(())
+    /// A rating, `days_ago` days before this load's time.
+    pub fn feedback(&self, f: &super::feedback::NewFeedback<'_>, days_ago: i64) -> Result<(), ServerError> {
+        let at = chrono::DateTime::parse_from_rfc3339(&self.at)
+            .map(|t| crate::wire::ts(t.with_timezone(&chrono::Utc) - chrono::Duration::days(days_ago)))
+            .unwrap_or_else(|_| self.at.clone());
+        super::feedback::insert(self.tx, &super::feedback::NewFeedback { at: &at, ..*f })
     }
 }
