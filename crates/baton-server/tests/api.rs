@@ -1,15 +1,12 @@
 //! The API over real HTTP: a real server on a free port with the demo data.
 
-use std::time::Duration;
-
 use baton_proto::{ChangeOp, Customer, Job, Record, SnapshotPage, PROTOCOL_HEADER};
 use baton_server::demo::{carrier_only, story1};
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 mod common;
-use common::{code, Api};
+use common::{code, read_until, Api};
 
 fn set_mobile(id: &str, value: &str, base: &str) -> Value {
     json!({
@@ -334,22 +331,6 @@ async fn stale_cursors_and_old_clients_get_clear_answers() {
     let res = api.http.get(api.url("/nowhere")).send().await.expect("send");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(code(&res.json().await.expect("json")), "not_found");
-}
-
-async fn read_until(
-    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
-    needle: &str,
-) {
-    let mut seen = String::new();
-    let found = async {
-        while !seen.contains(needle) {
-            let chunk = stream.next().await.expect("stream open").expect("chunk");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), found)
-        .await
-        .unwrap_or_else(|_| panic!("no `{needle}` on the stream"));
 }
 
 #[tokio::test]

@@ -3,15 +3,15 @@
 //! node never let a cursor skip a change, and a confirmation due is sent once
 //! however many nodes deliver at the same moment.
 
-use std::time::Duration;
-
 use baton_server::delivery::DeliveryConfig;
 use baton_server::demo::{story1, DEMO_PASSWORD};
 use baton_server::{AppState, Location, RunningServer};
 use baton_testkit::{free_port, start_gateway, Postgres, Smtp};
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+mod common;
+use common::read_until;
 
 struct Nodes {
     nodes: Vec<RunningServer>,
@@ -82,22 +82,6 @@ fn set_mobile(n: usize, round: usize) -> Value {
             "base_value": ""
         }
     })
-}
-
-async fn read_until(
-    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
-    needle: &str,
-) {
-    let mut seen = String::new();
-    let found = async {
-        while !seen.contains(needle) {
-            let chunk = stream.next().await.expect("stream open").expect("chunk");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), found)
-        .await
-        .unwrap_or_else(|_| panic!("no `{needle}` on the stream"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

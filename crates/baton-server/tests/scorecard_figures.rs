@@ -7,12 +7,11 @@ use std::time::{Duration, Instant};
 
 use baton_proto::{ChangesPage, Scorecard};
 use baton_server::demo::story1;
-use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 mod common;
-use common::Api;
+use common::{read_until, Api};
 
 async fn scorecard(api: &Api, token: &str, org: &str) -> Scorecard {
     let (status, body) = api.get(token, &format!("/orgs/{org}/scorecard")).await;
@@ -67,22 +66,6 @@ async fn re_asked_details_count_what_customers_said_where_they_were_asked() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-}
-
-async fn read_until(
-    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
-    needle: &str,
-) {
-    let mut seen = String::new();
-    let found = async {
-        while !seen.contains(needle) {
-            let chunk = stream.next().await.expect("stream open").expect("chunk");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), found)
-        .await
-        .unwrap_or_else(|_| panic!("no `{needle}` on the stream"));
 }
 
 fn set_mobile(n: u32, value: &str) -> Value {

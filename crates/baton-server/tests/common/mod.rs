@@ -244,3 +244,22 @@ impl Api {
         body["code"].as_str().unwrap_or_default().to_string()
     }
 }
+
+/// Reads a live event stream until `needle` shows (at most 10 s: a stream that
+/// says nothing fails the test rather than hanging it).
+pub async fn read_until(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    needle: &str,
+) {
+    use futures_util::StreamExt;
+    let mut seen = String::new();
+    let found = async {
+        while !seen.contains(needle) {
+            let chunk = stream.next().await.expect("stream open").expect("chunk");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), found)
+        .await
+        .unwrap_or_else(|_| panic!("no `{needle}` on the stream"));
+}
