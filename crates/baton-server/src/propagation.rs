@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
+/// The most ranges of its own pushes kept per partner.
+const MAX_OWN_RANGES: usize = 4096;
+
 /// What this node knows of live consoles and of what it already recorded.
 #[derive(Default)]
 pub struct Propagation {
@@ -82,12 +85,21 @@ impl Propagation {
 
     /// Partner `org`'s own push wrote seqs `(after, upto]`.
     pub fn own_push(&self, org: &str, after: i64, upto: i64) {
-        if upto > after {
-            lock(&self.inner)
-                .own
-                .entry(org.to_string())
-                .or_default()
-                .push((after, upto));
+        if upto <= after {
+            return;
+        }
+        let mut inner = lock(&self.inner);
+        let own = inner.own.entry(org.to_string()).or_default();
+        match own.last_mut() {
+            // Back-to-back pushes (a partner's system sending all day) make one range.
+            Some(last) if last.1 == after => last.1 = upto,
+            _ => own.push((after, upto)),
+        }
+        // Ranges no live console has pulled yet are bounded: one that old, if it
+        // is ever pulled, was saved before any stream open now and is not counted anyway.
+        if own.len() > MAX_OWN_RANGES {
+            let excess = own.len() - MAX_OWN_RANGES;
+            own.drain(..excess);
         }
     }
 
@@ -161,6 +173,20 @@ mod tests {
             .is_empty());
         // Another partner's first delivery of its own copy is its own.
         assert_eq!(p.first_deliveries("hotel", at(0), &saved(&[(2, 12)]), at(13)).len(), 1);
+    }
+
+    #[test]
+    fn a_partners_own_pushes_are_remembered_in_bounded_space() {
+        let p = Propagation::default();
+        for i in 0..10_000 {
+            // Every other push follows on from the one before.
+            let after = if i % 2 == 0 { i * 10 } else { i * 10 - 5 };
+            p.own_push("carrier", after, i * 10 + 5);
+        }
+        let inner = lock(&p.inner);
+        let own = &inner.own["carrier"];
+        assert!(own.len() <= MAX_OWN_RANGES, "{}", own.len());
+        assert_eq!(own.last(), Some(&(99_980, 99_995)), "the newest push is still known");
     }
 
     #[test]
