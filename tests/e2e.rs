@@ -1516,6 +1516,27 @@ async fn review_and_merge(client: &Client, server: &RunningServer) -> Result<()>
     .await?
     .click()
     .await?;
+    // The fix is surveyed from the resolved case: one question to the customer.
+    css(client, &format!("#resolved-tickets {ticket} .send-survey"))
+        .await?
+        .click()
+        .await?;
+    css(
+        client,
+        &format!("#resolved-tickets {ticket} [data-survey-state='sent']"),
+    )
+    .await?;
+    let survey = server_value(
+        server,
+        "SELECT id FROM surveys WHERE ticket_id = ?1",
+        story4::TICKET_ID,
+        "id",
+    )
+    .await?;
+    if survey.is_none() {
+        bail!("the console shows a survey sent, but the server has none about the case");
+    }
+    save_screenshot(client, "survey-sent").await?;
     css(
         client,
         &format!("#resolved-tickets {ticket} .ticket-move[data-status='open']"),

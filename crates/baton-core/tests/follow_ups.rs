@@ -44,6 +44,7 @@ async fn start(clock: &ManualClock, smtp_port: u16) -> Harness {
             sms_token: None,
             time_zone: None,
             smtp_credentials: None,
+            public_url: None,
         };
         s.deliver_every = Some(Duration::from_secs(3600)); // woken by every edit
     })

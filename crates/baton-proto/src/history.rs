@@ -39,6 +39,8 @@ pub enum TimelineKind {
     Feedback,
     Merged,
     Unmerged,
+    /// A one-question survey sent to the customer (about `job_id` or `ticket_id`).
+    Survey,
 }
 
 /// One append-only entry of a customer's history.
@@ -332,3 +334,54 @@ pub struct ScorecardItems {
 
 /// The most items one drill-down lists.
 pub const MAX_SCORECARD_ITEMS: usize = 500;
+
+/// What a survey asks about: a completed job or a resolved ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SurveySubjectKind {
+    Job,
+    Ticket,
+}
+
+/// The job or ticket a survey is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct SurveySubject {
+    pub kind: SurveySubjectKind,
+    pub id: String,
+}
+
+/// How long a survey link can be answered.
+pub const SURVEY_DAYS: i64 = 30;
+
+/// A survey as the customer who holds its link sees it: no account, nothing
+/// of the record beyond what the question names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct SurveyQuestion {
+    /// Who asks: the retailer's name.
+    pub retailer: String,
+    /// The one question, e.g. "How satisfied are you with the delivery by
+    /// Brightline Logistics (job J-1001)?"
+    pub question: String,
+    /// The organisation being rated.
+    pub org_name: String,
+    /// "job J-1001" or "case T-1002".
+    pub subject: String,
+    pub expires_at: DateTime<Utc>,
+    /// Set once answered: a link is answered once.
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// The customer's answer: satisfaction from 1 (very dissatisfied) to 5 (very
+/// satisfied), and optionally what they would like to add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct SurveyAnswer {
+    #[schema(minimum = 1, maximum = 5)]
+    pub csat: u8,
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub comment: String,
+}

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::{
     AttemptOutcome, CallbackTrigger, CommitmentStatus, Consent, ContactKind, ContactPurpose, Customer, ErrorCode,
-    FollowUp, InteractionChannel, Job, JobStatus, Priority, TicketStatus,
+    FollowUp, InteractionChannel, Job, JobStatus, Priority, SurveySubject, TicketStatus,
 };
 
 /// Which kind of document a change or snapshot item carries.
@@ -363,6 +363,16 @@ pub enum Intent {
         #[serde(default)]
         template_id: Option<String>,
     },
+    /// Send the customer a one-question survey about a completed job or a
+    /// resolved ticket (retailer staff): a link on the preferred consented
+    /// channel of the job's contact (else the account holder), answered once,
+    /// within 30 days, with no account. The answer is recorded as feedback on
+    /// the organisation that did the work. One survey per job or ticket.
+    SendSurvey {
+        customer_id: String,
+        survey_id: String,
+        about: SurveySubject,
+    },
     /// Merge a duplicate customer into `customer_id` (retailer staff). Nothing is
     /// lost: people, jobs, cases and both histories move, and the merge can be undone.
     MergeCustomers {
@@ -406,6 +416,7 @@ impl Intent {
             Intent::EscalateFollowUp { .. } => "escalate_follow_up",
             Intent::RecordFeedback { .. } => "record_feedback",
             Intent::SendConfirmation { .. } => "send_confirmation",
+            Intent::SendSurvey { .. } => "send_survey",
             Intent::CreateCustomer { .. } => "create_customer",
             Intent::MergeCustomers { .. } => "merge_customers",
             Intent::UndoMerge { .. } => "undo_merge",
@@ -461,6 +472,7 @@ impl Intent {
             | Intent::EscalateFollowUp { customer_id, .. }
             | Intent::RecordFeedback { customer_id, .. }
             | Intent::SendConfirmation { customer_id, .. }
+            | Intent::SendSurvey { customer_id, .. }
             | Intent::CreateCustomer { customer_id, .. }
             | Intent::MergeCustomers { customer_id, .. }
             | Intent::UndoMerge { customer_id, .. }

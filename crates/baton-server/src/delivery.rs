@@ -41,6 +41,15 @@ pub struct DeliveryConfig {
     /// The retailer's time zone, in which customers read the times in their
     /// messages; UTC, said as such, when none is given.
     pub time_zone: Option<chrono_tz::Tz>,
+    /// The address customers reach this server at (`https://care.example.com`),
+    /// the start of survey links. Without it, surveys wait (failed, retried)
+    /// until it is set.
+    pub public_url: Option<url::Url>,
+}
+
+/// The page a survey's link opens: `{public_url}/s/{token}`.
+pub fn survey_link(public_url: &url::Url, token: &str) -> String {
+    format!("{}/s/{token}", public_url.as_str().trim_end_matches('/'))
 }
 
 /// A moment as a customer reads it: "Thursday 3 December 2026 at 10:00" (`long`)
@@ -79,6 +88,8 @@ struct Due {
     at: DateTime<Utc>,
     attempts: u32,
     retailer: String,
+    /// A survey's message: the survey and its link's token.
+    survey: Option<(String, String)>,
 }
 
 /// Confirmations due now on the channels this server can send.
@@ -124,12 +135,31 @@ fn claim_due(
                 at: r.at,
                 attempts: r.attempts,
                 retailer: retailer.clone(),
+                survey: r.survey,
             }
         })
         .collect())
 }
 
-fn text_of(d: &Due, tz: Option<chrono_tz::Tz>) -> String {
+/// The survey's link, when `d` is a survey's message.
+fn link_of(cfg: &DeliveryConfig, d: &Due) -> Result<Option<String>, String> {
+    match (&d.survey, &cfg.public_url) {
+        (None, _) => Ok(None),
+        (Some((_, token)), Some(url)) => Ok(Some(survey_link(url, token))),
+        (Some(_), None) => Err("this server has no public address for survey links (serve --public-url)".into()),
+    }
+}
+
+fn text_of(d: &Due, tz: Option<chrono_tz::Tz>, link: Option<&str>) -> String {
+    if let Some(link) = link {
+        return format!(
+            "Hello {},\n\n{}\n\nOne click tells us, with no account or password:\n\n  {link}\n\nThe link works for {} days.\n\n{}\n",
+            d.customer_name,
+            d.summary.replacen("One-question survey: how", "How", 1),
+            baton_proto::SURVEY_DAYS,
+            d.retailer
+        );
+    }
     format!(
         "Hello {},\n\nThis confirms what we recorded for you:\n\n  {}\n\nRecorded by {} on {}.\n\nIf this is not right, reply or call us and quote it.\n\n{}\n",
         d.customer_name,
@@ -142,6 +172,12 @@ fn text_of(d: &Due, tz: Option<chrono_tz::Tz>) -> String {
 
 async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
     let url = cfg.smtp_url.as_deref().ok_or("no email server is configured")?;
+    let link = link_of(cfg, d)?;
+    let subject = if link.is_some() {
+        format!("{}: one question about our service", d.retailer)
+    } else {
+        format!("{}: confirmation of what we recorded", d.retailer)
+    };
     let from: Mailbox = cfg
         .email_from
         .as_deref()
@@ -155,9 +191,9 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
     let message = Message::builder()
         .from(from)
         .to(to)
-        .subject(format!("{}: confirmation of what we recorded", d.retailer))
+        .subject(subject)
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
-        .body(text_of(d, cfg.time_zone))
+        .body(text_of(d, cfg.time_zone, link.as_deref()))
         .map_err(|e| format!("building the email: {e}"))?;
     let mut transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| format!("the email server address is invalid: {e}"))?
@@ -178,13 +214,20 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
 
 async fn send_sms(http: &reqwest::Client, cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
     let url = cfg.sms_url.as_deref().ok_or("no SMS gateway is configured")?;
-    let body = format!(
-        "{}: we recorded \"{}\" ({}, {}).",
-        d.retailer,
-        d.summary,
-        d.changed_by,
-        customer_time(d.at, cfg.time_zone, false)
-    );
+    let body = match link_of(cfg, d)? {
+        Some(link) => format!(
+            "{}: {} One tap to answer: {link}",
+            d.retailer,
+            d.summary.replacen("One-question survey: how", "How", 1)
+        ),
+        None => format!(
+            "{}: we recorded \"{}\" ({}, {}).",
+            d.retailer,
+            d.summary,
+            d.changed_by,
+            customer_time(d.at, cfg.time_zone, false)
+        ),
+    };
     let mut req = http
         .post(url)
         .json(&serde_json::json!({"to": d.recipient, "body": body}))
@@ -225,9 +268,10 @@ fn record(
         let text = match outcome {
             Ok(()) => {
                 store::confirmations::mark_sent(conn, &d.id, attempts, &at)?;
+                let what = if d.survey.is_some() { "Survey" } else { "Confirmation" };
                 Some(
                     Text::new(
-                        &format!("Confirmation sent by {channel} to {{0}}"),
+                        &format!("{what} sent by {channel} to {{0}}"),
                         vec![TextArg::contact(kind, d.person_id.as_deref(), &d.recipient)],
                     )
                     .then(": ", &d.said),
@@ -252,7 +296,10 @@ fn record(
                 tracing::warn!(confirmation = %d.id, attempts, %error, "confirmation not sent; will retry");
                 (d.attempts == 0).then(|| {
                     Text::new(
-                        &format!("Confirmation by {channel} to {{0}} not sent yet ({{1}}); retrying, next by {{2}}"),
+                        &format!(
+                            "{} by {channel} to {{0}} not sent yet ({{1}}); retrying, next by {{2}}",
+                            if d.survey.is_some() { "Survey" } else { "Confirmation" }
+                        ),
                         vec![
                             TextArg::contact(kind, d.person_id.as_deref(), &d.recipient),
                             TextArg::quote(&error),
@@ -265,7 +312,12 @@ fn record(
         if let Some(text) = text {
             let mut ctx = Ctx::new(conn, &caller, &d.customer_id, now);
             ctx.by = "Baton (confirmations)".into();
-            ctx.timeline(&d.customer_id, TimelineKind::Confirmation, &text, None, None)?;
+            let kind = if d.survey.is_some() {
+                TimelineKind::Survey
+            } else {
+                TimelineKind::Confirmation
+            };
+            ctx.timeline(&d.customer_id, kind, &text, None, None)?;
         }
         customers.insert(d.customer_id.clone());
     }

@@ -44,6 +44,10 @@ struct EngineArgs {
     /// written in it ("Thursday 3 December 2026 at 10:00").
     #[arg(long, env = "BATON_TIME_ZONE", default_value = "Europe/London")]
     time_zone: String,
+    /// The address customers reach this server at, e.g. https://care.example.com:
+    /// survey links start with it. Without it, surveys wait until it is set.
+    #[arg(long, env = "BATON_PUBLIC_URL")]
+    public_url: Option<url::Url>,
     /// Seconds between escalation sweeps of overdue callbacks and commitments.
     #[arg(long, env = "BATON_SWEEP_SECONDS", default_value_t = 30)]
     sweep_seconds: u64,
@@ -90,6 +94,7 @@ impl EngineArgs {
                     self.time_zone
                 )
             })?),
+            public_url: self.public_url,
         };
         Ok(state)
     }

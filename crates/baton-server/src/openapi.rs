@@ -30,7 +30,7 @@ impl Modify for BearerAuth {
         title = "Baton retailer API",
         description = "The system of record behind the Baton console: customers and the people on them, \
 partner jobs, tickets, callbacks, commitments, confirmations and one timeline across organisations. \
-Every request but login needs `Authorization: Bearer <token>` and may send `x-baton-protocol`. \
+Every request but signing in, accepting an invitation and answering a survey needs `Authorization: Bearer <token>` and may send `x-baton-protocol`. \
 Errors are always `{code, message, details?}` with a matching HTTP status. \
 Partner users see only their organisation's work and the customer fields it needs; \
 anything else answers 404 exactly like an unknown id.",
@@ -97,6 +97,8 @@ anything else answers 404 exactly like an unknown id.",
         routes::sync::changes,
         routes::sync::events,
         routes::sync::push,
+        routes::surveys::get,
+        routes::surveys::answer,
     ),
     tags(
         (name = "auth", description = "Signing in and out"),
@@ -109,6 +111,7 @@ anything else answers 404 exactly like an unknown id.",
         (name = "admin", description = "Administration: organisations, users and invitations (administrators only)"),
         (name = "mutations", description = "Every edit, as an idempotent intent"),
         (name = "sync", description = "Snapshot, change feed, live pokes and batched push for consoles"),
+        (name = "surveys", description = "The one-question survey a customer answers from a link, with no account"),
     )
 )]
 pub struct ApiDoc;

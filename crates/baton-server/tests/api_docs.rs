@@ -62,6 +62,7 @@ async fn every_curl_example_in_the_api_guide_works() {
         "404",
         "\"Grace Whitfield\"",
         "\"add_note\"",
+        r#"{"summary":"One-question survey: how satisfied with J-"#,
         r#"{"number":"J-90000001","status":"scheduled","org_name":"Brightline Installations","appointment_start":"2026-12-10T09:00:00Z"}"#,
         r#"{"status":"cancelled","appointment_start":"2026-12-10T13:00:00Z"}"#,
     ] {

@@ -17,7 +17,7 @@ const PARTNERS: [(&str, &str); 3] = [("dan", "brightline"), ("priya", "swiftparc
 
 /// Every endpoint with an id in its path, as the matrix exercises it. The test
 /// fails if the OpenAPI document names one that is not here.
-const ID_ENDPOINTS: [&str; 25] = [
+const ID_ENDPOINTS: [&str; 26] = [
     "/v1/customers/{id}",
     "/v1/customers/{id}/presence",
     "/v1/customers/{id}/timeline",
@@ -46,6 +46,9 @@ const ID_ENDPOINTS: [&str; 25] = [
     "/v1/admin/webhook-deliveries/{id}/replay",
     // Imports: the retailer's administrators only (tests/imports.rs).
     "/v1/imports/{id}",
+    // A survey's link: its token is the credential, held by the customer only;
+    // an unknown one answers 404 to anyone (tests/surveys.rs).
+    "/v1/surveys/{token}",
 ];
 
 /// Ids of each kind of item, from a scope's snapshot.

@@ -21,6 +21,7 @@ fn config(smtp_port: u16, sms_url: &str) -> DeliveryConfig {
         sms_token: Some("gateway-token".into()),
         time_zone: Some(chrono_tz::Europe::London),
         smtp_credentials: None,
+        public_url: None,
     }
 }
 

@@ -208,6 +208,7 @@ async fn a_due_confirmation_is_sent_once_however_many_nodes_deliver() {
             sms_token: None,
             time_zone: None,
             smtp_credentials: None,
+            public_url: None,
         };
     })
     .await;

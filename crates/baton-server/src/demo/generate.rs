@@ -219,12 +219,19 @@ pub fn customers(r: &mut Rows<'_>, first: usize, last: usize) -> Result<(), Serv
                     id: &format!("fb_{n:06}_1"),
                     customer_id: &id,
                     org_id: org.0,
-                    job_id: &job,
+                    job_id: Some(&job),
+                    ticket_id: None,
                     csat: Some(csat),
                     nps: Some(nps),
                     comment: "",
                     reasked,
                     at: "",
+                    // Every fifth rating is a customer's own answer to a survey.
+                    source: if n % 5 == 3 {
+                        crate::store::feedback::Source::Survey
+                    } else {
+                        crate::store::feedback::Source::Agent
+                    },
                 },
                 days_ago,
             )?;

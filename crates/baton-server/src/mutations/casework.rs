@@ -787,12 +787,14 @@ pub fn record_feedback(ctx: &mut Ctx<'_>, customer_id: &str, intent: &Intent) ->
             id: feedback_id,
             customer_id,
             org_id: &job.org_id,
-            job_id,
+            job_id: Some(job_id),
+            ticket_id: None,
             csat: *csat,
             nps: *nps,
             comment: comment.trim(),
             reasked: *reasked,
             at: &ctx.at,
+            source: store::feedback::Source::Agent,
         },
     )?;
     ctx.audit("record_feedback", "feedback", feedback_id, None, comment.trim())?;

@@ -253,6 +253,7 @@ impl<'a> Ctx<'a> {
                     org_id: self.org(),
                     at: &self.at,
                     status,
+                    survey: None,
                 },
             )?;
             let how = match &target.to {
@@ -315,6 +316,21 @@ pub enum ConfirmTo<'a> {
         person_id: &'a str,
         old: Option<&'a ContactPoint>,
     },
+}
+
+impl Ctx<'_> {
+    /// Where a message to `person` (or the account holder) goes: their
+    /// consented confirmation channel, else the account's contact marked for
+    /// confirmations; `None` when there is nowhere to send it.
+    pub fn message_target(
+        &self,
+        customer: &Customer,
+        person: Option<&str>,
+    ) -> Option<(Option<String>, Channel, String)> {
+        recipients(customer, &ConfirmTo::Person(person))
+            .into_iter()
+            .find_map(|t| t.to.map(|(ch, to)| (t.person_id, ch, to)))
+    }
 }
 
 /// One row of a confirmation: the person it is for and where it goes.

@@ -15,6 +15,7 @@ mod followups;
 mod jobs;
 mod merge;
 mod orders;
+pub mod surveys;
 
 use std::collections::BTreeSet;
 
@@ -396,6 +397,11 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             item,
             reason,
         } => followups::escalate(ctx, customer_id, item, reason),
+        Intent::SendSurvey {
+            customer_id,
+            survey_id,
+            about,
+        } => surveys::send_survey(ctx, customer_id, survey_id, about),
         Intent::MergeCustomers {
             customer_id,
             merged_id,

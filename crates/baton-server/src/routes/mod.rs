@@ -8,6 +8,7 @@ pub mod list;
 pub mod orgs;
 pub mod presence;
 pub mod records;
+pub mod surveys;
 pub mod sync;
 pub mod templates;
 
@@ -86,10 +87,13 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/snapshot", get(sync::snapshot))
         .route("/sync/changes", get(sync::changes))
         .route("/sync/events", get(sync::events))
-        .route("/sync/push", post(sync::push));
+        .route("/sync/push", post(sync::push))
+        .route("/surveys/{token}", get(surveys::get).post(surveys::answer));
     Router::new()
         .nest("/v1", v1)
         .route("/metrics", get(crate::metrics::serve))
+        // The survey page customers open from their email or text message.
+        .route("/s/{token}", get(surveys::page).post(surveys::page_answer))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))

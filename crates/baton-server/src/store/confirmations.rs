@@ -54,6 +54,8 @@ pub struct DueRow {
     pub changed_by: String,
     pub at: chrono::DateTime<chrono::Utc>,
     pub attempts: u32,
+    /// Set on a survey's message: the survey and its link's token.
+    pub survey: Option<(String, String)>,
 }
 
 /// Claims for `node` until `until` up to `limit` pending and failed
@@ -73,7 +75,7 @@ pub fn claim_due(
 ) -> Result<Vec<DueRow>, ServerError> {
     let rows = db.all(
         "SELECT f.id, f.customer_id, c.display_name, f.channel, f.recipient, f.summary, f.changed_by, f.at,
-                f.attempts, f.summary_args, f.person_id
+                f.attempts, f.summary_args, f.person_id, f.survey_id, f.link_token
          FROM confirmations f JOIN customers c ON c.id = f.customer_id
          WHERE f.status IN ('pending', 'failed') AND f.channel IS NOT NULL AND f.recipient IS NOT NULL
            AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= ?1)
@@ -94,6 +96,13 @@ pub fn claim_due(
                 changed_by: r.get("changed_by")?,
                 at: r.ts("at")?,
                 attempts: r.get("attempts")?,
+                survey: match (
+                    r.get::<Option<String>>("survey_id")?,
+                    r.get::<Option<String>>("link_token")?,
+                ) {
+                    (Some(id), Some(token)) => Some((id, token)),
+                    _ => None,
+                },
             })
         },
     )?;
@@ -109,7 +118,7 @@ pub fn claim_due(
 pub fn mark_sent(db: &dyn Conn, id: &str, attempts: u32, at: &str) -> Result<(), ServerError> {
     db.execute(
         "UPDATE confirmations SET status = 'sent', attempts = ?1, sent_at = ?2, last_error = NULL,
-                next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = ?3",
+                next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL, link_token = NULL WHERE id = ?3",
         crate::args![attempts, at, id],
     )?;
     Ok(())
@@ -142,13 +151,16 @@ pub struct NewConfirmation<'a> {
     pub org_id: &'a str,
     pub at: &'a str,
     pub status: baton_proto::DeliveryStatus,
+    /// A survey's message: the survey and the token its link carries, kept
+    /// only until the message is sent.
+    pub survey: Option<(&'a str, &'a str)>,
 }
 
 pub fn insert(db: &dyn Conn, c: &NewConfirmation<'_>) -> Result<(), ServerError> {
     db.execute(
         "INSERT INTO confirmations (id, customer_id, person_id, channel, recipient, summary, changed_by, org_id, at,
-                                    status, summary_args)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                    status, summary_args, survey_id, link_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         crate::args![
             c.id,
             c.customer_id,
@@ -160,7 +172,9 @@ pub fn insert(db: &dyn Conn, c: &NewConfirmation<'_>) -> Result<(), ServerError>
             c.org_id,
             c.at,
             crate::wire::name(&c.status),
-            crate::wire::to_json(&c.summary.args)?
+            crate::wire::to_json(&c.summary.args)?,
+            c.survey.map(|s| s.0),
+            c.survey.map(|s| s.1)
         ],
     )?;
     Ok(())

@@ -34,7 +34,8 @@ pub fn erase(db: &dyn Conn, e: &Erasure<'_>) -> Result<(), ServerError> {
         "UPDATE addresses SET line1 = '', line2 = NULL, city = '', postcode = '' WHERE customer_id = ?1 AND ?2 IS NOT NULL",
         "UPDATE timeline SET text = 'Erased', args = '[]' WHERE customer_id = ?1 AND ?2 IS NOT NULL",
         "UPDATE audit_log SET before = NULL, after = NULL WHERE customer_id = ?1 AND ?2 IS NOT NULL",
-        "UPDATE confirmations SET recipient = NULL, summary = 'Erased', summary_args = '[]', last_error = NULL
+        "UPDATE confirmations SET recipient = NULL, summary = 'Erased', summary_args = '[]', last_error = NULL,
+                link_token = NULL
          WHERE customer_id = ?1 AND ?2 IS NOT NULL",
         "UPDATE conflicts SET base_value = '', replaced_value = '', winning_value = '' WHERE customer_id = ?1 AND ?2 IS NOT NULL",
         "UPDATE callbacks SET phone = '', request = '', attempts = '[]', escalation_reason = NULL
@@ -43,6 +44,8 @@ pub fn erase(db: &dyn Conn, e: &Erasure<'_>) -> Result<(), ServerError> {
         "UPDATE tickets SET subject = 'Erased', escalation_reason = NULL, pause_reason = NULL
          WHERE customer_id = ?1 AND ?2 IS NOT NULL",
         "UPDATE feedback SET comment = '' WHERE customer_id = ?1 AND ?2 IS NOT NULL",
+        // An erased customer's survey link stops working.
+        "UPDATE surveys SET expires_at = ?2 WHERE customer_id = ?1 AND answered_at IS NULL",
         "UPDATE jobs SET summary = '' WHERE customer_id = ?1 AND ?2 IS NOT NULL",
         // The feed keeps no copy: its documents of the customer and its jobs go.
         "DELETE FROM changes WHERE entity = 'customer' AND entity_id = ?1 AND ?2 IS NOT NULL",

@@ -19,6 +19,7 @@ const TABLES: &[&str] = &[
     "confirmations",
     "feedback",
     "merges",
+    "surveys",
 ];
 
 /// Whether `table` already has a row with `id`.

@@ -27,7 +27,7 @@ pub fn into(db: &dyn Conn, survivor_id: &str) -> Result<Vec<MergeRecord>, Server
 }
 
 /// The tables whose rows belong to a customer and move with a merge.
-pub const OWNED: [&str; 10] = [
+pub const OWNED: [&str; 11] = [
     "people",
     "addresses",
     "orders",
@@ -37,6 +37,7 @@ pub const OWNED: [&str; 10] = [
     "commitments",
     "confirmations",
     "feedback",
+    "surveys",
     "timeline",
 ];
 

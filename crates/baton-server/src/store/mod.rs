@@ -33,6 +33,7 @@ pub mod queues;
 pub mod rows;
 pub mod scorecards;
 pub mod sqlite;
+pub mod surveys;
 pub mod templates;
 pub mod tickets;
 pub mod ties;

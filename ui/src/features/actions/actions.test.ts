@@ -3,7 +3,10 @@ import type { ContactPoint } from "../../lib/bindings/ContactPoint";
 import type { Job } from "../../lib/bindings/Job";
 import type { JobStatus } from "../../lib/bindings/JobStatus";
 import type { Person } from "../../lib/bindings/Person";
+import type { TimelineEntry } from "../../lib/bindings/TimelineEntry";
 import {
+  buildSurvey,
+  surveyState,
   actionEdits,
   actionLabel,
   buildAttempt,
@@ -320,5 +323,40 @@ describe("closing the loop from the record", () => {
       preferred: true,
       consent: { service: true, marketing: false },
     });
+  });
+  it("sends a survey about the job or case chosen, and reads where it stands from the timeline", () => {
+    expect(buildSurvey("c", { kind: "job", id: "job_1" }, "srv_1")).toEqual({
+      type: "send_survey",
+      customer_id: "c",
+      survey_id: "srv_1",
+      about: { kind: "job", id: "job_1" },
+    });
+    const entry = (over: Partial<TimelineEntry>): TimelineEntry => ({
+      id: "t",
+      at: "2026-12-01T10:00:00Z",
+      kind: "note",
+      org_id: "northwind",
+      org_name: "Northwind Electricals",
+      author: "Alice Carter (Northwind Electricals)",
+      text: "",
+      visibility: "shared",
+      job_id: null,
+      ticket_id: null,
+      ...over,
+    });
+    const job = { kind: "job", id: "job_1" } as const;
+    expect(surveyState([], job)).toEqual({ state: "none" });
+    // A survey about another job, or a case, is not this job's.
+    const other = [entry({ kind: "survey", job_id: "job_2" }), entry({ kind: "survey", ticket_id: "job_1" })];
+    expect(surveyState(other, job)).toEqual({ state: "none" });
+    const sent = [...other, entry({ kind: "survey", job_id: "job_1", at: "2026-12-01T11:00:00Z" })];
+    expect(surveyState(sent, job)).toEqual({ state: "sent", at: "2026-12-01T11:00:00Z" });
+    // An agent's feedback is not the survey's answer; the customer's is.
+    const agent = entry({ kind: "feedback", job_id: "job_1", text: "Feedback on J-1 by Brightline: CSAT 5/5." });
+    expect(surveyState([...sent, agent], job).state).toBe("sent");
+    const text = "The customer answered the survey on J-1 by Brightline: CSAT 4/5. Tidy";
+    const answered = entry({ kind: "feedback", job_id: "job_1", at: "2026-12-02T09:00:00Z", text });
+    expect(surveyState([...sent, agent, answered], job)).toEqual({ state: "answered", at: "2026-12-02T09:00:00Z", text });
+    expect(surveyState([entry({ kind: "survey", ticket_id: "tkt_1" })], { kind: "ticket", id: "tkt_1" }).state).toBe("sent");
   });
 });

@@ -15,7 +15,9 @@ import type { NoteVisibility } from "../../lib/bindings/NoteVisibility";
 import type { Person } from "../../lib/bindings/Person";
 import type { Priority } from "../../lib/bindings/Priority";
 import type { Ticket } from "../../lib/bindings/Ticket";
+import type { SurveySubject } from "../../lib/bindings/SurveySubject";
 import type { TicketStatus } from "../../lib/bindings/TicketStatus";
+import type { TimelineEntry } from "../../lib/bindings/TimelineEntry";
 import { jobStatusLabel } from "../../lib/format";
 import { fromLocalInput } from "../queue/queue";
 
@@ -477,6 +479,25 @@ export function buildFeedback(customerId: string, f: FeedbackFields, id = newId(
     comment: f.comment.trim(),
     reasked: f.reasked === "" ? null : f.reasked === "yes",
   });
+}
+
+/** Sends the customer a one-question survey about a completed job or a resolved case. */
+export function buildSurvey(customerId: string, about: SurveySubject, id = newId("srv")): Intent {
+  return { type: "send_survey", customer_id: customerId, survey_id: id, about };
+}
+
+/**
+ * Where a job's or case's survey stands, from the record's timeline: not sent,
+ * sent (the link is with the customer), or answered (with the rating).
+ */
+export type SurveyState = { state: "none" } | { state: "sent"; at: string } | { state: "answered"; at: string; text: string };
+
+export function surveyState(timeline: TimelineEntry[], about: SurveySubject): SurveyState {
+  const on = (e: TimelineEntry): boolean => (about.kind === "job" ? e.job_id : e.ticket_id) === about.id;
+  const answered = timeline.find((e) => e.kind === "feedback" && on(e) && e.text.startsWith("The customer answered the survey"));
+  if (answered) return { state: "answered", at: answered.at, text: answered.text };
+  const sent = timeline.find((e) => e.kind === "survey" && on(e));
+  return sent ? { state: "sent", at: sent.at } : { state: "none" };
 }
 
 export function buildReassign(job: Job, orgId: string): Intent {
