@@ -1106,6 +1106,15 @@ async fn hand_over(client: &Client, url: &str) -> Result<()> {
 
     // Story 3: the promise is the digital partner's to keep, due in 24 hours.
     open(story3::NAME, story3::CUSTOMER_ID).await?;
+    // She reads the digital edition in New York: her local time stands beside
+    // her promise's due time, and in the record's header.
+    text_with(
+        client,
+        &format!("[data-commitment-id='{}'] .customer-time", story3::COMMITMENT_ID),
+        "New York time",
+    )
+    .await?;
+    text_with(client, "#customer-local-time", "New York time").await?;
     css(client, "#action-promise").await?.click().await?;
     css(client, "#action-text:focus")
         .await?

@@ -300,6 +300,7 @@ pub fn target(intent: &Intent) -> String {
         Intent::RecordFeedback { feedback_id, .. } => format!("feedback:{feedback_id}"),
         Intent::SendConfirmation { confirmation_id, .. } => format!("confirmation:{confirmation_id}"),
         Intent::SendSurvey { about, .. } => format!("survey:{}", about.id),
+        Intent::SetCustomerTimeZone { customer_id, .. } => format!("time-zone:{customer_id}"),
         Intent::CreateCustomer { customer_id, .. } => format!("customer:{customer_id}"),
         Intent::ReassignFollowUp { item, .. }
         | Intent::RescheduleFollowUp { item, .. }

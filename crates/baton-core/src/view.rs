@@ -204,6 +204,8 @@ pub struct FollowUpRow {
     /// The time left in the owning organisation's business hours, when it has
     /// a calendar (without one, business time is wall time).
     pub business: Option<BusinessTimeLeft>,
+    /// Where the customer lives (IANA), to show their local time beside the due time.
+    pub customer_time_zone: Option<String>,
 }
 
 /// A due time measured in its owner's opening hours.

@@ -145,6 +145,11 @@ pub struct Customer {
     #[serde(default)]
     pub timeline: Vec<TimelineEntry>,
     pub updated_at: DateTime<Utc>,
+    /// Where the customer lives, as an IANA time zone (`Europe/London`): their
+    /// own when recorded, else the retailer's; `None` when neither is known.
+    /// Consoles show the customer's local time beside a due time when it differs.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 impl Customer {

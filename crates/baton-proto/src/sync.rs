@@ -373,6 +373,13 @@ pub enum Intent {
         survey_id: String,
         about: SurveySubject,
     },
+    /// Record where the customer lives, as an IANA time zone such as
+    /// `America/New_York` (retailer staff), or forget it (`null`: the
+    /// retailer's own stands in). Consoles show their local time beside due times.
+    SetCustomerTimeZone {
+        customer_id: String,
+        time_zone: Option<String>,
+    },
     /// Merge a duplicate customer into `customer_id` (retailer staff). Nothing is
     /// lost: people, jobs, cases and both histories move, and the merge can be undone.
     MergeCustomers {
@@ -417,6 +424,7 @@ impl Intent {
             Intent::RecordFeedback { .. } => "record_feedback",
             Intent::SendConfirmation { .. } => "send_confirmation",
             Intent::SendSurvey { .. } => "send_survey",
+            Intent::SetCustomerTimeZone { .. } => "set_customer_time_zone",
             Intent::CreateCustomer { .. } => "create_customer",
             Intent::MergeCustomers { .. } => "merge_customers",
             Intent::UndoMerge { .. } => "undo_merge",
@@ -473,6 +481,7 @@ impl Intent {
             | Intent::RecordFeedback { customer_id, .. }
             | Intent::SendConfirmation { customer_id, .. }
             | Intent::SendSurvey { customer_id, .. }
+            | Intent::SetCustomerTimeZone { customer_id, .. }
             | Intent::CreateCustomer { customer_id, .. }
             | Intent::MergeCustomers { customer_id, .. }
             | Intent::UndoMerge { customer_id, .. }

@@ -120,6 +120,18 @@ pub fn reference(field: &str, value: &str) -> Result<(), ContactError> {
     }
 }
 
+/// An IANA time zone name (`Europe/London`), as written: a name it does not
+/// know is an error, not a guess.
+pub fn time_zone(field: &str, value: &str) -> Result<String, ContactError> {
+    match value.parse::<chrono_tz::Tz>() {
+        Ok(tz) => Ok(tz.name().to_string()),
+        Err(_) => Err(ContactError::new(
+            ErrorCode::BadRequest,
+            format!("{field} '{value}' is not a time zone name such as Europe/London or America/New_York"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -178,6 +178,16 @@ async fn the_sample_files_land_and_a_partner_gets_exactly_its_jobs_fields() {
         );
     }
 
+    // A time zone in the file is the customer's, on the record everyone reads.
+    let zones: Vec<String> = rows("customers")
+        .iter()
+        .filter_map(|c| c.get("time_zone").filter(|z| !z.is_empty()).cloned())
+        .collect();
+    assert!(!zones.is_empty(), "the sample names a customer's time zone");
+    for z in &zones {
+        assert!(all.contains(&format!("\"time_zone\":\"{z}\"")), "{z} not on the record");
+    }
+
     // The same files again: everything is found by its reference, nothing is added.
     for kind in KINDS {
         let again = sample(&api, &ada, kind).await;
@@ -273,6 +283,22 @@ X-8,P-1002-A,email,Rafael.Work@Example.com,work
         stored,
         vec!["+447946000999".to_string(), "rafael.work@example.com".into()]
     );
+
+    // A time zone is a name the time zone database knows, as written.
+    let file = "external_ref,name,number,time_zone\nTZ-1,Ann Lee,,Europe/Lisbon\nTZ-2,Bo Chen,,Mars/Olympus\nTZ-3,Cy Roe,,UTC+01:00\n";
+    let report = import(&api, &ada, "customers", "text/csv", file.to_string()).await;
+    let refused: Vec<u64> = report["rejections"]
+        .as_array()
+        .expect("rejections")
+        .iter()
+        .map(|r| r["line"].as_u64().expect("line"))
+        .collect();
+    assert_eq!(
+        (report["rows_imported"].as_u64(), refused),
+        (Some(1), vec![3, 4]),
+        "{report}"
+    );
+    assert!(report.to_string().contains("is not a time zone name"), "{report}");
 }
 
 #[tokio::test]

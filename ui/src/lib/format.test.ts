@@ -107,3 +107,31 @@ describe("confirmation delivery", () => {
     expect(deliveryLabel({ ...base, recipient: null })).toBe("Sent by SMS to the customer");
   });
 });
+
+import { customerLocalTime, zonePlace } from "./format";
+
+describe("the customer's local time beside a due time", () => {
+  // 3 December 2026, 10:00 UTC: 10:00 in London, 05:00 in New York, 21:00 in Sydney.
+  const due = "2026-12-03T10:00:00Z";
+  it("is said when the customer's clock reads differently, with the day when that differs", () => {
+    expect(customerLocalTime(due, "America/New_York", "Europe/London", "en-GB")).toBe("05:00 New York time");
+    expect(customerLocalTime(due, "Australia/Sydney", "Europe/London", "en-GB")).toBe("21:00 Sydney time");
+    expect(customerLocalTime("2026-12-03T15:00:00Z", "Australia/Sydney", "Europe/London", "en-GB")).toBe(
+      "Fri 02:00 Sydney time",
+    );
+  });
+  it("is not said when the clocks agree, whatever the zone is called", () => {
+    expect(customerLocalTime(due, "Europe/London", "Europe/London", "en-GB")).toBeNull();
+    // Lisbon keeps London's clock in winter.
+    expect(customerLocalTime(due, "Europe/Lisbon", "Europe/London", "en-GB")).toBeNull();
+    // In summer Lisbon and London still agree; Madrid is an hour ahead.
+    expect(customerLocalTime("2026-07-01T10:00:00Z", "Europe/Madrid", "Europe/London", "en-GB")).toBe("12:00 Madrid time");
+  });
+  it("says nothing for an unknown or missing zone rather than guess", () => {
+    expect(customerLocalTime(due, null, "Europe/London", "en-GB")).toBeNull();
+    expect(customerLocalTime(due, "Mars/Olympus", "Europe/London", "en-GB")).toBeNull();
+  });
+  it("names the place a zone is named after", () => {
+    expect(zonePlace("America/Argentina/Buenos_Aires")).toBe("Buenos Aires");
+  });
+});

@@ -133,6 +133,52 @@ export const formatDay = (iso: string): string => DAY.format(new Date(iso));
 /** A time of day: "14:05". */
 export const formatTime = (iso: string): string => TIME.format(new Date(iso));
 
+/** "America/New_York" → "New York": the place a time zone is named after. */
+export function zonePlace(zone: string): string {
+  return (zone.split("/").pop() ?? zone).replaceAll("_", " ");
+}
+
+const ZONE_FORMATS = new Map<string, { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat } | null>();
+function zoneFormats(locale: string, zone: string | undefined): { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat } | null {
+  const key = `${locale}|${zone ?? ""}`;
+  let f = ZONE_FORMATS.get(key);
+  if (f === undefined) {
+    try {
+      f = {
+        time: new Intl.DateTimeFormat(locale, { timeZone: zone, hour: "2-digit", minute: "2-digit" }),
+        day: new Intl.DateTimeFormat(locale, { timeZone: zone, weekday: "short" }),
+      };
+    } catch {
+      f = null; // a zone this runtime does not know: say nothing rather than guess
+    }
+    ZONE_FORMATS.set(key, f);
+  }
+  return f;
+}
+
+/**
+ * The customer's local time at `iso`, when their clock reads differently from
+ * the user's: "05:00 New York time", with the day when that differs too
+ * ("Wed 01:00 Sydney time"). `null` when the clocks agree or the zone is unknown.
+ */
+export function customerLocalTime(
+  iso: string,
+  zone: string | null | undefined,
+  userZone: string | undefined = undefined,
+  locale = USER_LOCALE,
+): string | null {
+  if (!zone) return null;
+  const theirs = zoneFormats(locale, zone);
+  const mine = zoneFormats(locale, userZone);
+  if (!theirs || !mine) return null;
+  const at = new Date(iso);
+  const time = theirs.time.format(at);
+  const day = theirs.day.format(at);
+  if (time === mine.time.format(at) && day === mine.day.format(at)) return null;
+  const when = day === mine.day.format(at) ? time : `${day} ${time}`;
+  return `${when} ${zonePlace(zone)} time`;
+}
+
 // What the server writes into its texts: times in ISO 8601 (`2026-12-03T10:00Z`)
 // and phone numbers in international form (`+44 7946 000202`).
 const SERVER_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z/g;

@@ -26,8 +26,8 @@ pub(super) fn index(conn: &Connection, c: &Customer) -> Result<()> {
     forget(conn, &c.id)?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO follow_ups (kind, id, customer_id, customer_name, owner_org_id, owner_org_name, owner_user_id,
-                                 due_at, overdue_at, escalation_level, doc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                 due_at, overdue_at, escalation_level, doc, customer_time_zone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     for cb in c
         .callbacks
@@ -45,7 +45,8 @@ pub(super) fn index(conn: &Connection, c: &Customer) -> Result<()> {
             cb.due_at.map(|d| d.timestamp()),
             cb.due_until.or(cb.due_at).map(|d| d.timestamp()),
             level(&cb.escalation),
-            encode(cb)?
+            encode(cb)?,
+            c.time_zone
         ])?;
     }
     for cm in c.commitments.iter().filter(|cm| cm.status == CommitmentStatus::Open) {
@@ -60,7 +61,8 @@ pub(super) fn index(conn: &Connection, c: &Customer) -> Result<()> {
             cm.due_at.timestamp(),
             cm.due_at.timestamp(),
             level(&cm.escalation),
-            encode(cm)?
+            encode(cm)?,
+            c.time_zone
         ])?;
     }
     Ok(())
@@ -95,6 +97,7 @@ fn row(kind: &str, customer_id: String, customer_name: String, doc: &str, now: D
             due_until: cb.due_until,
             escalation: cb.escalation,
             business: None,
+            customer_time_zone: None,
         }
     } else {
         let cm: Commitment = serde_json::from_str(doc).map_err(bad)?;
@@ -116,6 +119,7 @@ fn row(kind: &str, customer_id: String, customer_name: String, doc: &str, now: D
             due_until: None,
             escalation: cm.escalation,
             business: None,
+            customer_time_zone: None,
         }
     })
 }
@@ -127,7 +131,8 @@ impl Cache {
         let conn = self.lock()?;
         let mut stmt = conn.prepare_cached(
             // Whom to call: the callback's person, else the contact of the job it is about.
-            "SELECT f.kind, f.customer_id, f.customer_name, f.doc, p.person_id, p.name AS contact_name, p.phone
+            "SELECT f.kind, f.customer_id, f.customer_name, f.doc, f.customer_time_zone, p.person_id,
+                    p.name AS contact_name, p.phone
              FROM follow_ups f
              LEFT JOIN jobs j ON j.id = json_extract(f.doc, '$.job_id')
              LEFT JOIN people p ON p.customer_id = f.customer_id
@@ -157,6 +162,7 @@ impl Cache {
                 &r.get::<_, String>("doc")?,
                 now,
             )?;
+            item.customer_time_zone = r.get("customer_time_zone")?;
             item.contact = super::board::contact_person(r)?.map(|mut person| {
                 // A callback is made to the number it was booked with.
                 if let Some(phone) = &item.phone {

@@ -93,6 +93,7 @@ pub mod story3 {
     pub const NAME: &str = "Eleanor Price";
     pub const PERSON_ID: &str = "per_000003_1";
     pub const EMAIL: &str = "eleanor.price@example.com";
+    pub const TIME_ZONE: &str = "America/New_York";
     pub const ORDER_ID: &str = "ord_000003_1";
     pub const JOB_ID: &str = "job_000003_1";
     pub const COMMITMENT_ID: &str = "com_story3_login_email";

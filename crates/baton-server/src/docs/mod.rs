@@ -197,6 +197,8 @@ pub fn filter_for_partner(customer: &Customer, org: &str, jobs: &[Job], fields: 
         id: customer.id.clone(),
         number: customer.number.clone(),
         display_name,
+        // Where they live, coarsely: whoever calls needs their local time.
+        time_zone: customer.time_zone.clone(),
         addresses: customer
             .addresses
             .iter()

@@ -94,6 +94,7 @@ pub struct CustomerRow {
     pub external_ref: String,
     pub name: String,
     pub number: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,7 +171,7 @@ pub struct JobRow {
 /// listed, or missing a required one, is refused before any row is read.
 pub fn columns(kind: ImportKind) -> (&'static [&'static str], &'static [&'static str]) {
     match kind {
-        ImportKind::Customers => (&["external_ref", "name"], &["number"]),
+        ImportKind::Customers => (&["external_ref", "name"], &["number", "time_zone"]),
         ImportKind::People => (&["external_ref", "customer_ref", "name"], &["roles"]),
         ImportKind::ContactPoints => (
             &["external_ref", "person_ref", "kind", "value"],
@@ -281,6 +282,8 @@ pub struct CustomerIn {
     pub id: String,
     pub name: String,
     pub number: Option<String>,
+    /// The customer's own time zone; an empty cell keeps the one recorded.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -462,6 +465,9 @@ impl CustomerRow {
             id: customer_id(&self.external_ref),
             name: short("name", &self.name)?,
             number,
+            time_zone: empty_is_none(self.time_zone)
+                .map(|z| validate::time_zone("time_zone", &z))
+                .transpose()?,
         }))
     }
 }

@@ -74,3 +74,28 @@ pub fn create_customer(
     )?;
     ctx.publish_customer(customer_id, &[])
 }
+
+/// Records where the customer lives (retailer staff), on the timeline.
+pub fn set_time_zone(ctx: &mut Ctx<'_>, customer_id: &str, time_zone: Option<&str>) -> Result<(), ServerError> {
+    ctx.require_internal("record a customer's time zone")?;
+    let zone = time_zone.map(|z| validate::time_zone("time_zone", z)).transpose()?;
+    ctx.customer(customer_id)?;
+    let before = store::customers::own_time_zone(ctx.conn, customer_id)?;
+    if before == zone {
+        return Ok(());
+    }
+    store::customers::set_time_zone(ctx.conn, customer_id, zone.as_deref())?;
+    let text = match &zone {
+        Some(z) => Text::new("Time zone set to {0}", vec![TextArg::quote(z)]),
+        None => Text::plain("Own time zone forgotten: the retailer's stands in"),
+    };
+    ctx.timeline(customer_id, TimelineKind::ContactChanged, &text, None, None)?;
+    ctx.audit(
+        "set_customer_time_zone",
+        "customer",
+        customer_id,
+        before.as_deref(),
+        zone.as_deref().unwrap_or(""),
+    )?;
+    ctx.publish_customer(customer_id, &[])
+}

@@ -402,6 +402,9 @@ fn apply_one(ctx: &mut Ctx<'_>, intent: &Intent) -> Result<(), ServerError> {
             survey_id,
             about,
         } => surveys::send_survey(ctx, customer_id, survey_id, about),
+        Intent::SetCustomerTimeZone { customer_id, time_zone } => {
+            customers::set_time_zone(ctx, customer_id, time_zone.as_deref())
+        }
         Intent::MergeCustomers {
             customer_id,
             merged_id,

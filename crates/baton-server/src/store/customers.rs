@@ -66,10 +66,15 @@ pub fn load(db: &dyn Conn, ids: &[String]) -> Result<Vec<Customer>, ServerError>
     let mut confirmations = super::confirmations::for_customers(db, &list)?;
     let mut timeline = super::timeline::for_customers(db, &list)?;
 
+    // Where the customer's own time zone is not recorded, the retailer's stands in.
+    let retailer_zone = match super::orgs::retailer(db) {
+        Ok(r) => super::orgs::calendar(db, &r.id)?.map(|c| c.time_zone),
+        Err(_) => None,
+    };
     let mut by_id: HashMap<String, Customer> = HashMap::new();
     db.each(
         &format!(
-            "SELECT id, number, display_name, updated_at FROM customers
+            "SELECT id, number, display_name, updated_at, time_zone FROM customers
              WHERE id IN {within} AND merged_into IS NULL AND erased_at IS NULL"
         ),
         args![list],
@@ -87,6 +92,7 @@ pub fn load(db: &dyn Conn, ids: &[String]) -> Result<Vec<Customer>, ServerError>
                 number: r.get("number")?,
                 display_name: r.get("display_name")?,
                 updated_at: r.ts("updated_at")?,
+                time_zone: r.get::<Option<String>>("time_zone")?.or_else(|| retailer_zone.clone()),
                 id: id.clone(),
             };
             by_id.insert(id, customer);
@@ -308,4 +314,22 @@ pub fn insert(db: &dyn Conn, c: &NewCustomer<'_>) -> Result<(), ServerError> {
 pub fn touch(db: &dyn Conn, id: &str, at: &str) -> Result<(), ServerError> {
     db.execute("UPDATE customers SET updated_at = ?1 WHERE id = ?2", args![at, id])?;
     Ok(())
+}
+
+/// Records the customer's own time zone (an IANA name), or forgets it (`None`).
+pub fn set_time_zone(db: &dyn Conn, id: &str, time_zone: Option<&str>) -> Result<(), ServerError> {
+    db.execute(
+        "UPDATE customers SET time_zone = ?1 WHERE id = ?2",
+        args![time_zone, id],
+    )?;
+    Ok(())
+}
+
+/// The customer's own time zone, when recorded.
+pub fn own_time_zone(db: &dyn Conn, id: &str) -> Result<Option<String>, ServerError> {
+    Ok(db
+        .opt("SELECT time_zone FROM customers WHERE id = ?1", args![id], |r| {
+            r.get::<Option<String>>("time_zone")
+        })?
+        .flatten())
 }

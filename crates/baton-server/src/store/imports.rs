@@ -38,16 +38,17 @@ pub fn customer_numbered(db: &dyn Conn, number: &str) -> Result<Option<String>, 
 
 pub fn insert_customer(db: &dyn Conn, c: &CustomerIn, number: &str, at: &str) -> Result<(), ServerError> {
     db.execute(
-        "INSERT INTO customers (id, number, display_name, updated_at) VALUES (?1, ?2, ?3, ?4)",
-        args![c.id, number, c.name, at],
+        "INSERT INTO customers (id, number, display_name, updated_at, time_zone) VALUES (?1, ?2, ?3, ?4, ?5)",
+        args![c.id, number, c.name, at, c.time_zone],
     )?;
     Ok(())
 }
 
 pub fn update_customer(db: &dyn Conn, c: &CustomerIn, at: &str) -> Result<(), ServerError> {
     db.execute(
-        "UPDATE customers SET display_name = ?2, number = COALESCE(?3, number), updated_at = ?4 WHERE id = ?1",
-        args![c.id, c.name, c.number, at],
+        "UPDATE customers SET display_name = ?2, number = COALESCE(?3, number), updated_at = ?4,
+                time_zone = COALESCE(?5, time_zone) WHERE id = ?1",
+        args![c.id, c.name, c.number, at, c.time_zone],
     )?;
     Ok(())
 }

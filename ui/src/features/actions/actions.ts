@@ -481,6 +481,15 @@ export function buildFeedback(customerId: string, f: FeedbackFields, id = newId(
   });
 }
 
+/** The time zones a customer can be recorded in: the runtime's list (IANA names). */
+export const ZONES: string[] = (() => {
+  try {
+    return Intl.supportedValuesOf("timeZone");
+  } catch {
+    return ["Europe/London", "Europe/Dublin", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Sydney"];
+  }
+})();
+
 /** Sends the customer a one-question survey about a completed job or a resolved case. */
 export function buildSurvey(customerId: string, about: SurveySubject, id = newId("srv")): Intent {
   return { type: "send_survey", customer_id: customerId, survey_id: id, about };

@@ -22,6 +22,7 @@ function row(over: Partial<FollowUpRow>): FollowUpRow {
     overdue: false,
     escalation: null,
     business: null,
+    customer_time_zone: null,
     ...over,
   };
 }

@@ -32,4 +32,10 @@ confirmations: Array<Confirmation>,
 /**
  * Every interaction, note, change and confirmation across organisations, oldest first.
  */
-timeline: Array<TimelineEntry>, updated_at: string, };
+timeline: Array<TimelineEntry>, updated_at: string, 
+/**
+ * Where the customer lives, as an IANA time zone (`Europe/London`): their
+ * own when recorded, else the retailer's; `None` when neither is known.
+ * Consoles show the customer's local time beside a due time when it differs.
+ */
+time_zone: string | null, };

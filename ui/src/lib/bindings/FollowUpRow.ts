@@ -29,4 +29,8 @@ waiting: boolean, overdue: boolean, escalation: QueueEscalation | null,
  * The time left in the owning organisation's business hours, when it has
  * a calendar (without one, business time is wall time).
  */
-business: BusinessTimeLeft | null, };
+business: BusinessTimeLeft | null, 
+/**
+ * Where the customer lives (IANA), to show their local time beside the due time.
+ */
+customer_time_zone: string | null, };

@@ -56,4 +56,4 @@ text: string,
  * One of the retailer's confirmation templates. Partners send only these:
  * nothing they write goes out under the retailer's name.
  */
-template_id: string | null, } | { "type": "send_survey", customer_id: string, survey_id: string, about: SurveySubject, } | { "type": "merge_customers", customer_id: string, merged_id: string, merge_id: string, } | { "type": "undo_merge", customer_id: string, merge_id: string, } | { "type": "erase_customer", customer_id: string, reason: string, };
+template_id: string | null, } | { "type": "send_survey", customer_id: string, survey_id: string, about: SurveySubject, } | { "type": "set_customer_time_zone", customer_id: string, time_zone: string | null, } | { "type": "merge_customers", customer_id: string, merged_id: string, merge_id: string, } | { "type": "undo_merge", customer_id: string, merge_id: string, } | { "type": "erase_customer", customer_id: string, reason: string, };
