@@ -1106,7 +1106,7 @@ async fn hand_over(client: &Client, url: &str) -> Result<()> {
 
     // Story 3: the promise is the digital partner's to keep, due in 24 hours.
     open(story3::NAME, story3::CUSTOMER_ID).await?;
-    // She reads the digital edition in New York: her local time stands beside
+    // She is in New York for the winter: her local time stands beside
     // her promise's due time, and in the record's header.
     text_with(
         client,
@@ -1545,7 +1545,7 @@ async fn review_and_merge(client: &Client, server: &RunningServer) -> Result<()>
     if survey.is_none() {
         bail!("the console shows a survey sent, but the server has none about the case");
     }
-    save_screenshot(client, "survey-sent").await?;
+    save_screenshot(client, "survey-sent.png").await?;
     css(
         client,
         &format!("#resolved-tickets {ticket} .ticket-move[data-status='open']"),

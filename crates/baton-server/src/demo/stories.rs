@@ -195,7 +195,8 @@ pub fn base_rows(r: &mut Rows<'_>) -> Result<(), ServerError> {
     // Story 3. A magazine subscriber switching to the digital edition, run by PageTurn.
     let c = story3::CUSTOMER_ID;
     r.customer(c, "C-100003", story3::NAME)?;
-    // She reads the digital edition from New York: her local time is not the agents'.
+    // She spends the winter with her daughter in New York: her billing address
+    // is in Norwich, her clock is not the agents'.
     crate::store::customers::set_time_zone(r.tx, c, Some(story3::TIME_ZONE))?;
     r.person(
         story3::PERSON_ID,

@@ -358,6 +358,8 @@ const KIND_OF_TARGET: Record<string, string> = {
   order: "Order",
   feedback: "Feedback",
   merge: "Merge",
+  survey: "Survey",
+  "time-zone": "Time zone",
 };
 
 /** The record's actions (everything but contact edits, which show on the contact). */
