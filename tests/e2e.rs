@@ -1661,6 +1661,42 @@ async fn review_and_merge(client: &Client, server: &RunningServer) -> Result<()>
     {
         bail!("the server holds the job's contact {contact:?}, partner {partner:?}, home number for {purposes:?}");
     }
+
+    // The customer's side of the survey sent above: the page its link opens,
+    // in a real browser engine, answered once and with no account. (The demo
+    // server sends no mail, so the link's token still waits on its message.)
+    let token = server_value(
+        server,
+        "SELECT c.link_token FROM confirmations c JOIN surveys s ON s.id = c.survey_id WHERE s.ticket_id = ?1",
+        story4::TICKET_ID,
+        "link_token",
+    )
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("the survey's message holds no link"))?;
+    client.goto(&format!("{}/s/{token}", server.url())).await?;
+    text_with(client, "h1", "How satisfied are you with how your case was handled").await?;
+    save_screenshot(client, "survey-page.png").await?;
+    css(client, "input[name='csat'][value='4']").await?.click().await?;
+    css(client, "#comment")
+        .await?
+        .send_keys("Sorted in the end, after a second visit")
+        .await?;
+    css(client, "button[type='submit']").await?.click().await?;
+    text_with(client, "h1", "Thank you").await?;
+    let csat: Option<i64> = server
+        .state
+        .db
+        .read(|tx| {
+            tx.value(
+                "SELECT csat FROM feedback WHERE source = 'survey' AND ticket_id = ?1",
+                baton_server::args![story4::TICKET_ID],
+                "csat",
+            )
+        })
+        .await?;
+    if csat != Some(4) {
+        bail!("the customer's answer is recorded as {csat:?}");
+    }
     Ok(())
 }
 
