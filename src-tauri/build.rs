@@ -48,6 +48,9 @@ const COMMANDS: &[&str] = &[
     "admin_webhook_disable",
     "admin_webhook_deliveries",
     "admin_webhook_replay",
+    "admin_import_start",
+    "admin_imports",
+    "admin_import_get",
 ];
 
 fn main() {

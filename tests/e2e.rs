@@ -1152,6 +1152,58 @@ async fn administer(client: &Client, server: &RunningServer) -> Result<()> {
     text_with(client, "#org-settings", "Northwind Electricals").await?;
     css(client, "#admin-users tr[data-username='alice']").await?;
 
+    // The retailer's customers from its CRM export: the sample file, its kind
+    // and format read from its name, every row landing.
+    css(client, "#admin-import").await?.click().await?;
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/import");
+    let sample = samples.join("customers.csv");
+    css(client, "#import-file")
+        .await?
+        .send_keys(&sample.to_string_lossy())
+        .await?;
+    let kind = css(client, "#import-kind").await?.prop("value").await?;
+    if kind.as_deref() != Some("customers") {
+        bail!("the file's kind was read as {kind:?}");
+    }
+    css(client, "#import-submit").await?.click().await?;
+    let rows = std::fs::read_to_string(&sample)?.lines().count() - 1;
+    css(
+        client,
+        &format!("#import-report[data-status='done'][data-imported='{rows}'][data-rejected='0']"),
+    )
+    .await?;
+    // A second file with a bad row: the good one lands, the bad one is listed
+    // with its line and reason.
+    let tmp = tempfile::tempdir()?;
+    let second = tmp.path().join("customers-december.csv");
+    std::fs::write(
+        &second,
+        "external_ref,name,number,time_zone\nCRM-2001,Ann Lee,,Europe/London\nCRM-2002,Bo Chen,,Mars/Olympus\n",
+    )?;
+    css(client, "#import-file")
+        .await?
+        .send_keys(&second.to_string_lossy())
+        .await?;
+    css(client, "#import-submit").await?.click().await?;
+    css(
+        client,
+        "#import-report[data-status='done'][data-imported='1'][data-rejected='1']",
+    )
+    .await?;
+    text_with(client, "#import-rejections", "Mars/Olympus").await?;
+    text_with(client, "#import-history", "Customers").await?;
+    save_screenshot(client, "admin-import.png").await?;
+    let madrid = server_value(
+        server,
+        "SELECT display_name AS v FROM customers WHERE time_zone = ?1",
+        "Europe/Madrid",
+        "v",
+    )
+    .await?;
+    if madrid.as_deref() != Some("Rafael Moreno") {
+        bail!("the imported customer in Madrid is {madrid:?} on the server");
+    }
+
     css(client, "#admin-new-partner").await?.click().await?;
     css(client, "#new-partner-name")
         .await?

@@ -5,7 +5,7 @@ use baton_proto::{
     AdminOrg, AdminUser, ApiKey, ApiKeyIssued, BusinessCalendar, Invitation, NewApiKey, NewPartner, NewUser, OpenWork,
     OrgUpdate, SessionsEnded, UserUpdate,
 };
-use baton_proto::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
+use baton_proto::{ImportFormat, ImportKind, ImportReport, NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 use tauri::State;
 
 use crate::error::{IpcError, IpcResult};
@@ -148,4 +148,31 @@ pub async fn admin_webhook_deliveries(state: State<'_, AppState>, id: String) ->
 pub async fn admin_webhook_replay(state: State<'_, AppState>, id: String) -> IpcResult<WebhookDelivery> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
     Ok(console.admin_webhook_replay(&id).await?)
+}
+
+/// Imports the file the administrator chose. Its contents are never logged.
+#[tauri::command]
+#[tracing::instrument(skip(state, file), fields(bytes = file.len()))]
+pub async fn admin_import_start(
+    state: State<'_, AppState>,
+    kind: ImportKind,
+    format: ImportFormat,
+    file: String,
+) -> IpcResult<ImportReport> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_import_start(kind, format, file).await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_imports(state: State<'_, AppState>) -> IpcResult<Vec<ImportReport>> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_imports().await?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn admin_import_get(state: State<'_, AppState>, id: String) -> IpcResult<ImportReport> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.admin_import(&id).await?)
 }

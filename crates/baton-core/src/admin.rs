@@ -7,7 +7,7 @@ use baton_proto::{
     AdminOrg, AdminUser, ApiKey, ApiKeyIssued, BusinessCalendar, ErrorCode, Invitation, NewApiKey, NewPartner, NewUser,
     OpenWork, OrgUpdate, Role, SessionsEnded, UserUpdate,
 };
-use baton_proto::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
+use baton_proto::{ImportFormat, ImportKind, ImportReport, NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 use reqwest::Method;
 
 use crate::client::url_segment;
@@ -148,4 +148,39 @@ impl Console {
         let path = format!("/webhook-deliveries/{}/replay", url_segment(delivery_id));
         self.api().admin(Method::POST, &path, NO_BODY).await
     }
+
+    /// Imports a file the administrator chose (customers, people, contact
+    /// points, addresses, orders or jobs; CSV or JSON Lines). Larger files than
+    /// the API takes go through `baton-server import`.
+    pub async fn admin_import_start(
+        &self,
+        kind: ImportKind,
+        format: ImportFormat,
+        file: String,
+    ) -> Result<ImportReport> {
+        self.require_admin()?;
+        if file.len() > MAX_IMPORT_BYTES {
+            return Err(CoreError::invalid(
+                ErrorCode::PayloadTooLarge,
+                "this file is larger than 256 MiB: import it on the server with `baton-server import`",
+            ));
+        }
+        if file.trim().is_empty() {
+            return Err(CoreError::invalid(ErrorCode::BadRequest, "this file is empty"));
+        }
+        self.api().import_start(kind, format, file).await
+    }
+
+    pub async fn admin_imports(&self) -> Result<Vec<ImportReport>> {
+        self.require_admin()?;
+        self.api().imports().await
+    }
+
+    pub async fn admin_import(&self, id: &str) -> Result<ImportReport> {
+        self.require_admin()?;
+        self.api().import(id).await
+    }
 }
+
+/// The largest file the server's import API takes (256 MiB).
+pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;

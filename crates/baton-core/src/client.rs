@@ -157,9 +157,14 @@ impl ApiClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T> {
+        self.send_within(req, Duration::from_secs(30)).await
+    }
+
+    /// `send`, allowed `limit` (a file upload takes longer than a read).
+    async fn send_within<T: DeserializeOwned>(&self, req: RequestBuilder, limit: Duration) -> Result<T> {
         let res = self
             .with_headers(req)
-            .timeout(Duration::from_secs(30))
+            .timeout(limit)
             .send()
             .await
             .map_err(|e| send_error(&self.base, e))?;
@@ -236,6 +241,37 @@ impl ApiClient {
             None => req,
         };
         self.send(req).await
+    }
+
+    /// Starts an import of `file` (retailer administrators); the server answers
+    /// at once with its status.
+    pub async fn import_start(
+        &self,
+        kind: baton_proto::ImportKind,
+        format: baton_proto::ImportFormat,
+        file: String,
+    ) -> Result<baton_proto::ImportReport> {
+        let content_type = match format {
+            baton_proto::ImportFormat::Csv => "text/csv",
+            baton_proto::ImportFormat::Jsonl => "application/x-ndjson",
+        };
+        let req = self
+            .http
+            .post(self.url("/imports"))
+            .query(&[("kind", kind.as_str()), ("format", format.as_str())])
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(file);
+        self.send_within(req, Duration::from_secs(600)).await
+    }
+
+    /// The retailer's imports, newest first.
+    pub async fn imports(&self) -> Result<Vec<baton_proto::ImportReport>> {
+        self.send(self.http.get(self.url("/imports"))).await
+    }
+
+    pub async fn import(&self, id: &str) -> Result<baton_proto::ImportReport> {
+        self.send(self.http.get(self.url(&format!("/imports/{}", url_segment(id)))))
+            .await
     }
 
     /// The organisations the user can hand work to (a partner: the retailer and itself).

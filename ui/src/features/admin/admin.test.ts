@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { AdminOrg } from "../../lib/bindings/AdminOrg";
 import type { AdminUser } from "../../lib/bindings/AdminUser";
+import { importGuess, importSummary } from "./admin";
+import type { ImportReport } from "../../lib/bindings/ImportReport";
 import { draftOf, formatMinutes, lastSeen, orgUpdate, parseSla, roleAfterMove, rolesFor, sortUsers, suggestId, validId, validUsername } from "./admin";
 
 const partner: AdminOrg = {
@@ -78,5 +80,38 @@ describe("moving a user", () => {
     expect(roleAfterMove("supervisor", "retailer")).toBe("supervisor");
     expect(roleAfterMove("partner_dispatcher", "retailer")).toBe("agent");
     expect(roleAfterMove("agent", "partner")).toBe("partner_dispatcher");
+  });
+});
+
+describe("importing a file from the Admin view", () => {
+  it("reads what a file holds and its format from its name, as the server's command does", () => {
+    expect(importGuess("customers.csv")).toEqual({ kind: "customers", format: "csv" });
+    expect(importGuess("contact_points.jsonl")).toEqual({ kind: "contact_points", format: "jsonl" });
+    expect(importGuess("Jobs-2026-12.NDJSON")).toEqual({ kind: "jobs", format: "jsonl" });
+    expect(importGuess("orders_week49.csv")).toEqual({ kind: "orders", format: "csv" });
+    // A name that does not say is left for the administrator to choose, not guessed.
+    expect(importGuess("export.csv")).toEqual({ kind: null, format: "csv" });
+    expect(importGuess("customersX.csv").kind).toBeNull();
+    expect(importGuess("people.xlsx")).toEqual({ kind: "people", format: null });
+  });
+  it("says how an import stands", () => {
+    const r: ImportReport = {
+      id: "imp_1",
+      kind: "customers",
+      format: "csv",
+      status: "done",
+      rows_read: 1204,
+      rows_imported: 1198,
+      rows_rejected: 6,
+      rejections: [],
+      error: null,
+      created_at: "2026-12-03T10:00:00Z",
+      finished_at: "2026-12-03T10:00:02Z",
+    };
+    expect(importSummary(r, "en-GB")).toBe("1,204 rows read · 1,198 imported · 6 refused — done");
+    expect(importSummary({ ...r, status: "running", rows_read: 1, rows_imported: 1, rows_rejected: 0 }, "en-GB")).toBe(
+      "1 row read · 1 imported — importing…",
+    );
+    expect(importSummary({ ...r, status: "failed", error: "not UTF-8" }, "en-GB")).toContain("failed: not UTF-8");
   });
 });

@@ -1,6 +1,9 @@
 // The Admin view's logic, kept out of the components so it can be tested.
 import type { AdminOrg } from "../../lib/bindings/AdminOrg";
 import type { AdminUser } from "../../lib/bindings/AdminUser";
+import type { ImportFormat } from "../../lib/bindings/ImportFormat";
+import type { ImportKind } from "../../lib/bindings/ImportKind";
+import type { ImportReport } from "../../lib/bindings/ImportReport";
 import type { OrgKind } from "../../lib/bindings/OrgKind";
 import type { OrgUpdate } from "../../lib/bindings/OrgUpdate";
 import type { PartnerField } from "../../lib/bindings/PartnerField";
@@ -131,4 +134,47 @@ export function sortUsers(users: AdminUser[]): AdminUser[] {
       a.org.name.localeCompare(b.org.name) ||
       a.display_name.localeCompare(b.display_name),
   );
+}
+
+/** What each kind of file holds, in the order they are loaded (docs/import.md). */
+export const IMPORT_KINDS: { kind: ImportKind; label: string }[] = [
+  { kind: "customers", label: "Customers" },
+  { kind: "people", label: "People on accounts" },
+  { kind: "contact_points", label: "Phone numbers and emails" },
+  { kind: "addresses", label: "Addresses" },
+  { kind: "orders", label: "Orders" },
+  { kind: "jobs", label: "Partner jobs" },
+];
+
+/**
+ * What a file holds and how it is written, from its name as the server's
+ * `import` command reads it ("contact_points.csv", "Jobs-2026-12.jsonl"):
+ * `null` where the name does not say, for the administrator to choose.
+ */
+export function importGuess(fileName: string): { kind: ImportKind | null; format: ImportFormat | null } {
+  const lower = fileName.toLowerCase();
+  const dot = lower.lastIndexOf(".");
+  const ext = dot >= 0 ? lower.slice(dot + 1) : "";
+  const format: ImportFormat | null = ext === "csv" ? "csv" : ext === "jsonl" || ext === "ndjson" ? "jsonl" : null;
+  const stem = (dot >= 0 ? lower.slice(0, dot) : lower).replaceAll("-", "_").replaceAll(" ", "_");
+  // The longest kind the name starts with: "contact_points" before anything shorter.
+  const kind =
+    [...IMPORT_KINDS]
+      .sort((a, b) => b.kind.length - a.kind.length)
+      .find((k) => stem === k.kind || stem.startsWith(`${k.kind}_`))?.kind ?? null;
+  return { kind, format };
+}
+
+/** "1,204 rows read · 1,198 imported · 6 refused", as the report stands. */
+export function importSummary(r: ImportReport, locale = USER_LOCALE): string {
+  const n = (x: number): string => x.toLocaleString(locale);
+  const parts = [`${n(r.rows_read)} ${r.rows_read === 1 ? "row" : "rows"} read`, `${n(r.rows_imported)} imported`];
+  if (r.rows_rejected > 0) parts.push(`${n(r.rows_rejected)} refused`);
+  const state: Record<ImportReport["status"], string> = {
+    running: "importing…",
+    done: "done",
+    failed: `failed: ${r.error ?? "the file could not be read"}`,
+    interrupted: "interrupted: send the same file again to finish it",
+  };
+  return `${parts.join(" · ")} — ${state[r.status]}`;
 }

@@ -9,6 +9,9 @@ import type { AdminUser } from "../bindings/AdminUser";
 import type { ApiError } from "../bindings/ApiError";
 import type { ApiKey } from "../bindings/ApiKey";
 import type { ApiKeyIssued } from "../bindings/ApiKeyIssued";
+import type { ImportFormat } from "../bindings/ImportFormat";
+import type { ImportKind } from "../bindings/ImportKind";
+import type { ImportReport } from "../bindings/ImportReport";
 import type { NewApiKey } from "../bindings/NewApiKey";
 import type { NewWebhook } from "../bindings/NewWebhook";
 import type { Webhook } from "../bindings/Webhook";
@@ -145,6 +148,11 @@ export const backend = {
   adminWebhookDisable: (id: string) => call<Webhook>("admin_webhook_disable", { id }),
   adminWebhookDeliveries: (id: string) => call<WebhookDelivery[]>("admin_webhook_deliveries", { id }),
   adminWebhookReplay: (id: string) => call<WebhookDelivery>("admin_webhook_replay", { id }),
+  /** Sends a file the administrator chose to the server's import (its contents, as text). */
+  adminImportStart: (kind: ImportKind, format: ImportFormat, file: string) =>
+    call<ImportReport>("admin_import_start", { kind, format, file }),
+  adminImports: () => call<ImportReport[]>("admin_imports"),
+  adminImportGet: (id: string) => call<ImportReport>("admin_import_get", { id }),
   /** Whether this desktop opens phone (tel:) links in Baton. */
   telLinks: () => call<boolean>("tel_links_get"),
   setTelLinks: (on: boolean) => call<boolean>("tel_links_set", { on }),
