@@ -152,6 +152,12 @@ pub struct NewUser {
     /// The user's organisation; a partner admin may only name its own.
     #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     pub org_id: String,
+    /// Where to email the invitation: a link to set their password (and the
+    /// code, for the console's sign-in screen). Used for this message only.
+    #[serde(default)]
+    #[ts(optional)]
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
 }
 
 /// `PATCH /v1/admin/users/{id}`: what to change; a field left out is kept.
@@ -190,6 +196,12 @@ pub struct Invitation {
     /// it through `POST /v1/auth/accept-invite`. Dashes and case do not matter.
     pub code: String,
     pub expires_at: DateTime<Utc>,
+    /// The address the invitation was emailed to, when it was.
+    #[serde(default)]
+    pub emailed_to: Option<String>,
+    /// Why it could not be emailed (the code above still works).
+    #[serde(default)]
+    pub email_error: Option<String>,
 }
 
 /// `POST /v1/auth/accept-invite`: set a password with an invitation or reset code.

@@ -404,7 +404,13 @@ fn issue_code(
         &ts(now),
         &ts(expires_at),
     )?;
-    Ok(Invitation { user, code, expires_at })
+    Ok(Invitation {
+        user,
+        code,
+        expires_at,
+        emailed_to: None,
+        email_error: None,
+    })
 }
 
 fn check_role(role: Role, kind: OrgKind) -> Result<(), ServerError> {

@@ -195,6 +195,72 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(text_of(d, cfg.time_zone, link.as_deref()))
         .map_err(|e| format!("building the email: {e}"))?;
+    smtp(cfg, url)?
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("the email server refused or could not be reached: {e}"))
+}
+
+/// The page a welcome link opens: `{public_url}/welcome/{code}`.
+pub fn welcome_link(public_url: &url::Url, code: &str) -> String {
+    format!("{}/welcome/{code}", public_url.as_str().trim_end_matches('/'))
+}
+
+/// Emails an invitation (or a password reset) to the person it is for: a link
+/// to set their password when the server has a public address, and the code
+/// for the console's sign-in screen either way. Sent at once, not queued: the
+/// administrator sees whether it went, and has the code to give otherwise.
+pub async fn send_invitation(
+    cfg: &DeliveryConfig,
+    to: &str,
+    invitation: &baton_proto::Invitation,
+    retailer: &str,
+) -> Result<(), String> {
+    let u = &invitation.user;
+    let until = customer_time(invitation.expires_at, cfg.time_zone, true);
+    let how = match &cfg.public_url {
+        Some(url) => format!(
+            "Choose your password here:\n\n  {}\n\nor open Baton, choose \"I have a code\" and enter {}.",
+            welcome_link(url, &invitation.code),
+            invitation.code
+        ),
+        None => format!(
+            "Open Baton, choose \"I have a code\" and enter {}, then choose your password.",
+            invitation.code
+        ),
+    };
+    let body = format!(
+        "Hello {},\n\n{retailer} has given you a Baton account as {} of {}. Your username is {}.\n\n{how}\n\nThis works once, until {until}. If you did not expect it, ignore this email.\n\n{retailer}\n",
+        u.display_name,
+        u.role.as_str().replace('_', " "),
+        u.org.name,
+        u.username
+    );
+    let url = cfg.smtp_url.as_deref().ok_or("no email server is configured (serve --smtp-url)")?;
+    let from: Mailbox = cfg
+        .email_from
+        .as_deref()
+        .unwrap_or("Customer care <care@localhost>")
+        .parse()
+        .map_err(|e| format!("the sender address is invalid: {e}"))?;
+    let to: Mailbox = to.parse().map_err(|e| format!("the address cannot receive email: {e}"))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(format!("{retailer}: your Baton account"))
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| format!("building the email: {e}"))?;
+    smtp(cfg, url)?
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("the email server refused or could not be reached: {e}"))
+}
+
+/// The SMTP transport for `url`, with the configured credentials.
+fn smtp(cfg: &DeliveryConfig, url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let mut transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| format!("the email server address is invalid: {e}"))?
         .timeout(Some(std::time::Duration::from_secs(20)));
@@ -204,12 +270,7 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
             password.clone(),
         ));
     }
-    let transport = transport.build();
-    transport
-        .send(message)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("the email server refused or could not be reached: {e}"))
+    Ok(transport.build())
 }
 
 async fn send_sms(http: &reqwest::Client, cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {

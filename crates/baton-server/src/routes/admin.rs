@@ -210,15 +210,18 @@ pub async fn users(
 }
 
 /// Invites a user: creates it without a password and answers a one-time code
-/// (valid 7 days, stored only as a hash) the user sets a password with. A
-/// partner admin invites into its own organisation. Audited.
+/// (valid 7 days, stored only as a hash) the user sets a password with. With
+/// an `email`, the invitation is also emailed to them: a link to set their
+/// password (`/welcome/{code}`, on the server's public address) and the code;
+/// `emailed_to` or `email_error` says how that went. A partner admin invites
+/// into its own organisation. Audited.
 #[utoipa::path(post, operation_id = "admin_invite", path = "/v1/admin/users", tag = "admin", request_body = NewUser,
     responses((status = 201, description = "Invited: give the code to the user", body = Invitation),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Not an administrator", body = baton_proto::ApiError),
               (status = 404, description = "No such organisation, or not the caller's", body = baton_proto::ApiError),
               (status = 409, description = "The username is taken, or the organisation is deactivated", body = baton_proto::ApiError),
-              (status = 422, description = "A bad username or name, or a role the organisation cannot have", body = baton_proto::ApiError)),
+              (status = 422, description = "A bad username, name or email address, or a role the organisation cannot have", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
 pub async fn invite(
     State(state): State<AppState>,
@@ -227,11 +230,31 @@ pub async fn invite(
 ) -> Result<(StatusCode, ApiJson<Invitation>), ServerError> {
     let reach = admin::reach(&caller)?;
     let now = state.now();
-    let invited = state
+    // A bad address is refused before anything is stored.
+    let email = new
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(baton_proto::contact::normalize_email)
+        .transpose()?;
+    let (mut invited, retailer) = state
         .db
-        .write(move |tx| admin::invite(tx, &reach, &Actor::of(&caller), &new, now))
+        .write(move |tx| {
+            let invited = admin::invite(tx, &reach, &Actor::of(&caller), &new, now)?;
+            Ok((invited, crate::store::orgs::retailer(tx)?.name))
+        })
         .await?;
     tracing::info!(user = %invited.user.id, org = %invited.user.org.id, "user invited");
+    if let Some(to) = email {
+        match crate::delivery::send_invitation(&state.delivery, &to, &invited, &retailer).await {
+            Ok(()) => invited.emailed_to = Some(to),
+            Err(e) => {
+                tracing::warn!(user = %invited.user.id, "the invitation could not be emailed");
+                invited.email_error = Some(e.replace(&to, "the address"));
+            }
+        }
+    }
     Ok((StatusCode::CREATED, ApiJson(invited)))
 }
 

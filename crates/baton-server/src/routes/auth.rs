@@ -80,7 +80,7 @@ pub async fn logout_all(State(state): State<AppState>, caller: AuthUser) -> Resu
 
 /// The address a sign-in came from: the peer, or behind a trusted reverse proxy
 /// the last address it appended to `X-Forwarded-For`.
-fn client_addr(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+pub(crate) fn client_addr(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
     if state.sessions.trust_forwarded_for {
         let forwarded = headers
             .get_all("x-forwarded-for")

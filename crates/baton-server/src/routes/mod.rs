@@ -6,11 +6,13 @@ pub mod casework;
 pub mod imports;
 pub mod list;
 pub mod orgs;
+pub mod page;
 pub mod presence;
 pub mod records;
 pub mod surveys;
 pub mod sync;
 pub mod templates;
+pub mod welcome;
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -94,6 +96,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::serve))
         // The survey page customers open from their email or text message.
         .route("/s/{token}", get(surveys::page).post(surveys::page_answer))
+        // The page an emailed invitation links to: choose a password.
+        .route("/welcome/{code}", get(welcome::page).post(welcome::set_password))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))

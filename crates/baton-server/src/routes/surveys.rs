@@ -4,11 +4,13 @@
 //! answered or closed one gets a clear answer and records nothing.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Form;
 use baton_proto::{ApiError, SurveyAnswer, SurveyQuestion};
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup};
+
+use super::page::html_page;
 use serde::Deserialize;
 
 use crate::error::{status_for, ApiJson, ApiPath, ServerError};
@@ -214,47 +216,3 @@ async fn error_page(state: &AppState, e: ServerError) -> Response {
     };
     html_page(status, &retailer, html! { h1 { "Survey" } p { (words) } })
 }
-
-/// A whole page: no script, nothing from elsewhere, never framed, never cached,
-/// and no `Referer` carrying the link's token to anyone.
-fn html_page(status: StatusCode, retailer: &str, main: Markup) -> Response {
-    let doc = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (retailer) " — one question" }
-                style { (maud::PreEscaped(STYLE)) }
-            }
-            body {
-                header { (retailer) }
-                main { (main) }
-            }
-        }
-    };
-    let mut res = (status, axum::response::Html(doc.into_string())).into_response();
-    let headers = res.headers_mut();
-    for (name, value) in [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-        ),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::CACHE_CONTROL, "no-store"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    res
-}
-
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1c2430;background:#f5f6f8}\
-header{background:#1f3a5f;color:#fff;padding:12px 20px;font-weight:600}\
-main{max-width:34rem;margin:24px auto;background:#fff;padding:20px 24px;border-radius:8px;box-shadow:0 1px 3px #0002}\
-h1{font-size:1.25rem;margin:0 0 16px}fieldset{border:0;padding:0;margin:0 0 16px}legend{font-weight:600;margin-bottom:8px}\
-.choice{display:flex;align-items:center;gap:10px;padding:8px 10px;border:1px solid #d5d9e0;border-radius:6px;margin-bottom:6px;cursor:pointer}\
-.choice .n{font-weight:700;width:1.2em}textarea{width:100%;box-sizing:border-box;font:inherit;margin:6px 0 16px}\
-button{font:inherit;background:#1f3a5f;color:#fff;border:0;border-radius:6px;padding:10px 18px;cursor:pointer}\
-.problem{color:#a4262c;font-weight:600}.small{color:#5b6675;font-size:.875rem;margin-top:16px}";

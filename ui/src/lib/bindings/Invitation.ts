@@ -10,4 +10,12 @@ export type Invitation = { user: AdminUser,
  * Give it to the user (in person, by phone): they set their password with
  * it through `POST /v1/auth/accept-invite`. Dashes and case do not matter.
  */
-code: string, expires_at: string, };
+code: string, expires_at: string, 
+/**
+ * The address the invitation was emailed to, when it was.
+ */
+emailed_to: string | null, 
+/**
+ * Why it could not be emailed (the code above still works).
+ */
+email_error: string | null, };

@@ -13,4 +13,9 @@ username: string, display_name: string, role: Role,
 /**
  * The user's organisation; a partner admin may only name its own.
  */
-org_id: string, };
+org_id: string, 
+/**
+ * Where to email the invitation: a link to set their password (and the
+ * code, for the console's sign-in screen). Used for this message only.
+ */
+email?: string, };
