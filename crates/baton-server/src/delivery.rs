@@ -237,14 +237,19 @@ pub async fn send_invitation(
         u.org.name,
         u.username
     );
-    let url = cfg.smtp_url.as_deref().ok_or("no email server is configured (serve --smtp-url)")?;
+    let url = cfg
+        .smtp_url
+        .as_deref()
+        .ok_or("no email server is configured (serve --smtp-url)")?;
     let from: Mailbox = cfg
         .email_from
         .as_deref()
         .unwrap_or("Customer care <care@localhost>")
         .parse()
         .map_err(|e| format!("the sender address is invalid: {e}"))?;
-    let to: Mailbox = to.parse().map_err(|e| format!("the address cannot receive email: {e}"))?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("the address cannot receive email: {e}"))?;
     let message = Message::builder()
         .from(from)
         .to(to)

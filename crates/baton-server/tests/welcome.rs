@@ -46,11 +46,20 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
     // A bad address is refused, and nobody is created.
     let before = users(&api).await;
     let (status, body) = api.send("POST", &ada, "/admin/users", new_user("fred", "fred@")).await;
-    assert_eq!((status, code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_email"), "{body}");
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_email"),
+        "{body}"
+    );
     assert_eq!(users(&api).await, before);
 
     let (status, body) = api
-        .send("POST", &ada, "/admin/users", new_user("fred", "Fred.Okoro@Brightline.example"))
+        .send(
+            "POST",
+            &ada,
+            "/admin/users",
+            new_user("fred", "Fred.Okoro@Brightline.example"),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let invitation: Invitation = serde_json::from_value(body).expect("invitation");
@@ -63,8 +72,14 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
         .find(|m| m.contains("To: fred.okoro@brightline.example"))
         .expect("the invitation's email");
     let mail = mail.replace("=\r\n", "").replace("=\n", "");
-    assert!(mail.contains("Subject: Northwind Electricals: your Baton account"), "{mail}");
-    assert!(mail.contains("Your username is fred") && mail.contains(&invitation.code), "{mail}");
+    assert!(
+        mail.contains("Subject: Northwind Electricals: your Baton account"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Your username is fred") && mail.contains(&invitation.code),
+        "{mail}"
+    );
     let link = format!("{PUBLIC_URL}/welcome/{}", invitation.code);
     assert!(mail.contains(&link), "{mail}");
 
@@ -75,7 +90,10 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["referrer-policy"], "no-referrer");
     let html = res.text().await.expect("html");
-    assert!(html.contains("Welcome, Fred Okoro") && html.contains("<strong>fred</strong>"), "{html}");
+    assert!(
+        html.contains("Welcome, Fred Okoro") && html.contains("<strong>fred</strong>"),
+        "{html}"
+    );
 
     // Two different passwords, or a short one: the same form says why, nothing is set.
     for (password, repeat, says) in [
@@ -92,13 +110,21 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
         assert!(res.text().await.expect("html").contains(says), "{password}");
     }
     let (status, _) = api
-        .send("POST", "", "/auth/login", json!({"username": "fred", "password": "short"}))
+        .send(
+            "POST",
+            "",
+            "/auth/login",
+            json!({"username": "fred", "password": "short"}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let res = http
         .post(&page)
-        .form(&[("password", "Fred's own long password"), ("repeat", "Fred's own long password")])
+        .form(&[
+            ("password", "Fred's own long password"),
+            ("repeat", "Fred's own long password"),
+        ])
         .send()
         .await
         .expect("post");
@@ -107,7 +133,10 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
     // He signs in with it; the page itself left no session open.
     let fred = api.login_with("fred", "Fred's own long password").await;
     let (status, me) = api.get(&fred, "/me").await;
-    assert_eq!((status, me["org"]["name"].as_str()), (StatusCode::OK, Some("Brightline Installations")));
+    assert_eq!(
+        (status, me["org"]["name"].as_str()),
+        (StatusCode::OK, Some("Brightline Installations"))
+    );
     let sessions: i64 = api
         .read(|db| {
             db.value(
@@ -124,7 +153,10 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = http
         .post(&page)
-        .form(&[("password", "a second long password"), ("repeat", "a second long password")])
+        .form(&[
+            ("password", "a second long password"),
+            ("repeat", "a second long password"),
+        ])
         .send()
         .await
         .expect("post");
@@ -137,7 +169,12 @@ async fn without_an_email_server_the_invitation_says_so_and_its_code_still_works
     let api = Api::start_configured(ManualClock::new(Utc::now()), |s| s.delivery = config(None)).await;
     let ada = api.login("ada").await;
     let (status, body) = api
-        .send("POST", &ada, "/admin/users", new_user("gina", "gina@brightline.example"))
+        .send(
+            "POST",
+            &ada,
+            "/admin/users",
+            new_user("gina", "gina@brightline.example"),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let invitation: Invitation = serde_json::from_value(body).expect("invitation");

@@ -75,7 +75,11 @@ pub async fn page(State(state): State<AppState>, Path(code): Path<String>) -> Re
         Ok(None) => html_page(StatusCode::NOT_FOUND, &retailer, unusable()),
         Err(e) => {
             tracing::error!(error = %e, "a welcome page failed");
-            html_page(StatusCode::INTERNAL_SERVER_ERROR, &retailer, html! { h1 { "Something went wrong" } p { "Please try the link again later." } })
+            html_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &retailer,
+                html! { h1 { "Something went wrong" } p { "Please try the link again later." } },
+            )
         }
     }
 }
@@ -108,7 +112,13 @@ pub async fn set_password(
             return html_page(StatusCode::INTERNAL_SERVER_ERROR, &retailer, unusable());
         }
     };
-    let again = |problem: &str| html_page(StatusCode::UNPROCESSABLE_ENTITY, &retailer, form(&who.0, &who.1, Some(problem)));
+    let again = |problem: &str| {
+        html_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &retailer,
+            form(&who.0, &who.1, Some(problem)),
+        )
+    };
     if posted.password != posted.repeat {
         return again("The two passwords are not the same.");
     }
