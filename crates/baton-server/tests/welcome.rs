@@ -83,7 +83,8 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
     let link = format!("{PUBLIC_URL}/welcome/{}", invitation.code);
     assert!(mail.contains(&link), "{mail}");
 
-    // The page the link opens, on this server: who it is for, and the form.
+    // The page the link opens, on this server: the password form. It looks up
+    // nothing, so a made-up code gets the very same page: no oracle for guessing.
     let page = format!("{}/welcome/{}", api.server.url(), invitation.code);
     let http = reqwest::Client::new();
     let res = http.get(&page).send().await.expect("page");
@@ -91,9 +92,23 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
     assert_eq!(res.headers()["referrer-policy"], "no-referrer");
     let html = res.text().await.expect("html");
     assert!(
-        html.contains("Welcome, Fred Okoro") && html.contains("<strong>fred</strong>"),
+        html.contains("Choose your Baton password") && !html.contains("<script"),
         "{html}"
     );
+    let made_up = format!("{}/welcome/ABCD-EFGH-JKMN-PQRS", api.server.url());
+    let res = http.get(&made_up).send().await.expect("page");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.expect("html"), html);
+    let res = http
+        .post(&made_up)
+        .form(&[
+            ("password", "a long enough password"),
+            ("repeat", "a long enough password"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "a made-up code sets nothing");
 
     // Two different passwords, or a short one: the same form says why, nothing is set.
     for (password, repeat, says) in [
@@ -129,7 +144,11 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
         .await
         .expect("post");
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.text().await.expect("html").contains("Your password is set"));
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("Your password is set") && html.contains("<strong>fred</strong>"),
+        "{html}"
+    );
     // He signs in with it; the page itself left no session open.
     let fred = api.login_with("fred", "Fred's own long password").await;
     let (status, me) = api.get(&fred, "/me").await;
@@ -149,8 +168,6 @@ async fn an_emailed_invitation_links_to_a_page_that_sets_the_password_once() {
     assert_eq!(sessions, 1, "only the sign-in's own session");
 
     // Once only.
-    let res = http.get(&page).send().await.expect("page");
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = http
         .post(&page)
         .form(&[

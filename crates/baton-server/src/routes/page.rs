@@ -10,13 +10,18 @@ use maud::{html, Markup, DOCTYPE};
 /// A whole page: no script, nothing from elsewhere, never framed, never cached,
 /// and no `Referer` carrying the link's token to anyone.
 pub fn html_page(status: StatusCode, retailer: &str, main: Markup) -> Response {
+    titled(status, retailer, "Baton", main)
+}
+
+/// [`html_page`] with its own title after the retailer's name.
+pub fn titled(status: StatusCode, retailer: &str, title: &str, main: Markup) -> Response {
     let doc = html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (retailer) " — one question" }
+                title { (retailer) " — " (title) }
                 style { (maud::PreEscaped(STYLE)) }
             }
             body {

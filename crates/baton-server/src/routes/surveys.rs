@@ -10,7 +10,7 @@ use axum::Form;
 use baton_proto::{ApiError, SurveyAnswer, SurveyQuestion};
 use maud::{html, Markup};
 
-use super::page::html_page;
+use super::page::titled;
 use serde::Deserialize;
 
 use crate::error::{status_for, ApiJson, ApiPath, ServerError};
@@ -107,8 +107,8 @@ pub struct PageForm {
 /// The survey as a web page.
 pub async fn page(State(state): State<AppState>, axum::extract::Path(token): axum::extract::Path<String>) -> Response {
     match question_of(&state, token).await {
-        Ok(q) if q.answered_at.is_some() => html_page(StatusCode::OK, &q.retailer, thanks(&q, true)),
-        Ok(q) => html_page(StatusCode::OK, &q.retailer, form(&q, None, "")),
+        Ok(q) if q.answered_at.is_some() => titled(StatusCode::OK, &q.retailer, "one question", thanks(&q, true)),
+        Ok(q) => titled(StatusCode::OK, &q.retailer, "one question", form(&q, None, "")),
         Err(e) => error_page(&state, e).await,
     }
 }
@@ -131,12 +131,13 @@ pub async fn page_answer(
         _ => {
             // Say what is wrong on the same form, keeping what was written.
             return match question_of(&state, token).await {
-                Ok(q) if q.answered_at.is_none() => html_page(
+                Ok(q) if q.answered_at.is_none() => titled(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &q.retailer,
+                    "one question",
                     form(&q, Some("Please choose a rating from 1 to 5."), &posted.comment),
                 ),
-                Ok(q) => html_page(StatusCode::OK, &q.retailer, thanks(&q, true)),
+                Ok(q) => titled(StatusCode::OK, &q.retailer, "one question", thanks(&q, true)),
                 Err(e) => error_page(&state, e).await,
             };
         }
@@ -146,7 +147,7 @@ pub async fn page_answer(
         comment: posted.comment,
     };
     match record(&state, token, answer).await {
-        Ok(q) => html_page(StatusCode::OK, &q.retailer, thanks(&q, false)),
+        Ok(q) => titled(StatusCode::OK, &q.retailer, "one question", thanks(&q, false)),
         Err(e) => error_page(&state, e).await,
     }
 }
@@ -214,5 +215,10 @@ async fn error_page(state: &AppState, e: ServerError) -> Response {
         StatusCode::UNPROCESSABLE_ENTITY => e.to_string(),
         _ => "Something went wrong on our side: please try the link again later.".to_string(),
     };
-    html_page(status, &retailer, html! { h1 { "Survey" } p { (words) } })
+    titled(
+        status,
+        &retailer,
+        "one question",
+        html! { h1 { "Survey" } p { (words) } },
+    )
 }

@@ -1,7 +1,8 @@
 //! The page an emailed invitation links to: `/welcome/{code}`, where the new
 //! user chooses their password with no account yet. The code is the one the
 //! Admin view shows (and the console's sign-in screen takes); it works once,
-//! throttled per address like every sign-in, and the page records nothing else.
+//! a wrong one counts against the address like a failed sign-in, and the page
+//! records nothing else.
 
 use std::net::SocketAddr;
 
@@ -12,27 +13,14 @@ use axum::{Extension, Form};
 use maud::html;
 use serde::Deserialize;
 
-use super::page::html_page;
+use super::page::titled;
+
+/// A page of this flow, titled for it.
+fn show(status: StatusCode, retailer: &str, main: maud::Markup) -> Response {
+    titled(status, retailer, "your password", main)
+}
 use crate::error::{status_for, ServerError};
 use crate::{store, AppState};
-
-/// Whom a code is for, while it can still be used: their name and username.
-async fn invited(state: &AppState, code: &str) -> Result<Option<(String, String)>, ServerError> {
-    if code.len() > 100 {
-        return Ok(None);
-    }
-    let hash = crate::admin::code_hash(code);
-    let now = crate::wire::ts(state.now());
-    state
-        .db
-        .read(move |tx| {
-            let Some(id) = store::user_codes::peek(tx, &hash, &now)? else {
-                return Ok(None);
-            };
-            Ok(store::users::by_id(tx, &id)?.map(|a| (a.user.display_name, a.user.username)))
-        })
-        .await
-}
 
 async fn retailer(state: &AppState) -> String {
     state
@@ -42,10 +30,10 @@ async fn retailer(state: &AppState) -> String {
         .map_or_else(|_| "Baton".to_string(), |o| o.name)
 }
 
-fn form(name: &str, username: &str, problem: Option<&str>) -> maud::Markup {
+fn form(problem: Option<&str>) -> maud::Markup {
     html! {
-        h1 { "Welcome, " (name) }
-        p { "Choose the password you will sign in to Baton with, as " strong { (username) } "." }
+        h1 { "Choose your Baton password" }
+        p { "You sign in to Baton with it, under the username in your invitation." }
         @if let Some(problem) = problem {
             p.problem role="alert" { (problem) }
         }
@@ -67,21 +55,11 @@ fn unusable() -> maud::Markup {
     }
 }
 
-/// The password form, for a code that can still be used.
-pub async fn page(State(state): State<AppState>, Path(code): Path<String>) -> Response {
-    let retailer = retailer(&state).await;
-    match invited(&state, &code).await {
-        Ok(Some((name, username))) => html_page(StatusCode::OK, &retailer, form(&name, &username, None)),
-        Ok(None) => html_page(StatusCode::NOT_FOUND, &retailer, unusable()),
-        Err(e) => {
-            tracing::error!(error = %e, "a welcome page failed");
-            html_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &retailer,
-                html! { h1 { "Something went wrong" } p { "Please try the link again later." } },
-            )
-        }
-    }
+/// The password form. It does not look the code up: whether a code is good is
+/// told only when it is used, where failures count against the address like
+/// every sign-in, so the page is no oracle for guessing codes.
+pub async fn page(State(state): State<AppState>, Path(_code): Path<String>) -> Response {
+    show(StatusCode::OK, &retailer(&state).await, form(None))
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,23 +80,9 @@ pub async fn set_password(
 ) -> Response {
     let retailer = retailer(&state).await;
     let Ok(Form(posted)) = posted else {
-        return html_page(StatusCode::UNPROCESSABLE_ENTITY, &retailer, unusable());
+        return show(StatusCode::UNPROCESSABLE_ENTITY, &retailer, unusable());
     };
-    let who = match invited(&state, &code).await {
-        Ok(Some(who)) => who,
-        Ok(None) => return html_page(StatusCode::NOT_FOUND, &retailer, unusable()),
-        Err(e) => {
-            tracing::error!(error = %e, "a welcome page failed");
-            return html_page(StatusCode::INTERNAL_SERVER_ERROR, &retailer, unusable());
-        }
-    };
-    let again = |problem: &str| {
-        html_page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &retailer,
-            form(&who.0, &who.1, Some(problem)),
-        )
-    };
+    let again = |problem: &str| show(StatusCode::UNPROCESSABLE_ENTITY, &retailer, form(Some(problem)));
     if posted.password != posted.repeat {
         return again("The two passwords are not the same.");
     }
@@ -130,7 +94,7 @@ pub async fn set_password(
                 tracing::warn!(error = %e, "ending the welcome page's session");
             }
             tracing::info!(user = %user.username, "password set from an emailed link");
-            html_page(
+            show(
                 StatusCode::OK,
                 &retailer,
                 html! {
@@ -140,15 +104,15 @@ pub async fn set_password(
             )
         }
         Err(ServerError::Api(code, message)) if status_for(code) == StatusCode::UNPROCESSABLE_ENTITY => again(&message),
-        Err(ServerError::Throttled(wait)) => html_page(
+        Err(ServerError::Throttled(wait)) => show(
             StatusCode::TOO_MANY_REQUESTS,
             &retailer,
             html! { h1 { "Too many attempts" } p { "Please wait " (wait) " seconds and try again." } },
         ),
-        Err(ServerError::Api(..)) => html_page(StatusCode::NOT_FOUND, &retailer, unusable()),
+        Err(ServerError::Api(..)) => show(StatusCode::NOT_FOUND, &retailer, unusable()),
         Err(e) => {
             tracing::error!(error = %e, "setting a password from a welcome link");
-            html_page(StatusCode::INTERNAL_SERVER_ERROR, &retailer, unusable())
+            show(StatusCode::INTERNAL_SERVER_ERROR, &retailer, unusable())
         }
     }
 }

@@ -54,15 +54,6 @@ pub fn take(db: &dyn Conn, code_hash: &str, now: &str) -> Result<Option<String>,
         .map(|(user, _)| user))
 }
 
-/// The user a code is for while it is unused and unexpired, without using it.
-pub fn peek(db: &dyn Conn, code_hash: &str, now: &str) -> Result<Option<String>, ServerError> {
-    db.opt(
-        "SELECT user_id FROM user_codes WHERE code_hash = ?1 AND expires_at > ?2",
-        args![code_hash, now],
-        |r| r.get::<String>("user_id"),
-    )
-}
-
 /// Removes every code of a user.
 pub fn revoke_of(db: &dyn Conn, user_id: &str) -> Result<(), ServerError> {
     db.execute("DELETE FROM user_codes WHERE user_id = ?1", args![user_id])?;
