@@ -178,19 +178,9 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
     } else {
         format!("{}: confirmation of what we recorded", d.retailer)
     };
-    let from: Mailbox = cfg
-        .email_from
-        .as_deref()
-        .unwrap_or("Customer care <care@localhost>")
-        .parse()
-        .map_err(|e| format!("the sender address is invalid: {e}"))?;
-    let to: Mailbox = d
-        .recipient
-        .parse()
-        .map_err(|e| format!("the address cannot receive email: {e}"))?;
     let message = Message::builder()
-        .from(from)
-        .to(to)
+        .from(sender(cfg)?)
+        .to(mailbox(&d.recipient)?)
         .subject(subject)
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(text_of(d, cfg.time_zone, link.as_deref()))
@@ -241,18 +231,9 @@ pub async fn send_invitation(
         .smtp_url
         .as_deref()
         .ok_or("no email server is configured (serve --smtp-url)")?;
-    let from: Mailbox = cfg
-        .email_from
-        .as_deref()
-        .unwrap_or("Customer care <care@localhost>")
-        .parse()
-        .map_err(|e| format!("the sender address is invalid: {e}"))?;
-    let to: Mailbox = to
-        .parse()
-        .map_err(|e| format!("the address cannot receive email: {e}"))?;
     let message = Message::builder()
-        .from(from)
-        .to(to)
+        .from(sender(cfg)?)
+        .to(mailbox(to)?)
         .subject(format!("{retailer}: your Baton account"))
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(body)
@@ -262,6 +243,20 @@ pub async fn send_invitation(
         .await
         .map(|_| ())
         .map_err(|e| format!("the email server refused or could not be reached: {e}"))
+}
+
+/// Who emails come from: the configured sender.
+fn sender(cfg: &DeliveryConfig) -> Result<Mailbox, String> {
+    cfg.email_from
+        .as_deref()
+        .unwrap_or("Customer care <care@localhost>")
+        .parse()
+        .map_err(|e| format!("the sender address is invalid: {e}"))
+}
+
+/// An address to email.
+fn mailbox(to: &str) -> Result<Mailbox, String> {
+    to.parse().map_err(|e| format!("the address cannot receive email: {e}"))
 }
 
 /// The SMTP transport for `url`, with the configured credentials.
