@@ -178,18 +178,14 @@ async fn send_email(cfg: &DeliveryConfig, d: &Due) -> Result<(), String> {
     } else {
         format!("{}: confirmation of what we recorded", d.retailer)
     };
-    let message = Message::builder()
-        .from(sender(cfg)?)
-        .to(mailbox(&d.recipient)?)
-        .subject(subject)
-        .header(lettre::message::header::ContentType::TEXT_PLAIN)
-        .body(text_of(d, cfg.time_zone, link.as_deref()))
-        .map_err(|e| format!("building the email: {e}"))?;
-    smtp(cfg, url)?
-        .send(message)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("the email server refused or could not be reached: {e}"))
+    send_plain(
+        cfg,
+        url,
+        &d.recipient,
+        subject,
+        text_of(d, cfg.time_zone, link.as_deref()),
+    )
+    .await
 }
 
 /// The page a welcome link opens: `{public_url}/welcome/{code}`.
@@ -231,10 +227,15 @@ pub async fn send_invitation(
         .smtp_url
         .as_deref()
         .ok_or("no email server is configured (serve --smtp-url)")?;
+    send_plain(cfg, url, to, format!("{retailer}: your Baton account"), body).await
+}
+
+/// Sends one plain-text email from the configured sender through `url`.
+async fn send_plain(cfg: &DeliveryConfig, url: &str, to: &str, subject: String, body: String) -> Result<(), String> {
     let message = Message::builder()
         .from(sender(cfg)?)
         .to(mailbox(to)?)
-        .subject(format!("{retailer}: your Baton account"))
+        .subject(subject)
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| format!("building the email: {e}"))?;
