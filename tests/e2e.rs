@@ -185,7 +185,13 @@ const ALT: char = '\u{E00A}';
 async fn text_with(client: &Client, selector: &str, expected: &str) -> Result<String> {
     let deadline = Instant::now() + WAIT;
     loop {
-        let text = css(client, selector).await?.text().await?;
+        // The element found may be replaced before its text is read (a page
+        // loading, a list re-rendered): that is "not yet", and is looked up again.
+        let text = match css(client, selector).await?.text().await {
+            Ok(text) => text,
+            Err(e) if Instant::now() <= deadline => format!("(replaced while read: {e})"),
+            Err(e) => return Err(e).with_context(|| format!("reading `{selector}`")),
+        };
         if text.contains(expected) {
             return Ok(text);
         }
@@ -1688,6 +1694,16 @@ async fn review_and_merge(client: &Client, server: &RunningServer) -> Result<()>
         .await?
         .select_by_value("swiftparcel")
         .await?;
+    // The hand-over is on the record (its line under "your actions" is laid
+    // out) and synced before the next click: waiting only for an empty outbox
+    // could pass before the edit is even queued, and the line appearing then
+    // moves the contacts under the pointer.
+    css(client, &format!("{job} select.job-reassign + .edit-state.state-synced")).await?;
+    css(
+        client,
+        "#my-actions .my-action[data-target^='job:'][data-state='synced']",
+    )
+    .await?;
     css(client, "#sync-summary[data-pending='0']").await?;
     let home = format!("[data-contact-id='{MOTHER_HOME_ID}']");
     css(client, &format!("{home} .contact-prefs-button"))
