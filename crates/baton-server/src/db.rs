@@ -435,4 +435,37 @@ mod tests {
         assert!(said.contains("db.internal") && said.contains("baton"), "{said}");
         assert!(!said.contains("secret"), "{said}");
     }
+
+    /// Version 19 keeps finding records an older version imported (their ids
+    /// a hash of the reference) only where such records exist.
+    #[test]
+    fn references_imported_before_19_are_looked_up_by_their_hash_only_where_there_are_some() {
+        let flag = |rows: &str| -> Option<String> {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("v18.sqlite");
+            let mut conn = Connection::open(&path).expect("open");
+            configure(&conn).expect("configure");
+            migrations()
+                .expect("migrations")
+                .to_version(&mut conn, 18)
+                .expect("to 18");
+            conn.execute_batch(rows).expect("v18 rows");
+            drop(conn);
+            let db = Db::open(&path).expect("migrate to the latest");
+            db.read_blocking(|c| crate::store::meta::get(c, "import_hashed_ids"))
+                .expect("meta")
+        };
+        let old = crate::import::rows::hashed_id(baton_proto::ImportKind::Customers, "CRM-1");
+        assert_eq!(
+            flag(&format!(
+                "INSERT INTO customers (id, number, display_name, updated_at) VALUES ('{old}', 'C-1', 'A', '2026-01-01T00:00:00Z')"
+            ))
+            .as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            flag("INSERT INTO customers (id, number, display_name, updated_at) VALUES ('cus_1', 'C-1', 'A', '2026-01-01T00:00:00Z')"),
+            None
+        );
+    }
 }

@@ -2,12 +2,12 @@
 //! transaction (a customer, a person of that customer, an active partner), so
 //! a row lands whole or is refused with its reason, and nothing half-made stays.
 
-use baton_proto::OrgKind;
+use baton_proto::{ImportKind, OrgKind};
 
-use super::rows::{Checked, Refusal};
+use super::rows::{self, Checked, Refusal};
 use crate::error::ServerError;
-use crate::store::imports::{self as sql, Owned};
-use crate::store::{self, Conn};
+use crate::store::imports::{self as sql, JobLinks, Owned};
+use crate::store::{self, import_refs, Conn};
 
 /// What a landed row changed, for the feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,10 @@ pub struct Writer<'a> {
     partners: std::collections::HashMap<String, Option<(OrgKind, bool)>>,
     /// Customers whose records changed, marked changed once at the end.
     changed: std::collections::BTreeSet<String>,
+    /// The next sequential id of each kind, written back once at the end.
+    next_ids: std::collections::BTreeMap<&'static str, i64>,
+    /// Whether records imported with hashed ids exist (schema before 19).
+    hashed_ids: Option<bool>,
 }
 
 type Landed = Result<Touched, Refusal>;
@@ -47,6 +51,8 @@ impl<'a> Writer<'a> {
             next_job_number: None,
             partners: Default::default(),
             changed: Default::default(),
+            next_ids: Default::default(),
+            hashed_ids: None,
         }
     }
 
@@ -59,7 +65,59 @@ impl<'a> Writer<'a> {
         if let Some(n) = self.next_job_number {
             store::meta::set(self.tx, "next_job_number", &n.to_string())?;
         }
+        for (kind, n) in &self.next_ids {
+            store::meta::set(self.tx, &id_counter(kind), &n.to_string())?;
+        }
         Ok(())
+    }
+
+    /// The record of `kind` that `external_ref` names, if one was imported.
+    fn find(&mut self, kind: ImportKind, external_ref: &str) -> Result<Option<String>, ServerError> {
+        if let Some(id) = import_refs::find(self.tx, kind, external_ref)? {
+            return Ok(Some(id));
+        }
+        let hashed = match self.hashed_ids {
+            Some(h) => h,
+            None => {
+                let h = store::meta::get(self.tx, "import_hashed_ids")?.is_some();
+                self.hashed_ids = Some(h);
+                h
+            }
+        };
+        if hashed {
+            let id = rows::hashed_id(kind, external_ref);
+            if store::ids::taken(self.tx, import_refs::table(kind), &id)? {
+                import_refs::insert(self.tx, kind, external_ref, &id)?;
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A new record's id, with its reference recorded: called as the row lands.
+    fn make(&mut self, kind: ImportKind, external_ref: &str) -> Result<String, ServerError> {
+        let mut n = match self.next_ids.get(kind.as_str()) {
+            Some(n) => *n,
+            None => store::meta::get(self.tx, &id_counter(kind.as_str()))?
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(1),
+        };
+        // A console offline may have chosen an id of this form; it keeps it.
+        let mut id = rows::sequential_id(kind, n);
+        while store::ids::taken(self.tx, import_refs::table(kind), &id)? {
+            n += 1;
+            id = rows::sequential_id(kind, n);
+        }
+        self.next_ids.insert(kind.as_str(), n + 1);
+        import_refs::insert(self.tx, kind, external_ref, &id)?;
+        Ok(id)
+    }
+
+    /// The customer a row's `customer_ref` names, or why the row is refused.
+    fn customer_of(&mut self, customer_ref: &str) -> Result<Result<String, Refusal>, ServerError> {
+        Ok(self
+            .find(ImportKind::Customers, customer_ref)?
+            .ok_or_else(|| Refusal::bad("customer_ref names no customer: import the customers file first")))
     }
 
     fn next_job_number(&mut self) -> Result<String, ServerError> {
@@ -83,30 +141,35 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn customer(&mut self, c: &super::rows::CustomerIn) -> Result<Landed, ServerError> {
-        let existing = sql::customer(self.tx, &c.id)?;
+    fn customer(&mut self, c: &rows::CustomerIn) -> Result<Landed, ServerError> {
+        let id = self.find(ImportKind::Customers, &c.external_ref)?;
         if let Some(number) = &c.number {
             if let Some(holder) = sql::customer_numbered(self.tx, number)? {
-                if holder != c.id {
+                if Some(&holder) != id.as_ref() {
                     return Ok(Err(Refusal::bad(format!(
                         "account number {number} belongs to another customer"
                     ))));
                 }
             }
         }
-        match existing {
-            Some(state) if state.erased => Ok(Err(erased())),
-            Some(_) => {
-                sql::update_customer(self.tx, c, self.at)?;
-                Ok(Ok(Touched::Customer(c.id.clone())))
+        let existing = match &id {
+            Some(id) => sql::customer(self.tx, id)?,
+            None => None,
+        };
+        match (id, existing) {
+            (Some(_), Some(state)) if state.erased => Ok(Err(erased())),
+            (Some(id), Some(_)) => {
+                sql::update_customer(self.tx, &id, c, self.at)?;
+                Ok(Ok(Touched::Customer(id)))
             }
-            None => {
+            _ => {
                 let number = match &c.number {
                     Some(n) => n.clone(),
                     None => self.free_customer_number()?,
                 };
-                sql::insert_customer(self.tx, c, &number, self.at)?;
-                Ok(Ok(Touched::Customer(c.id.clone())))
+                let id = self.make(ImportKind::Customers, &c.external_ref)?;
+                sql::insert_customer(self.tx, &id, c, &number, self.at)?;
+                Ok(Ok(Touched::Customer(id)))
             }
         }
     }
@@ -163,10 +226,13 @@ impl<'a> Writer<'a> {
     fn owner_for(
         &self,
         table: Owned,
-        id: &str,
+        id: Option<&str>,
         customer_ref_id: &str,
     ) -> Result<Result<(String, bool), Refusal>, ServerError> {
-        let (state, current) = sql::customer_and_owner(self.tx, customer_ref_id, table, id)?;
+        let (state, current) = match id {
+            Some(id) => sql::customer_and_owner(self.tx, customer_ref_id, table, id)?,
+            None => (sql::customer(self.tx, customer_ref_id)?, None),
+        };
         let target = match self.live_customer(customer_ref_id, Some(state))? {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
@@ -179,24 +245,39 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn person(&mut self, p: &super::rows::PersonIn, line: u64) -> Result<Landed, ServerError> {
-        let customer = match self.owner_for(Owned::Person, &p.id, &p.customer_id)? {
+    fn person(&mut self, p: &rows::PersonIn, line: u64) -> Result<Landed, ServerError> {
+        let named = match self.customer_of(&p.customer_ref)? {
+            Ok(c) => c,
+            Err(r) => return Ok(Err(r)),
+        };
+        let id = self.find(ImportKind::People, &p.external_ref)?;
+        let customer = match self.owner_for(Owned::Person, id.as_deref(), &named)? {
             Ok((c, _)) => c,
             Err(r) => return Ok(Err(r)),
         };
-        sql::upsert_person(self.tx, p, &customer, line as i64)?;
+        let id = match id {
+            Some(id) => id,
+            None => self.make(ImportKind::People, &p.external_ref)?,
+        };
+        sql::upsert_person(self.tx, &id, p, &customer, line as i64)?;
         self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
-    fn contact_point(&mut self, c: &super::rows::ContactPointIn, line: u64) -> Result<Landed, ServerError> {
-        let (customer, current) = sql::person_and_contact_owner(self.tx, &c.person_id, &c.id)?;
-        let Some(customer) = customer else {
-            return Ok(Err(Refusal::bad(
-                "person_ref names no person: import the people file first",
-            )));
+    fn contact_point(&mut self, c: &rows::ContactPointIn, line: u64) -> Result<Landed, ServerError> {
+        let no_person = || Refusal::bad("person_ref names no person: import the people file first");
+        let Some(person_id) = self.find(ImportKind::People, &c.person_ref)? else {
+            return Ok(Err(no_person()));
         };
-        if current.is_some_and(|p| p != c.person_id) {
+        let id = self.find(ImportKind::ContactPoints, &c.external_ref)?;
+        let (customer, current) = match &id {
+            Some(id) => sql::person_and_contact_owner(self.tx, &person_id, id)?,
+            None => (sql::owner(self.tx, Owned::Person, &person_id)?, None),
+        };
+        let Some(customer) = customer else {
+            return Ok(Err(no_person()));
+        };
+        if current.is_some_and(|p| p != person_id) {
             return Ok(Err(Refusal::bad(
                 "this contact point belongs to another person: an import does not move it",
             )));
@@ -208,43 +289,81 @@ impl<'a> Writer<'a> {
         // Unless the file says, a person's first phone (or email) is the preferred one.
         let preferred = match c.preferred {
             Some(p) => p,
-            None => !sql::has_other_preferred(self.tx, &c.person_id, &crate::wire::name(&c.kind), &c.id)?,
+            None => !sql::has_other_preferred(
+                self.tx,
+                &person_id,
+                &crate::wire::name(&c.kind),
+                id.as_deref().unwrap_or(""),
+            )?,
         };
-        sql::upsert_contact_point(self.tx, c, preferred, line as i64, self.at, self.by)?;
+        let id = match id {
+            Some(id) => id,
+            None => self.make(ImportKind::ContactPoints, &c.external_ref)?,
+        };
+        let place = sql::ContactPlace {
+            id: &id,
+            person_id: &person_id,
+            preferred,
+            position: line as i64,
+        };
+        sql::upsert_contact_point(self.tx, &place, c, self.at, self.by)?;
         self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
-    fn address(&mut self, a: &super::rows::AddressIn) -> Result<Landed, ServerError> {
-        let customer = match self.owner_for(Owned::Address, &a.id, &a.customer_id)? {
+    fn address(&mut self, a: &rows::AddressIn) -> Result<Landed, ServerError> {
+        let named = match self.customer_of(&a.customer_ref)? {
+            Ok(c) => c,
+            Err(r) => return Ok(Err(r)),
+        };
+        let id = self.find(ImportKind::Addresses, &a.external_ref)?;
+        let customer = match self.owner_for(Owned::Address, id.as_deref(), &named)? {
             Ok((c, _)) => c,
             Err(r) => return Ok(Err(r)),
         };
-        sql::upsert_address(self.tx, a, &customer)?;
+        let id = match id {
+            Some(id) => id,
+            None => self.make(ImportKind::Addresses, &a.external_ref)?,
+        };
+        sql::upsert_address(self.tx, &id, a, &customer)?;
         self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
-    fn order(&mut self, o: &super::rows::OrderIn) -> Result<Landed, ServerError> {
-        let customer = match self.owner_for(Owned::Order, &o.id, &o.customer_id)? {
+    fn order(&mut self, o: &rows::OrderIn) -> Result<Landed, ServerError> {
+        let named = match self.customer_of(&o.customer_ref)? {
+            Ok(c) => c,
+            Err(r) => return Ok(Err(r)),
+        };
+        let id = self.find(ImportKind::Orders, &o.external_ref)?;
+        let customer = match self.owner_for(Owned::Order, id.as_deref(), &named)? {
             Ok((c, _)) => c,
             Err(r) => return Ok(Err(r)),
         };
         if let Some(holder) = sql::order_numbered(self.tx, &o.number)? {
-            if holder != o.id {
+            if Some(&holder) != id.as_ref() {
                 return Ok(Err(Refusal::bad(format!(
                     "order number {} belongs to another order",
                     o.number
                 ))));
             }
         }
-        sql::upsert_order(self.tx, o, &customer)?;
+        let id = match id {
+            Some(id) => id,
+            None => self.make(ImportKind::Orders, &o.external_ref)?,
+        };
+        sql::upsert_order(self.tx, &id, o, &customer)?;
         self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
-    fn job(&mut self, j: &super::rows::JobIn) -> Result<Landed, ServerError> {
-        let (customer, exists) = match self.owner_for(Owned::Job, &j.id, &j.customer_id)? {
+    fn job(&mut self, j: &rows::JobIn) -> Result<Landed, ServerError> {
+        let named = match self.customer_of(&j.customer_ref)? {
+            Ok(c) => c,
+            Err(r) => return Ok(Err(r)),
+        };
+        let id = self.find(ImportKind::Jobs, &j.external_ref)?;
+        let (customer, _) = match self.owner_for(Owned::Job, id.as_deref(), &named)? {
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
@@ -271,47 +390,75 @@ impl<'a> Writer<'a> {
                 ))))
             }
         }
-        for (table, id, field) in [
-            (Owned::Person, &j.contact_person_id, "contact_person_ref"),
-            (Owned::Address, &j.address_id, "address_ref"),
-            (Owned::Order, &j.order_id, "order_ref"),
-        ] {
-            if let Some(id) = id {
-                if sql::owner(self.tx, table, id)?.as_deref() != Some(customer.as_str()) {
-                    return Ok(Err(Refusal::bad(format!(
-                        "{field} names nothing of this job's customer: import it first, for the same customer"
-                    ))));
-                }
+        let mut linked = [None, None, None];
+        for (slot, (kind, table, external_ref, field)) in linked.iter_mut().zip([
+            (
+                ImportKind::People,
+                Owned::Person,
+                &j.contact_person_ref,
+                "contact_person_ref",
+            ),
+            (ImportKind::Addresses, Owned::Address, &j.address_ref, "address_ref"),
+            (ImportKind::Orders, Owned::Order, &j.order_ref, "order_ref"),
+        ]) {
+            let Some(external_ref) = external_ref else { continue };
+            let found = match self.find(kind, external_ref)? {
+                Some(id) if sql::owner(self.tx, table, &id)?.as_deref() == Some(customer.as_str()) => Some(id),
+                _ => None,
+            };
+            if found.is_none() {
+                return Ok(Err(Refusal::bad(format!(
+                    "{field} names nothing of this job's customer: import it first, for the same customer"
+                ))));
             }
+            *slot = found;
         }
         if let Some(number) = &j.number {
             if let Some(holder) = sql::job_numbered(self.tx, number)? {
-                if holder != j.id {
+                if Some(&holder) != id.as_ref() {
                     return Ok(Err(Refusal::bad(format!("job number {number} belongs to another job"))));
                 }
             }
         }
-        let previous_org = match exists {
-            true => {
-                let org = sql::job(self.tx, &j.id)?.map(|(_, org)| org);
-                sql::update_job(self.tx, j, self.at)?;
-                org
+        let [contact_person_id, address_id, order_id] = linked;
+        let (id, previous_org) = match id {
+            Some(id) => {
+                let org = sql::job(self.tx, &id)?.map(|(_, org)| org);
+                let links = JobLinks {
+                    id: &id,
+                    customer_id: &customer,
+                    contact_person_id: contact_person_id.as_deref(),
+                    address_id: address_id.as_deref(),
+                    order_id: order_id.as_deref(),
+                };
+                sql::update_job(self.tx, &links, j, self.at)?;
+                (id, org)
             }
-            false => {
+            None => {
                 let number = match &j.number {
                     Some(n) => n.clone(),
                     None => self.next_job_number()?,
                 };
-                sql::insert_job(self.tx, j, &customer, &number, self.at)?;
-                None
+                let id = self.make(ImportKind::Jobs, &j.external_ref)?;
+                let links = JobLinks {
+                    id: &id,
+                    customer_id: &customer,
+                    contact_person_id: contact_person_id.as_deref(),
+                    address_id: address_id.as_deref(),
+                    order_id: order_id.as_deref(),
+                };
+                sql::insert_job(self.tx, &links, j, &number, self.at)?;
+                (id, None)
             }
         };
         self.changed.insert(customer.clone());
-        Ok(Ok(Touched::Job {
-            id: j.id.clone(),
-            previous_org,
-        }))
+        Ok(Ok(Touched::Job { id, previous_org }))
     }
+}
+
+/// The `meta` key of the counter of sequential ids of `kind`.
+fn id_counter(kind: &str) -> String {
+    format!("import_next_id:{kind}")
 }
 
 fn erased() -> Refusal {

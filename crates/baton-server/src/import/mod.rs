@@ -378,8 +378,9 @@ fn write_batch(
     let lease = crate::wire::ts(state.now() + chrono::Duration::minutes(2));
     let (tally_out, seq, scopes) = state.db.write_blocking(|tx| {
         if tx.backend() == store::Backend::Sqlite {
-            // Rows land at random places in million-row indexes (their ids are
-            // hashes): a page cache that holds them saves a read per row.
+            // References may arrive in any order, so the table of references
+            // can be written at random places: a page cache that holds it
+            // saves a read per row.
             tx.batch("PRAGMA cache_size = -262144")?;
         }
         let mut t = tally.clone();

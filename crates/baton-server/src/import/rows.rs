@@ -235,35 +235,33 @@ pub fn check_header(kind: ImportKind, header: &[&str]) -> Result<(), String> {
     }
 }
 
-/// The id a record of `kind` with the retailer's reference `external_ref` has:
-/// the same every time, so a second run of a file finds what the first made
-/// (and holds no copy of the reference itself).
-pub fn id_for(prefix: &str, kind: ImportKind, external_ref: &str) -> String {
+/// The prefix of the ids of records of `kind`, as everywhere in Baton.
+pub fn id_prefix(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Customers => "cus",
+        ImportKind::People => "per",
+        ImportKind::ContactPoints => "cp",
+        ImportKind::Addresses => "adr",
+        ImportKind::Orders => "ord",
+        ImportKind::Jobs => "job",
+    }
+}
+
+/// The id of the `n`th record of `kind` an import made: in arrival order, so a
+/// bulk import appends to its tables and their indexes.
+pub fn sequential_id(kind: ImportKind, n: i64) -> String {
+    format!("{}_r{n:010}", id_prefix(kind))
+}
+
+/// The id versions before schema 19 gave an imported record: a hash of its
+/// kind and reference. Still looked up for references imported then.
+pub fn hashed_id(kind: ImportKind, external_ref: &str) -> String {
     let digest = Sha256::new()
         .chain_update(kind.as_str())
         .chain_update([0u8])
         .chain_update(external_ref)
         .finalize();
-    format!("{prefix}_i{}", hex::encode(&digest[..10]))
-}
-
-pub fn customer_id(external_ref: &str) -> String {
-    id_for("cus", ImportKind::Customers, external_ref)
-}
-pub fn person_id(external_ref: &str) -> String {
-    id_for("per", ImportKind::People, external_ref)
-}
-pub fn contact_point_id(external_ref: &str) -> String {
-    id_for("cp", ImportKind::ContactPoints, external_ref)
-}
-pub fn address_id(external_ref: &str) -> String {
-    id_for("adr", ImportKind::Addresses, external_ref)
-}
-pub fn order_id(external_ref: &str) -> String {
-    id_for("ord", ImportKind::Orders, external_ref)
-}
-pub fn job_id(external_ref: &str) -> String {
-    id_for("job", ImportKind::Jobs, external_ref)
+    format!("{}_i{}", id_prefix(kind), hex::encode(&digest[..10]))
 }
 
 /// A row, checked: every value in the form it is stored.
@@ -279,7 +277,7 @@ pub enum Checked {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerIn {
-    pub id: String,
+    pub external_ref: String,
     pub name: String,
     pub number: Option<String>,
     /// The customer's own time zone; an empty cell keeps the one recorded.
@@ -288,16 +286,16 @@ pub struct CustomerIn {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonIn {
-    pub id: String,
-    pub customer_id: String,
+    pub external_ref: String,
+    pub customer_ref: String,
     pub name: String,
     pub roles: Vec<PersonRole>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactPointIn {
-    pub id: String,
-    pub person_id: String,
+    pub external_ref: String,
+    pub person_ref: String,
     pub kind: ContactKind,
     pub value: String,
     pub label: String,
@@ -309,8 +307,8 @@ pub struct ContactPointIn {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressIn {
-    pub id: String,
-    pub customer_id: String,
+    pub external_ref: String,
+    pub customer_ref: String,
     pub purpose: AddressPurpose,
     pub line1: String,
     pub line2: Option<String>,
@@ -320,8 +318,8 @@ pub struct AddressIn {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderIn {
-    pub id: String,
-    pub customer_id: String,
+    pub external_ref: String,
+    pub customer_ref: String,
     pub number: String,
     pub kind: OrderKind,
     pub status: OrderStatus,
@@ -331,16 +329,16 @@ pub struct OrderIn {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobIn {
-    pub id: String,
-    pub customer_id: String,
+    pub external_ref: String,
+    pub customer_ref: String,
     pub partner: String,
     pub kind: JobKind,
     pub status: JobStatus,
     pub summary: String,
     pub number: Option<String>,
-    pub contact_person_id: Option<String>,
-    pub address_id: Option<String>,
-    pub order_id: Option<String>,
+    pub contact_person_ref: Option<String>,
+    pub address_ref: Option<String>,
+    pub order_ref: Option<String>,
     pub appointment: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
@@ -462,8 +460,8 @@ impl CustomerRow {
             validate::reference("number", n)?;
         }
         Ok(Checked::Customer(CustomerIn {
-            id: customer_id(&self.external_ref),
             name: short("name", &self.name)?,
+            external_ref: self.external_ref,
             number,
             time_zone: empty_is_none(self.time_zone)
                 .map(|z| validate::time_zone("time_zone", &z))
@@ -477,9 +475,9 @@ impl PersonRow {
         reference("external_ref", &self.external_ref)?;
         reference("customer_ref", &self.customer_ref)?;
         Ok(Checked::Person(PersonIn {
-            id: person_id(&self.external_ref),
-            customer_id: customer_id(&self.customer_ref),
             name: short("name", &self.name)?,
+            external_ref: self.external_ref,
+            customer_ref: self.customer_ref,
             roles: choices("role", self.roles.as_ref(), ROLES)?,
         }))
     }
@@ -499,8 +497,8 @@ impl ContactPointRow {
             None => crate::wire::name(&kind),
         };
         Ok(Checked::ContactPoint(ContactPointIn {
-            id: contact_point_id(&self.external_ref),
-            person_id: person_id(&self.person_ref),
+            external_ref: self.external_ref,
+            person_ref: self.person_ref,
             kind,
             value,
             label,
@@ -517,13 +515,13 @@ impl AddressRow {
         reference("external_ref", &self.external_ref)?;
         reference("customer_ref", &self.customer_ref)?;
         Ok(Checked::Address(AddressIn {
-            id: address_id(&self.external_ref),
-            customer_id: customer_id(&self.customer_ref),
             purpose: choice("purpose", &self.purpose, ADDRESS_PURPOSES)?,
             line1: short("line1", &self.line1)?,
             line2: empty_is_none(self.line2).map(|l| short("line2", &l)).transpose()?,
             city: short("city", &self.city)?,
             postcode: short("postcode", &self.postcode)?,
+            external_ref: self.external_ref,
+            customer_ref: self.customer_ref,
         }))
     }
 }
@@ -536,8 +534,8 @@ impl OrderRow {
         validate::reference("number", &self.number)?;
         validate::order_lines(&lines)?;
         Ok(Checked::Order(OrderIn {
-            id: order_id(&self.external_ref),
-            customer_id: customer_id(&self.customer_ref),
+            external_ref: self.external_ref,
+            customer_ref: self.customer_ref,
             number: self.number,
             kind: match empty_is_none(self.kind) {
                 Some(k) => choice("kind", &k, ORDER_KINDS)?,
@@ -604,11 +602,11 @@ impl JobRow {
                 ))
             }
         };
-        let refs = |v: Option<String>, field: &str, id: fn(&str) -> String| -> Checking<Option<String>> {
+        let refs = |v: Option<String>, field: &str| -> Checking<Option<String>> {
             match empty_is_none(v) {
                 Some(r) => {
                     reference(field, &r)?;
-                    Ok(Some(id(&r)))
+                    Ok(Some(r))
                 }
                 None => Ok(None),
             }
@@ -619,16 +617,16 @@ impl JobRow {
             None => JobStatus::Created,
         };
         Ok(Checked::Job(JobIn {
-            id: job_id(&self.external_ref),
-            customer_id: customer_id(&self.customer_ref),
-            partner: self.partner,
             kind: choice("kind", &self.kind, JOB_KINDS)?,
             status,
             summary: short("summary", &self.summary)?,
             number,
-            contact_person_id: refs(self.contact_person_ref, "contact_person_ref", person_id)?,
-            address_id: refs(self.address_ref, "address_ref", address_id)?,
-            order_id: refs(self.order_ref, "order_ref", order_id)?,
+            contact_person_ref: refs(self.contact_person_ref, "contact_person_ref")?,
+            address_ref: refs(self.address_ref, "address_ref")?,
+            order_ref: refs(self.order_ref, "order_ref")?,
+            external_ref: self.external_ref,
+            customer_ref: self.customer_ref,
+            partner: self.partner,
             appointment,
         }))
     }
@@ -653,12 +651,27 @@ mod tests {
     }
 
     #[test]
-    fn ids_follow_the_reference_and_the_kind() {
-        assert_eq!(customer_id("A-1"), customer_id("A-1"));
-        assert_ne!(customer_id("A-1"), customer_id("A-2"));
-        assert_ne!(customer_id("A-1")[4..], person_id("A-1")[4..]);
-        assert!(customer_id("A-1").starts_with("cus_i"));
-        validate::id("id", &job_id("anything at all / with spaces")).expect("a valid id");
+    fn ids_sort_in_arrival_order_and_never_meet_the_hashed_ones() {
+        let (a, b) = (
+            sequential_id(ImportKind::Customers, 9),
+            sequential_id(ImportKind::Customers, 10),
+        );
+        assert_eq!(a, "cus_r0000000009");
+        assert!(a < b, "{a} sorts before {b}");
+        assert_ne!(
+            sequential_id(ImportKind::Jobs, 1).len(),
+            hashed_id(ImportKind::Jobs, "J-1").len()
+        );
+        assert_eq!(
+            hashed_id(ImportKind::Customers, "A-1"),
+            hashed_id(ImportKind::Customers, "A-1")
+        );
+        assert_ne!(
+            hashed_id(ImportKind::Customers, "A-1")[4..],
+            hashed_id(ImportKind::People, "A-1")[4..]
+        );
+        validate::id("id", &hashed_id(ImportKind::Jobs, "anything at all / with spaces")).expect("a valid id");
+        validate::id("id", &sequential_id(ImportKind::ContactPoints, 1)).expect("a valid id");
     }
 
     #[test]

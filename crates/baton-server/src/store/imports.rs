@@ -1,5 +1,5 @@
 //! Bulk imports: the rows they upsert (by the id their external reference
-//! gives, `import::rows::id_for`) and the status of imports sent to the API.
+//! names, `store::import_refs`) and the status of imports sent to the API.
 
 use baton_proto::{ImportFormat, ImportKind, ImportReport, ImportStatus, RowRejection};
 use chrono::{DateTime, Utc};
@@ -36,19 +36,19 @@ pub fn customer_numbered(db: &dyn Conn, number: &str) -> Result<Option<String>, 
     })
 }
 
-pub fn insert_customer(db: &dyn Conn, c: &CustomerIn, number: &str, at: &str) -> Result<(), ServerError> {
+pub fn insert_customer(db: &dyn Conn, id: &str, c: &CustomerIn, number: &str, at: &str) -> Result<(), ServerError> {
     db.execute(
         "INSERT INTO customers (id, number, display_name, updated_at, time_zone) VALUES (?1, ?2, ?3, ?4, ?5)",
-        args![c.id, number, c.name, at, c.time_zone],
+        args![id, number, c.name, at, c.time_zone],
     )?;
     Ok(())
 }
 
-pub fn update_customer(db: &dyn Conn, c: &CustomerIn, at: &str) -> Result<(), ServerError> {
+pub fn update_customer(db: &dyn Conn, id: &str, c: &CustomerIn, at: &str) -> Result<(), ServerError> {
     db.execute(
         "UPDATE customers SET display_name = ?2, number = COALESCE(?3, number), updated_at = ?4,
                 time_zone = COALESCE(?5, time_zone) WHERE id = ?1",
-        args![c.id, c.name, c.number, at, c.time_zone],
+        args![id, c.name, c.number, at, c.time_zone],
     )?;
     Ok(())
 }
@@ -137,11 +137,17 @@ pub enum Owned {
 }
 
 /// People are added after the customer's others; an import's keep file order.
-pub fn upsert_person(db: &dyn Conn, p: &PersonIn, customer_id: &str, position: i64) -> Result<(), ServerError> {
+pub fn upsert_person(
+    db: &dyn Conn,
+    id: &str,
+    p: &PersonIn,
+    customer_id: &str,
+    position: i64,
+) -> Result<(), ServerError> {
     db.execute(
         "INSERT INTO people (id, customer_id, name, roles, position) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles",
-        args![p.id, customer_id, p.name, to_json(&p.roles)?, position],
+        args![id, customer_id, p.name, to_json(&p.roles)?, position],
     )?;
     Ok(())
 }
@@ -164,11 +170,19 @@ pub fn has_other_preferred(db: &dyn Conn, person_id: &str, kind: &str, id: &str)
         .is_some())
 }
 
+/// Where a contact point goes: its id, its person, whether it is the person's
+/// preferred one of its kind, and its place in the person's list.
+pub struct ContactPlace<'a> {
+    pub id: &'a str,
+    pub person_id: &'a str,
+    pub preferred: bool,
+    pub position: i64,
+}
+
 pub fn upsert_contact_point(
     db: &dyn Conn,
+    place: &ContactPlace<'_>,
     c: &ContactPointIn,
-    preferred: bool,
-    position: i64,
     at: &str,
     by: &str,
 ) -> Result<(), ServerError> {
@@ -181,15 +195,15 @@ pub fn upsert_contact_point(
              purposes = excluded.purposes, consent_service = excluded.consent_service,
              consent_marketing = excluded.consent_marketing",
         args![
-            c.id,
-            c.person_id,
+            place.id,
+            place.person_id,
             name(&c.kind),
             c.label,
             c.value,
-            preferred,
+            place.preferred,
             at,
             by,
-            position,
+            place.position,
             to_json(&c.purposes)?,
             c.consent_service,
             c.consent_marketing
@@ -198,12 +212,12 @@ pub fn upsert_contact_point(
     Ok(())
 }
 
-pub fn upsert_address(db: &dyn Conn, a: &AddressIn, customer_id: &str) -> Result<(), ServerError> {
+pub fn upsert_address(db: &dyn Conn, id: &str, a: &AddressIn, customer_id: &str) -> Result<(), ServerError> {
     db.execute(
         "INSERT INTO addresses (id, customer_id, purpose, line1, line2, city, postcode) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET purpose = excluded.purpose, line1 = excluded.line1, line2 = excluded.line2,
              city = excluded.city, postcode = excluded.postcode",
-        args![a.id, customer_id, name(&a.purpose), a.line1, a.line2, a.city, a.postcode],
+        args![id, customer_id, name(&a.purpose), a.line1, a.line2, a.city, a.postcode],
     )?;
     Ok(())
 }
@@ -215,13 +229,13 @@ pub fn order_numbered(db: &dyn Conn, number: &str) -> Result<Option<String>, Ser
     })
 }
 
-pub fn upsert_order(db: &dyn Conn, o: &OrderIn, customer_id: &str) -> Result<(), ServerError> {
+pub fn upsert_order(db: &dyn Conn, id: &str, o: &OrderIn, customer_id: &str) -> Result<(), ServerError> {
     db.execute(
         "INSERT INTO orders (id, customer_id, number, kind, status, placed_at, lines) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (id) DO UPDATE SET number = excluded.number, kind = excluded.kind, status = excluded.status,
              placed_at = excluded.placed_at, lines = excluded.lines",
         args![
-            o.id,
+            id,
             customer_id,
             o.number,
             name(&o.kind),
@@ -245,21 +259,30 @@ pub fn job_numbered(db: &dyn Conn, number: &str) -> Result<Option<String>, Serve
     db.opt("SELECT id FROM jobs WHERE number = ?1", args![number], |r| r.get("id"))
 }
 
-pub fn insert_job(db: &dyn Conn, j: &JobIn, customer_id: &str, number: &str, at: &str) -> Result<(), ServerError> {
+/// The ids of a job and of what it refers to, its references looked up.
+pub struct JobLinks<'a> {
+    pub id: &'a str,
+    pub customer_id: &'a str,
+    pub contact_person_id: Option<&'a str>,
+    pub address_id: Option<&'a str>,
+    pub order_id: Option<&'a str>,
+}
+
+pub fn insert_job(db: &dyn Conn, links: &JobLinks<'_>, j: &JobIn, number: &str, at: &str) -> Result<(), ServerError> {
     let (start, end) = (j.appointment.map(|a| ts(a.0)), j.appointment.map(|a| ts(a.1)));
     super::jobs::insert(
         db,
         &super::jobs::NewJobRow {
-            id: &j.id,
+            id: links.id,
             number,
-            customer_id,
+            customer_id: links.customer_id,
             org_id: &j.partner,
             kind: j.kind,
             status: j.status,
             summary: &j.summary,
-            contact_person_id: j.contact_person_id.as_deref(),
-            address_id: j.address_id.as_deref(),
-            order_id: j.order_id.as_deref(),
+            contact_person_id: links.contact_person_id,
+            address_id: links.address_id,
+            order_id: links.order_id,
             appointment_start: start.as_deref(),
             appointment_end: end.as_deref(),
             at,
@@ -267,22 +290,22 @@ pub fn insert_job(db: &dyn Conn, j: &JobIn, customer_id: &str, number: &str, at:
     )
 }
 
-pub fn update_job(db: &dyn Conn, j: &JobIn, at: &str) -> Result<(), ServerError> {
+pub fn update_job(db: &dyn Conn, links: &JobLinks<'_>, j: &JobIn, at: &str) -> Result<(), ServerError> {
     db.execute(
         "UPDATE jobs SET number = COALESCE(?2, number), org_id = ?3, kind = ?4, status = ?5, summary = ?6,
                 contact_person_id = ?7, address_id = ?8, order_id = ?9, appointment_start = ?10,
                 appointment_end = ?11, updated_at = ?12
          WHERE id = ?1",
         args![
-            j.id,
+            links.id,
             j.number,
             j.partner,
             name(&j.kind),
             name(&j.status),
             j.summary,
-            j.contact_person_id,
-            j.address_id,
-            j.order_id,
+            links.contact_person_id,
+            links.address_id,
+            links.order_id,
             j.appointment.map(|a| ts(a.0)),
             j.appointment.map(|a| ts(a.1)),
             at

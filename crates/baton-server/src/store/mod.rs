@@ -18,6 +18,7 @@ pub mod erasures;
 pub mod feed;
 pub mod feedback;
 pub mod ids;
+pub mod import_refs;
 pub mod imports;
 pub mod jobs;
 pub mod merges;
