@@ -248,7 +248,14 @@ impl SnapshotToken {
     }
 
     pub fn decode(token: &str) -> Result<SnapshotToken, ServerError> {
-        let bad = || ServerError::bad_request("snapshot token is malformed; start a new snapshot without a token");
+        // A token this server cannot continue is, to the client, a snapshot
+        // that is over: it starts again, as for one of another database.
+        let bad = || {
+            ServerError::Api(
+                baton_proto::ErrorCode::Gone,
+                "this snapshot token cannot be continued; start a new snapshot without a token".into(),
+            )
+        };
         let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
         let raw = String::from_utf8(raw).map_err(|_| bad())?;
         let mut parts = raw.splitn(3, '|');

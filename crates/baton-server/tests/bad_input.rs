@@ -15,9 +15,8 @@ async fn malformed_requests_get_typed_errors_on_every_endpoint() {
     let alice = api.login("alice").await;
     let long = "x".repeat(101);
     let cases: Vec<(String, &str)> = vec![
-        ("/customers".into(), "bad_request"),
-        ("/customers?phone=07946000202&email=a@example.com".into(), "bad_request"),
-        ("/customers?phone=12".into(), "invalid_phone"),
+        ("/customers?phone=0800%20FLOWERS".into(), "invalid_phone"),
+        ("/customers?phone=%2B%2B44".into(), "invalid_phone"),
         ("/customers?email=not-an-email".into(), "invalid_email"),
         ("/customers?q=a".into(), "bad_request"),
         (format!("/customers?q={long}"), "bad_request"),
@@ -44,7 +43,6 @@ async fn malformed_requests_get_typed_errors_on_every_endpoint() {
         ("/commitments/a%20b".into(), "bad_request"),
         ("/orgs/a%20b/scorecard".into(), "bad_request"),
         ("/sync/snapshot?limit=0".into(), "bad_request"),
-        ("/sync/snapshot?token=garbage".into(), "bad_request"),
         ("/sync/changes".into(), "bad_request"),
         ("/sync/changes?after=-1".into(), "bad_request"),
     ];

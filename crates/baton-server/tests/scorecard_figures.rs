@@ -227,11 +227,27 @@ async fn a_custom_period_counts_only_the_outcomes_inside_it() {
     let (_, body) = api.get(&sam, &earlier).await;
     let earlier: Scorecard = serde_json::from_value(body).expect("scorecard");
     assert_eq!(earlier.feedback_count, 0, "nothing of today in a period two days ago");
-    for bad in [
-        format!("since={}&until={}", at(to), at(from)),
-        format!("days=7&since={}", at(from)),
-        "since=yesterday".to_string(),
-    ] {
+    // Filters narrow: a period that ends before it starts holds no outcome,
+    // and `days` with `since` starts at the later of the two.
+    let (status, body) = api
+        .get(
+            &sam,
+            &format!("/orgs/brightline/scorecard?since={}&until={}", at(to), at(from)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let empty: Scorecard = serde_json::from_value(body).expect("scorecard");
+    assert_eq!(
+        empty.feedback_count, 0,
+        "nothing in a period that ends before it starts"
+    );
+    let (_, body) = api
+        .get(&sam, &format!("/orgs/brightline/scorecard?days=7&since={}", at(from)))
+        .await;
+    let narrowed: Scorecard = serde_json::from_value(body).expect("scorecard");
+    assert_eq!(narrowed.since, Some(from), "the later start counts");
+    assert_eq!(narrowed.feedback_count, inside.feedback_count);
+    for bad in ["since=yesterday", "days=0", "days=3661"] {
         let (status, body) = api.get(&sam, &format!("/orgs/brightline/scorecard?{bad}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
         assert!(body["code"].is_string(), "a typed error: {body}");

@@ -32,26 +32,25 @@ pub async fn orgs(State(state): State<AppState>, caller: AuthUser) -> Result<Api
 #[into_params(parameter_in = Query)]
 pub struct ScorecardQuery {
     /// Outcomes of the last this many days (1 to 3660); all time without.
+    #[param(minimum = 1, maximum = 3660)]
     days: Option<i64>,
-    /// Outcomes from this instant (RFC 3339); instead of `days`.
+    /// Outcomes from this instant (RFC 3339); with `days` too, the later start.
     since: Option<chrono::DateTime<chrono::Utc>>,
     /// Outcomes before this instant (RFC 3339); up to now without.
     until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ScorecardQuery {
+    /// The period the filters give. Each narrows it: with `days` and `since`
+    /// the later start counts, and a period that ends before it starts holds
+    /// no outcome (its figures are zero, open work is as of now).
     fn period(&self, now: chrono::DateTime<chrono::Utc>) -> Result<store::scorecards::Period, ServerError> {
-        let since = match (self.days, self.since) {
-            (Some(_), Some(_)) => return Err(ServerError::bad_request("give days or since, not both")),
-            (Some(d), None) if (1..=3660).contains(&d) => Some(now - chrono::Duration::days(d)),
-            (Some(_), None) => return Err(ServerError::bad_request("days must be between 1 and 3660")),
-            (None, since) => since,
+        let by_days = match self.days {
+            Some(d) if (1..=3660).contains(&d) => Some(now - chrono::Duration::days(d)),
+            Some(_) => return Err(ServerError::bad_request("days must be between 1 and 3660")),
+            None => None,
         };
-        if let (Some(from), Some(to)) = (since, self.until) {
-            if to <= from {
-                return Err(ServerError::bad_request("until must be after since"));
-            }
-        }
+        let since = by_days.max(self.since);
         Ok(store::scorecards::Period {
             since,
             until: self.until,
@@ -76,7 +75,7 @@ fn check_reach(caller: &AuthUser, id: &str) -> Result<(), ServerError> {
     params(("id" = String, Path, description = "Partner organisation id"), ScorecardQuery),
     responses((status = 200, description = "The partner's scorecard", body = Scorecard),
               (status = 404, description = "No such partner, or not the caller's", body = baton_proto::ApiError),
-              (status = 422, description = "A period that is not 1 to 3660 days, or ends before it starts", body = baton_proto::ApiError)),
+              (status = 422, description = "A period that is not 1 to 3660 days", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
 pub async fn scorecard(
     State(state): State<AppState>,
@@ -101,8 +100,9 @@ pub struct ItemsQuery {
     /// The figure whose items to list.
     figure: ScorecardFigure,
     /// Outcomes of the last this many days (1 to 3660); all time without.
+    #[param(minimum = 1, maximum = 3660)]
     days: Option<i64>,
-    /// Outcomes from this instant (RFC 3339); instead of `days`.
+    /// Outcomes from this instant (RFC 3339); with `days` too, the later start.
     since: Option<chrono::DateTime<chrono::Utc>>,
     /// Outcomes before this instant (RFC 3339); up to now without.
     until: Option<chrono::DateTime<chrono::Utc>>,
@@ -143,6 +143,7 @@ pub async fn scorecard_items(
 #[into_params(parameter_in = Query)]
 pub struct TrendQuery {
     /// Weeks, 2 to 52 (12 by default).
+    #[param(minimum = 2, maximum = 52)]
     weeks: Option<u32>,
 }
 

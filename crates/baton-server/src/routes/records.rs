@@ -10,7 +10,7 @@ use baton_proto::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::list::{check_id, PageQuery};
+use super::list::{check_id, PageQuery, PositionQuery};
 use crate::auth::AuthUser;
 use crate::docs::{self, Scope};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ServerError};
@@ -22,17 +22,23 @@ use crate::{duplicates, AppState};
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// A phone number in any common format (`07946 000202`, `+44 7946 000202`).
+    /// Letters are refused; a number no phone can have finds no one.
+    #[param(pattern = "^[+]?[0-9][0-9 ().-]{0,29}$")]
     phone: Option<String>,
     /// An email address (case does not matter).
+    #[param(pattern = "^[^@\\x00-\\x20\\x7f]{1,64}@[^@\\x00-\\x20\\x7f]{1,189}$")]
     email: Option<String>,
     /// A name (or part of one), or a customer (`C-…`), order (`O-…`) or job (`J-…`) number.
+    #[param(min_length = 2, max_length = 100, pattern = "^[\\s\\S]*[^\\x00-\\x20][\\s\\S]*$")]
     q: Option<String>,
+    /// `next_cursor` of the previous page; omit for the first page.
+    #[param(max_length = 200)]
     cursor: Option<String>,
     /// 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
 }
 
-/// What a search looks for, once validated.
 enum Needle {
     /// A phone (E.164) or email value of a contact point.
     Contact(String),
@@ -40,37 +46,66 @@ enum Needle {
     Name(String),
     /// A customer, order or job number.
     Number(String),
+    /// A phone or email no contact point can hold: nothing matches.
+    Nothing,
 }
 
-impl Needle {
-    fn from(q: &SearchQuery) -> Result<Needle, ServerError> {
-        let given = [&q.phone, &q.email, &q.q].iter().filter(|v| v.is_some()).count();
-        if given != 1 {
-            return Err(ServerError::bad_request("search by exactly one of phone, email or q"));
-        }
+/// What a search asks for: every filter given narrows it; none lists everyone
+/// the caller may see.
+struct Needles(Vec<Needle>);
+
+impl Needles {
+    fn from(q: &SearchQuery) -> Result<Needles, ServerError> {
+        let mut needles = Vec::new();
         if let Some(p) = &q.phone {
-            return Ok(Needle::Contact(normalize_phone(p)?));
+            let body = p.strip_prefix('+').unwrap_or(p);
+            let shaped = body.chars().count() <= 30
+                && body.starts_with(|c: char| c.is_ascii_digit())
+                && body.chars().all(|c| c.is_ascii_digit() || " ().-".contains(c));
+            if !shaped {
+                return Err(ServerError::Api(
+                    baton_proto::ErrorCode::InvalidPhone,
+                    "phone may hold only digits, spaces, brackets, dots and dashes, after an optional +".into(),
+                ));
+            }
+            needles.push(normalize_phone(p).map_or(Needle::Nothing, Needle::Contact));
         }
         if let Some(e) = &q.email {
-            return Ok(Needle::Contact(normalize_email(e)?));
+            let parts: Vec<&str> = e.split('@').collect();
+            let shaped = matches!(parts.as_slice(), [local, domain]
+                if (1..=64).contains(&local.chars().count()) && (1..=189).contains(&domain.chars().count()))
+                && !e.chars().any(|c| c <= ' ' || c == '\x7f');
+            if !shaped {
+                return Err(ServerError::Api(
+                    baton_proto::ErrorCode::InvalidEmail,
+                    "email must be one @ between a name and a domain, without spaces".into(),
+                ));
+            }
+            needles.push(normalize_email(e).map_or(Needle::Nothing, Needle::Contact));
         }
-        let text = q.q.as_deref().unwrap_or_default().trim();
-        if text.chars().count() < 2 || text.chars().count() > 100 {
-            return Err(ServerError::bad_request("q must be 2 to 100 characters"));
+        if let Some(q) = &q.q {
+            let blank = |c: char| c <= ' ';
+            if !(2..=100).contains(&q.chars().count()) || q.chars().all(blank) {
+                return Err(ServerError::bad_request(
+                    "q must be 2 to 100 characters, not all spaces",
+                ));
+            }
+            let text = q.trim_matches(blank);
+            let upper = text.to_uppercase();
+            let numbered = ["C-", "O-", "J-"].iter().any(|p| upper.starts_with(p))
+                && upper.len() > 2
+                && upper[2..].chars().all(|c| c.is_ascii_digit());
+            needles.push(if numbered {
+                Needle::Number(upper)
+            } else {
+                Needle::Name(text.to_lowercase())
+            });
         }
-        let upper = text.to_uppercase();
-        let numbered = ["C-", "O-", "J-"].iter().any(|p| upper.starts_with(p))
-            && upper.len() > 2
-            && upper[2..].chars().all(|c| c.is_ascii_digit());
-        Ok(if numbered {
-            Needle::Number(upper)
-        } else {
-            Needle::Name(text.to_lowercase())
-        })
+        Ok(Needles(needles))
     }
 
-    /// Candidate customers (ids after `cursor`, in id order), before scoping; a
-    /// partner's are only customers it has work on.
+    /// Candidate customers (ids after `cursor`, in id order), before scoping,
+    /// by the first filter; a partner's are only customers it has work on.
     fn candidates(
         &self,
         conn: &dyn Conn,
@@ -78,12 +113,36 @@ impl Needle {
         cursor: &str,
         fetch: usize,
     ) -> Result<Vec<String>, ServerError> {
-        let lookup = match self {
+        let lookup = match self.0.first() {
+            None => Lookup::Everyone,
+            Some(Needle::Nothing) => return Ok(Vec::new()),
+            Some(n) => n.lookup(),
+        };
+        store::customers::search(conn, &lookup, scope.org().unwrap_or_default(), cursor, fetch)
+    }
+
+    /// The people that matched when every filter matches `doc` (as the caller
+    /// sees it): those the first filter naming people found.
+    fn matches(&self, doc: &Customer, jobs: &[Job]) -> Option<Vec<MatchedPerson>> {
+        let mut people = None::<Vec<MatchedPerson>>;
+        for needle in &self.0 {
+            let found = needle.matches(doc, jobs)?;
+            if people.as_ref().is_none_or(Vec::is_empty) {
+                people = Some(found);
+            }
+        }
+        Some(people.unwrap_or_default())
+    }
+}
+
+impl Needle {
+    fn lookup(&self) -> Lookup<'_> {
+        match self {
             Needle::Contact(v) => Lookup::Contact(v),
             Needle::Name(n) => Lookup::Name(n),
             Needle::Number(n) => Lookup::Number(n),
-        };
-        store::customers::search(conn, &lookup, scope.org().unwrap_or_default(), cursor, fetch)
+            Needle::Nothing => Lookup::Contact(""),
+        }
     }
 
     /// The people of `doc` (as the caller sees it) that match; `None` when the
@@ -114,6 +173,7 @@ impl Needle {
                     || jobs.iter().any(|j| j.number == *n);
                 return seen.then(Vec::new);
             }
+            Needle::Nothing => return None,
         };
         (!people.is_empty()).then_some(people)
     }
@@ -132,7 +192,7 @@ pub async fn search(
     caller: AuthUser,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<ApiJson<Page<CustomerSummary>>, ServerError> {
-    let needle = Needle::from(&q)?;
+    let needle = Needles::from(&q)?;
     let (cursor, limit) = PageQuery {
         cursor: q.cursor.clone(),
         limit: q.limit,
@@ -205,7 +265,7 @@ pub async fn customer(
 
 /// The customer's timeline across organisations, oldest first.
 #[utoipa::path(get, path = "/v1/customers/{id}/timeline", tag = "customers",
-    params(("id" = String, Path, description = "Customer id"), PageQuery),
+    params(("id" = String, Path, description = "Customer id"), PositionQuery),
     responses((status = 200, description = "Timeline entries the caller may see", body = Page<TimelineEntry>),
               (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
@@ -213,17 +273,11 @@ pub async fn timeline(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(page): ApiQuery<PositionQuery>,
 ) -> Result<ApiJson<Page<TimelineEntry>>, ServerError> {
     check_id(&id)?;
     let (cursor, limit) = page.get()?;
-    let start: usize = if cursor.is_empty() {
-        0
-    } else {
-        cursor
-            .parse()
-            .map_err(|_| ServerError::bad_request("cursor is malformed"))?
-    };
+    let start = usize::try_from(cursor.unwrap_or(0)).unwrap_or(usize::MAX);
     let scope = caller.scope();
     let doc = state.db.read(move |tx| docs::visible_customer(tx, &scope, &id)).await?;
     let items: Vec<TimelineEntry> = doc.timeline.into_iter().skip(start).take(limit + 1).collect();
@@ -271,7 +325,7 @@ pub async fn merges(
 
 /// Every write to this customer's data, newest first (retailer staff).
 #[utoipa::path(get, path = "/v1/customers/{id}/audit", tag = "customers",
-    params(("id" = String, Path, description = "Customer id"), PageQuery),
+    params(("id" = String, Path, description = "Customer id"), PositionQuery),
     responses((status = 200, description = "Audit entries: who, which organisation, when, before and after", body = Page<AuditEntry>),
               (status = 403, description = "Partners cannot read the audit log", body = baton_proto::ApiError),
               (status = 404, description = "No such customer, or not visible to the caller", body = baton_proto::ApiError)),
@@ -280,16 +334,10 @@ pub async fn audit(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(page): ApiQuery<PositionQuery>,
 ) -> Result<ApiJson<Page<AuditEntry>>, ServerError> {
     let (cursor, limit) = page.get()?;
-    let before: i64 = if cursor.is_empty() {
-        i64::MAX
-    } else {
-        cursor
-            .parse()
-            .map_err(|_| ServerError::bad_request("cursor is malformed"))?
-    };
+    let before = cursor.unwrap_or(i64::MAX);
     let found = retailer_read(&state, &caller, id, "read the audit log", move |tx, id| {
         let mut items = store::audit::of_customer_page(tx, id, before, limit + 1)?;
         let more = items.len() > limit;
@@ -391,8 +439,11 @@ fn internal_only(scope: &Scope, what: &str) -> Result<(), ServerError> {
 pub struct JobsQuery {
     /// Only jobs in this status.
     status: Option<JobStatus>,
+    /// `next_cursor` of the previous page; omit for the first page.
+    #[param(max_length = 200)]
     cursor: Option<String>,
     /// 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
 }
 

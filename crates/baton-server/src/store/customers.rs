@@ -171,6 +171,8 @@ pub enum Lookup<'a> {
     Name(&'a str),
     /// A customer, order or job number.
     Number(&'a str),
+    /// Every customer (not merged away, not erased).
+    Everyone,
 }
 
 /// Ids of customers matching `lookup` after `cursor`, by id, at most `limit`;
@@ -207,6 +209,10 @@ pub fn search(
                              UNION SELECT customer_id FROM jobs WHERE number = ?1) numbered
              WHERE id > ?2",
             n.to_string(),
+        ),
+        Lookup::Everyone => (
+            "SELECT id FROM customers WHERE merged_into IS NULL AND erased_at IS NULL AND id > ?2 AND ?1 = ''",
+            String::new(),
         ),
     };
     let sql = format!(
