@@ -209,6 +209,8 @@ pub struct Invitation {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct AcceptInvite {
+    /// The code from the invitation, not blank.
+    #[schema(max_length = 100, pattern = "^[\\s\\S]*[^\\x00-\\x20][\\s\\S]*$")]
     pub code: String,
     /// At least 12 characters.
     #[schema(min_length = 12, max_length = 1024)]

@@ -89,7 +89,10 @@ impl UserInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct LoginRequest {
+    /// Not blank (spaces and control characters only).
+    #[schema(pattern = "^[\\s\\S]*[^\\x00-\\x20][\\s\\S]*$")]
     pub username: String,
+    #[schema(min_length = 1)]
     pub password: String,
 }
 

@@ -75,7 +75,7 @@ impl Weekday {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS, ToSchema)]
 #[serde(try_from = "String", into = "String")]
 #[ts(type = "string")]
-#[schema(value_type = String, example = "08:30")]
+#[schema(value_type = String, example = "08:30", pattern = "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
 pub struct ClockTime(u16);
 
 impl ClockTime {

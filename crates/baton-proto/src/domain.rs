@@ -369,6 +369,7 @@ pub enum OrderStatus {
 pub struct OrderLine {
     pub sku: String,
     pub name: String,
+    #[schema(maximum = 4294967295_u64)]
     pub quantity: u32,
 }
 

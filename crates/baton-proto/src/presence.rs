@@ -36,10 +36,12 @@ impl PresenceActivity {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct PresenceUpdate {
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     pub customer_id: String,
     pub activity: PresenceActivity,
     /// The contact point being changed, while `editing`.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     pub contact_point_id: Option<String>,
 }
 

@@ -331,7 +331,9 @@ pub enum Intent {
         customer_id: String,
         feedback_id: String,
         job_id: String,
+        #[schema(maximum = 255)]
         csat: Option<u8>,
+        #[schema(maximum = 255)]
         nps: Option<u8>,
         comment: String,
         /// Whether the customer had to repeat something Baton already held

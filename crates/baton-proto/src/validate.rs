@@ -40,6 +40,12 @@ fn visible(c: char) -> bool {
 }
 
 /// An id: 1 to 100 letters, digits, `-`, `_`, `:` or `.`.
+/// Whether `s` holds nothing but spaces and control characters (ASCII), the
+/// rule the OpenAPI document states as a pattern for required words.
+pub fn blank(s: &str) -> bool {
+    s.chars().all(|c| c <= ' ')
+}
+
 pub fn id(field: &str, value: &str) -> Result<(), ContactError> {
     let ok = !value.is_empty()
         && value.len() <= MAX_ID

@@ -199,7 +199,7 @@ pub async fn login(
     password: String,
     addr: Option<std::net::IpAddr>,
 ) -> Result<(String, UserInfo), ServerError> {
-    if username.trim().is_empty() || password.is_empty() {
+    if baton_proto::validate::blank(&username) || password.is_empty() {
         return Err(ServerError::bad_request("username and password are required"));
     }
     if username.len() > 200 || password.len() > 1024 {
@@ -302,7 +302,7 @@ pub async fn accept_invite(
             baton_proto::MIN_PASSWORD_CHARS
         )));
     }
-    if code.trim().is_empty() || code.len() > 100 {
+    if baton_proto::validate::blank(&code) || code.chars().count() > 100 {
         return Err(ServerError::bad_request("the code is required"));
     }
     let now = state.now();

@@ -7,6 +7,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes;
 
+mod contract;
+pub use contract::ID_PATTERN;
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -118,8 +121,11 @@ pub struct ApiDoc;
 
 /// The document as served and committed (pretty JSON with a trailing newline).
 pub fn document() -> String {
-    let json = ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut doc = match serde_json::to_value(ApiDoc::openapi()) {
+        Ok(doc) => doc,
+        Err(e) => return format!("{{\"error\": \"{e}\"}}\n"),
+    };
+    contract::complete(&mut doc);
+    let json = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     format!("{json}\n")
 }

@@ -83,9 +83,13 @@ fn org_of(scope: &Scope) -> String {
 pub struct TicketsQuery {
     status: Option<TicketStatus>,
     /// Only tickets escalated to this partner organisation.
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     escalated_to: Option<String>,
+    /// `next_cursor` of the previous page; omit for the first page.
+    #[param(max_length = 200)]
     cursor: Option<String>,
     /// 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
 }
 
@@ -150,8 +154,10 @@ pub async fn get_ticket(
 pub struct CallbacksQuery {
     status: Option<CallbackStatus>,
     /// Only callbacks owned by this organisation.
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     owner_org: Option<String>,
     /// Only items owned by this user (an agent's own queue).
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     owner_user: Option<String>,
     /// Only open items past their due time (a callback: past its window).
     overdue: Option<bool>,
@@ -159,8 +165,11 @@ pub struct CallbacksQuery {
     due_before: Option<DateTime<Utc>>,
     /// Only items in a supervisor queue.
     escalated: Option<bool>,
+    /// `next_cursor` of the previous page; omit for the first page.
+    #[param(max_length = 200)]
     cursor: Option<String>,
     /// 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
 }
 
@@ -213,8 +222,10 @@ pub async fn get_callback(
 pub struct CommitmentsQuery {
     status: Option<CommitmentStatus>,
     /// Only commitments owned by this organisation.
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     owner_org: Option<String>,
     /// Only items owned by this user (an agent's own queue).
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
     owner_user: Option<String>,
     /// Only open items past their due time (a callback: past its window).
     overdue: Option<bool>,
@@ -222,8 +233,11 @@ pub struct CommitmentsQuery {
     due_before: Option<DateTime<Utc>>,
     /// Only items in a supervisor queue.
     escalated: Option<bool>,
+    /// `next_cursor` of the previous page; omit for the first page.
+    #[param(max_length = 200)]
     cursor: Option<String>,
     /// 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
 }
 

@@ -35,8 +35,8 @@ pub struct ImportQuery {
 /// row naming unknown columns is refused here, before anything is stored.
 /// Retailer administrators only.
 #[utoipa::path(post, operation_id = "create_import", path = "/v1/imports", tag = "admin", params(ImportQuery),
-    request_body(description = "The file: CSV with a header row, or JSON Lines",
-                 content((String = "text/csv"), (String = "application/x-ndjson"))),
+    request_body(description = "The file: CSV with a header row, or JSON Lines (as `application/octet-stream`, say which in `format`)",
+                 content((String = "text/csv"), (String = "application/x-ndjson"), (String = "application/octet-stream"))),
     responses((status = 202, description = "Started", body = ImportReport,
                headers(("location" = String, description = "Where its status is read"))),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),

@@ -21,9 +21,44 @@ pub const MAX_LIMIT: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// `next_cursor` of the previous page; omit for the first page.
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
+}
+
+/// A page of a list read by position (a timeline, an audit trail): the cursor
+/// is a number.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PositionQuery {
+    /// `next_cursor` of the previous page; omit for the first page.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (50 by default).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<usize>,
+}
+
+impl PositionQuery {
+    /// The validated (position, limit); no cursor is position `None`.
+    pub fn get(&self) -> Result<(Option<i64>, usize), ServerError> {
+        let (cursor, limit) = PageQuery {
+            cursor: self.cursor.clone(),
+            limit: self.limit,
+        }
+        .get()?;
+        if cursor.is_empty() {
+            return Ok((None, limit));
+        }
+        let at = cursor
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0 && cursor.len() <= 18 && cursor.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| ServerError::bad_request("cursor is malformed"))?;
+        Ok((Some(at), limit))
+    }
 }
 
 impl PageQuery {

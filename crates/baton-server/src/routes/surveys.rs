@@ -66,7 +66,7 @@ async fn record(state: &AppState, token: String, answer: SurveyAnswer) -> Result
 }
 
 /// A survey's question, for whoever holds its link (no account).
-#[utoipa::path(get, path = "/v1/surveys/{token}", tag = "surveys",
+#[utoipa::path(get, operation_id = "survey_question", path = "/v1/surveys/{token}", tag = "surveys",
     params(("token" = String, Path, description = "The token of the survey's link", pattern = "^[A-Za-z0-9_-]{43}$")),
     responses((status = 200, description = "The question; `answered_at` is set once it is answered", body = SurveyQuestion),
               (status = 404, description = "No survey has this link", body = ApiError),
@@ -80,7 +80,7 @@ pub async fn get(
 
 /// Answers a survey, once: recorded as the customer's feedback on the
 /// organisation that did the work.
-#[utoipa::path(post, path = "/v1/surveys/{token}", tag = "surveys", request_body = SurveyAnswer,
+#[utoipa::path(post, operation_id = "answer_survey", path = "/v1/surveys/{token}", tag = "surveys", request_body = SurveyAnswer,
     params(("token" = String, Path, description = "The token of the survey's link", pattern = "^[A-Za-z0-9_-]{43}$")),
     responses((status = 200, description = "Recorded", body = SurveyQuestion),
               (status = 404, description = "No survey has this link", body = ApiError),

@@ -44,6 +44,7 @@ pub struct SnapshotQuery {
     /// `next_token` of the previous page; omit to start a snapshot.
     token: Option<String>,
     /// Records per page, 1 to 5000 (500 by default).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<usize>,
     /// The `epoch` of the first page, when passing a token.
     epoch: Option<String>,
@@ -52,7 +53,7 @@ pub struct SnapshotQuery {
 /// A page of everything the caller may see, pinned at a feed `seq`.
 #[utoipa::path(get, path = "/v1/sync/snapshot", tag = "sync", params(SnapshotQuery),
     responses((status = 200, description = "A snapshot page", body = SnapshotPage),
-              (status = 410, description = "The token belongs to another server database", body = baton_proto::ApiError),
+              (status = 410, description = "The token belongs to another server database, or cannot be read: start a new snapshot", body = baton_proto::ApiError),
               (status = 422, description = "Malformed token or limit", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
 pub async fn snapshot(
@@ -77,8 +78,10 @@ pub async fn snapshot(
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The cursor stored from the last page (or the snapshot's `seq`).
+    #[param(minimum = 0)]
     after: i64,
     /// Changes per page, 1 to 5000 (500 by default).
+    #[param(minimum = 1, maximum = 5000)]
     limit: Option<usize>,
     /// The server database the cursor came from.
     epoch: Option<String>,

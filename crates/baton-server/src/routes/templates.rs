@@ -11,7 +11,7 @@ use crate::error::{ApiJson, ServerError};
 use crate::{store, AppState};
 
 /// The retailer's confirmation templates, by name.
-#[utoipa::path(get, path = "/v1/confirmation-templates", tag = "orgs",
+#[utoipa::path(get, operation_id = "confirmation_templates", path = "/v1/confirmation-templates", tag = "orgs",
     responses((status = 200, description = "Templates anyone may send", body = Vec<ConfirmationTemplate>),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError)),
     security(("bearer" = [])))]
@@ -24,7 +24,7 @@ pub async fn list(
 }
 
 /// Adds a template, or rewords one with the same id (retailer supervisors). Audited.
-#[utoipa::path(post, path = "/v1/confirmation-templates", tag = "orgs", request_body = ConfirmationTemplate,
+#[utoipa::path(post, operation_id = "put_confirmation_template", path = "/v1/confirmation-templates", tag = "orgs", request_body = ConfirmationTemplate,
     responses((status = 200, description = "The template as stored", body = ConfirmationTemplate),
               (status = 401, description = "Not signed in", body = baton_proto::ApiError),
               (status = 403, description = "Only the retailer's supervisors word templates", body = baton_proto::ApiError),
