@@ -576,6 +576,8 @@ async fn crawl(api: &Api, token: &str, doc: &Value, pool: &Pool, all: &Values) -
             continue;
         }
         if path == "/customers" {
+            // No filter: everyone the caller may see, every page.
+            api.pages(token, "/customers?limit=20", &mut current).await;
             for phone in &all.phones {
                 api.pages(
                     token,
