@@ -209,7 +209,7 @@ pub struct Invitation {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct AcceptInvite {
-    /// The code from the invitation, not blank.
+    /// The code from the invitation (something besides spaces and control characters).
     #[schema(max_length = 100, pattern = "^[\\s\\S]*[^\\x00-\\x20][\\s\\S]*$")]
     pub code: String,
     /// At least 12 characters.

@@ -89,7 +89,7 @@ impl UserInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct LoginRequest {
-    /// Not blank (spaces and control characters only).
+    /// Must hold something besides spaces and control characters.
     #[schema(pattern = "^[\\s\\S]*[^\\x00-\\x20][\\s\\S]*$")]
     pub username: String,
     #[schema(min_length = 1)]

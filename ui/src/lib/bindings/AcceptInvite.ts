@@ -3,7 +3,11 @@
 /**
  * `POST /v1/auth/accept-invite`: set a password with an invitation or reset code.
  */
-export type AcceptInvite = { code: string, 
+export type AcceptInvite = { 
+/**
+ * The code from the invitation (something besides spaces and control characters).
+ */
+code: string, 
 /**
  * At least 12 characters.
  */
