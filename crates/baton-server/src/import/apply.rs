@@ -86,7 +86,8 @@ impl<'a> Writer<'a> {
         };
         if hashed {
             let id = rows::hashed_id(kind, external_ref);
-            if store::ids::taken(self.tx, import_refs::table(kind), &id)? {
+            // Each kind is named after the table that holds it.
+            if store::ids::taken(self.tx, kind.as_str(), &id)? {
                 import_refs::insert(self.tx, kind, external_ref, &id)?;
                 return Ok(Some(id));
             }
@@ -104,7 +105,7 @@ impl<'a> Writer<'a> {
         };
         // A console offline may have chosen an id of this form; it keeps it.
         let mut id = rows::sequential_id(kind, n);
-        while store::ids::taken(self.tx, import_refs::table(kind), &id)? {
+        while store::ids::taken(self.tx, kind.as_str(), &id)? {
             n += 1;
             id = rows::sequential_id(kind, n);
         }
@@ -245,20 +246,40 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn person(&mut self, p: &rows::PersonIn, line: u64) -> Result<Landed, ServerError> {
-        let named = match self.customer_of(&p.customer_ref)? {
+    /// For a row of a record that belongs to a customer (a person, address,
+    /// order or job): the record's id if it was imported before, and the
+    /// customer it goes to, or why the row is refused.
+    fn placed(
+        &mut self,
+        kind: ImportKind,
+        table: Owned,
+        external_ref: &str,
+        customer_ref: &str,
+    ) -> Result<Result<(Option<String>, String), Refusal>, ServerError> {
+        let named = match self.customer_of(customer_ref)? {
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
-        let id = self.find(ImportKind::People, &p.external_ref)?;
-        let customer = match self.owner_for(Owned::Person, id.as_deref(), &named)? {
-            Ok((c, _)) => c,
+        let id = self.find(kind, external_ref)?;
+        Ok(self
+            .owner_for(table, id.as_deref(), &named)?
+            .map(|(customer, _)| (id, customer)))
+    }
+
+    /// `id`, or a new one for `external_ref` when the record is new.
+    fn id_or_new(&mut self, kind: ImportKind, id: Option<String>, external_ref: &str) -> Result<String, ServerError> {
+        match id {
+            Some(id) => Ok(id),
+            None => self.make(kind, external_ref),
+        }
+    }
+
+    fn person(&mut self, p: &rows::PersonIn, line: u64) -> Result<Landed, ServerError> {
+        let (id, customer) = match self.placed(ImportKind::People, Owned::Person, &p.external_ref, &p.customer_ref)? {
+            Ok(placed) => placed,
             Err(r) => return Ok(Err(r)),
         };
-        let id = match id {
-            Some(id) => id,
-            None => self.make(ImportKind::People, &p.external_ref)?,
-        };
+        let id = self.id_or_new(ImportKind::People, id, &p.external_ref)?;
         sql::upsert_person(self.tx, &id, p, &customer, line as i64)?;
         self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
@@ -296,10 +317,7 @@ impl<'a> Writer<'a> {
                 id.as_deref().unwrap_or(""),
             )?,
         };
-        let id = match id {
-            Some(id) => id,
-            None => self.make(ImportKind::ContactPoints, &c.external_ref)?,
-        };
+        let id = self.id_or_new(ImportKind::ContactPoints, id, &c.external_ref)?;
         let place = sql::ContactPlace {
             id: &id,
             person_id: &person_id,
@@ -312,32 +330,20 @@ impl<'a> Writer<'a> {
     }
 
     fn address(&mut self, a: &rows::AddressIn) -> Result<Landed, ServerError> {
-        let named = match self.customer_of(&a.customer_ref)? {
-            Ok(c) => c,
-            Err(r) => return Ok(Err(r)),
-        };
-        let id = self.find(ImportKind::Addresses, &a.external_ref)?;
-        let customer = match self.owner_for(Owned::Address, id.as_deref(), &named)? {
-            Ok((c, _)) => c,
-            Err(r) => return Ok(Err(r)),
-        };
-        let id = match id {
-            Some(id) => id,
-            None => self.make(ImportKind::Addresses, &a.external_ref)?,
-        };
+        let (id, customer) =
+            match self.placed(ImportKind::Addresses, Owned::Address, &a.external_ref, &a.customer_ref)? {
+                Ok(placed) => placed,
+                Err(r) => return Ok(Err(r)),
+            };
+        let id = self.id_or_new(ImportKind::Addresses, id, &a.external_ref)?;
         sql::upsert_address(self.tx, &id, a, &customer)?;
         self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
     fn order(&mut self, o: &rows::OrderIn) -> Result<Landed, ServerError> {
-        let named = match self.customer_of(&o.customer_ref)? {
-            Ok(c) => c,
-            Err(r) => return Ok(Err(r)),
-        };
-        let id = self.find(ImportKind::Orders, &o.external_ref)?;
-        let customer = match self.owner_for(Owned::Order, id.as_deref(), &named)? {
-            Ok((c, _)) => c,
+        let (id, customer) = match self.placed(ImportKind::Orders, Owned::Order, &o.external_ref, &o.customer_ref)? {
+            Ok(placed) => placed,
             Err(r) => return Ok(Err(r)),
         };
         if let Some(holder) = sql::order_numbered(self.tx, &o.number)? {
@@ -348,23 +354,15 @@ impl<'a> Writer<'a> {
                 ))));
             }
         }
-        let id = match id {
-            Some(id) => id,
-            None => self.make(ImportKind::Orders, &o.external_ref)?,
-        };
+        let id = self.id_or_new(ImportKind::Orders, id, &o.external_ref)?;
         sql::upsert_order(self.tx, &id, o, &customer)?;
         self.changed.insert(customer.clone());
         Ok(Ok(Touched::Customer(customer)))
     }
 
     fn job(&mut self, j: &rows::JobIn) -> Result<Landed, ServerError> {
-        let named = match self.customer_of(&j.customer_ref)? {
-            Ok(c) => c,
-            Err(r) => return Ok(Err(r)),
-        };
-        let id = self.find(ImportKind::Jobs, &j.external_ref)?;
-        let (customer, _) = match self.owner_for(Owned::Job, id.as_deref(), &named)? {
-            Ok(c) => c,
+        let (id, customer) = match self.placed(ImportKind::Jobs, Owned::Job, &j.external_ref, &j.customer_ref)? {
+            Ok(placed) => placed,
             Err(r) => return Ok(Err(r)),
         };
         let partner = match self.partners.get(&j.partner) {
@@ -421,36 +419,27 @@ impl<'a> Writer<'a> {
             }
         }
         let [contact_person_id, address_id, order_id] = linked;
-        let (id, previous_org) = match id {
-            Some(id) => {
-                let org = sql::job(self.tx, &id)?.map(|(_, org)| org);
-                let links = JobLinks {
-                    id: &id,
-                    customer_id: &customer,
-                    contact_person_id: contact_person_id.as_deref(),
-                    address_id: address_id.as_deref(),
-                    order_id: order_id.as_deref(),
-                };
-                sql::update_job(self.tx, &links, j, self.at)?;
-                (id, org)
-            }
-            None => {
-                let number = match &j.number {
-                    Some(n) => n.clone(),
-                    None => self.next_job_number()?,
-                };
-                let id = self.make(ImportKind::Jobs, &j.external_ref)?;
-                let links = JobLinks {
-                    id: &id,
-                    customer_id: &customer,
-                    contact_person_id: contact_person_id.as_deref(),
-                    address_id: address_id.as_deref(),
-                    order_id: order_id.as_deref(),
-                };
-                sql::insert_job(self.tx, &links, j, &number, self.at)?;
-                (id, None)
-            }
+        let previous_org = match &id {
+            Some(id) => sql::job(self.tx, id)?.map(|(_, org)| org),
+            None => None,
         };
+        let number = match (&id, &j.number) {
+            (None, None) => Some(self.next_job_number()?),
+            (None, Some(n)) => Some(n.clone()),
+            (Some(_), _) => None,
+        };
+        let id = self.id_or_new(ImportKind::Jobs, id, &j.external_ref)?;
+        let links = JobLinks {
+            id: &id,
+            customer_id: &customer,
+            contact_person_id: contact_person_id.as_deref(),
+            address_id: address_id.as_deref(),
+            order_id: order_id.as_deref(),
+        };
+        match number {
+            Some(number) => sql::insert_job(self.tx, &links, j, &number, self.at)?,
+            None => sql::update_job(self.tx, &links, j, self.at)?,
+        }
         self.changed.insert(customer.clone());
         Ok(Ok(Touched::Job { id, previous_org }))
     }

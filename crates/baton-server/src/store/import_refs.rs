@@ -25,15 +25,3 @@ pub fn insert(db: &dyn Conn, kind: ImportKind, external_ref: &str, id: &str) -> 
     )?;
     Ok(())
 }
-
-/// The table that holds records of `kind`.
-pub fn table(kind: ImportKind) -> &'static str {
-    match kind {
-        ImportKind::Customers => "customers",
-        ImportKind::People => "people",
-        ImportKind::ContactPoints => "contact_points",
-        ImportKind::Addresses => "addresses",
-        ImportKind::Orders => "orders",
-        ImportKind::Jobs => "jobs",
-    }
-}
