@@ -123,6 +123,7 @@ pub fn run() {
             commands::customers::search,
             commands::customers::customer_get,
             commands::customers::customer_open,
+            commands::customers::customer_history_load,
             commands::customers::edit_submit,
             commands::customers::orgs_list,
             commands::customers::confirmation_templates_list,

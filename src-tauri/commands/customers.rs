@@ -9,7 +9,7 @@ use crate::state::AppState;
 #[tracing::instrument(skip(state))]
 pub async fn search(state: State<'_, AppState>, query: String) -> IpcResult<Vec<SearchHit>> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
-    Ok(console.search(&query)?)
+    Ok(console.search_everywhere(&query).await?)
 }
 
 /// The record on screen, re-read after a change (its markers stay; what it shows counts as seen).
@@ -26,7 +26,16 @@ pub async fn customer_get(state: State<'_, AppState>, id: String) -> IpcResult<C
 #[tracing::instrument(skip(state))]
 pub async fn customer_open(state: State<'_, AppState>, id: String) -> IpcResult<CustomerView> {
     let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
-    Ok(console.open_customer(&id)?)
+    Ok(console.open_customer_or_fetch(&id).await?)
+}
+
+/// The record with its whole history, fetched from the server (the console
+/// keeps each record's recent history; older pages come on demand).
+#[tauri::command]
+#[tracing::instrument(skip(state))]
+pub async fn customer_history_load(state: State<'_, AppState>, id: String) -> IpcResult<CustomerView> {
+    let console = state.console().await.ok_or_else(IpcError::not_signed_in)?;
+    Ok(console.load_full_history(&id).await?)
 }
 
 /// Any edit made from the record (a note, a callback, a promise, an escalation,

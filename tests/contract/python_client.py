@@ -1,6 +1,6 @@
 """A Python client generated from Baton's OpenAPI document (openapi-python-client),
 used as an integrator would: sign in, write a note with POST /v1/mutations, and
-read it back on a page of the change feed. Every value is one of the client's
+read it back on a page of the change feed (as one history item). Every value is one of the client's
 named types; anything else is a failure.
 
 Usage: python_client.py BASE_URL USERNAME PASSWORD CUSTOMER_ID
@@ -15,8 +15,8 @@ from baton_client.api.auth import login
 from baton_client.api.mutations import mutate
 from baton_client.api.sync import changes
 from baton_client.models import (
+    ChangeHistoryItem,
     ChangesPage,
-    ChangeUpsert,
     IntentAddNote,
     IntentAddNoteType,
     LoginRequest,
@@ -49,8 +49,9 @@ def main() -> None:
 
     page = changes.sync(client=client, after=cursor, epoch=first.epoch)
     assert isinstance(page, ChangesPage), f"the feed answered {page!r}"
-    upserts = [c for c in page.changes if isinstance(c, ChangeUpsert)]
-    carrying = [c for c in upserts if text in json.dumps(c.to_dict())]
+    # The note travels as one history item of the customer (protocol 2).
+    items = [c for c in page.changes if isinstance(c, ChangeHistoryItem) and c.customer_id == customer]
+    carrying = [c for c in items if text in json.dumps(c.to_dict())]
     assert carrying, f"no change after {cursor} carries the note: {[c.to_dict() for c in page.changes]}"
     print(f"python client: note applied at seq {result.seq}, read back in a page of {len(page.changes)} changes")
 

@@ -51,7 +51,10 @@ async function main(): Promise<void> {
   if (result.seq <= cursor) throw new Error(`applied at ${result.seq}, not after ${cursor}`);
 
   const next = await call<Schemas["ChangesPage"]>("GET", `/v1/sync/changes?after=${cursor}&epoch=${page.epoch}`);
-  const carrying = next.changes.filter((c) => c.op === "upsert" && JSON.stringify(c.record).includes(text));
+  // The note travels as one history item of the customer (protocol 2), typed as such.
+  const carrying = next.changes.filter(
+    (c) => c.op === "history_item" && c.customer_id === customer && c.item.kind === "timeline" && c.item.entry.text === text,
+  );
   if (carrying.length === 0) throw new Error(`no change after ${cursor} carries the note: ${JSON.stringify(next)}`);
   console.log(`typescript client: note applied at seq ${result.seq}, read back in a page of ${next.changes.length} changes`);
 }

@@ -283,6 +283,33 @@ impl ApiClient {
         self.send(self.http.get(self.url("/confirmation-templates"))).await
     }
 
+    /// A customer's whole record as the caller may see it, all history included.
+    pub async fn customer(&self, customer_id: &str) -> Result<baton_proto::Customer> {
+        let path = format!("/customers/{}", url_segment(customer_id));
+        self.send(self.http.get(self.url(&path))).await
+    }
+
+    /// The jobs of a customer the caller may see.
+    pub async fn customer_jobs(&self, customer_id: &str) -> Result<Vec<baton_proto::Job>> {
+        let page: baton_proto::Page<baton_proto::Job> = self
+            .send(self.http.get(self.url("/jobs")).query(&[("customer", customer_id)]))
+            .await?;
+        Ok(page.items)
+    }
+
+    /// The server's search (`GET /v1/customers`) by one field: `phone`,
+    /// `email` or `q` (a name or a number); its first page.
+    pub async fn search_customers(&self, field: &str, value: &str) -> Result<Vec<baton_proto::CustomerSummary>> {
+        let page: baton_proto::Page<baton_proto::CustomerSummary> = self
+            .send(
+                self.http
+                    .get(self.url("/customers"))
+                    .query(&[(field, value), ("limit", "20")]),
+            )
+            .await?;
+        Ok(page.items)
+    }
+
     /// Customers that are probably the same one as `customer_id` (retailer staff).
     pub async fn duplicates(&self, customer_id: &str) -> Result<Vec<baton_proto::DuplicateCandidate>> {
         let path = format!("/customers/{}/duplicates", url_segment(customer_id));

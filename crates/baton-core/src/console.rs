@@ -14,7 +14,7 @@ use crate::client::{normalize_server_url, ApiClient};
 use crate::credentials::{account, cache_key_account, SecretStore};
 use crate::error::{CoreError, Result};
 use crate::sync::{SyncHandle, SyncOptions};
-use crate::view::{CustomerView, Resolution, SearchHit, SessionInfo, SyncStatus};
+use crate::view::{CustomerView, MatchKind, Resolution, SearchHit, SessionInfo, SyncStatus};
 
 /// Where the organisations as last fetched are kept (forms and business hours offline).
 const ORGS_KEY: &str = "orgs";
@@ -337,6 +337,73 @@ impl Console {
         self.marked(view, since)
     }
 
+    /// Opens a record, fetching it from the server when the cache does not
+    /// hold it yet because the first snapshot is still loading: the agent can
+    /// work on any customer while the rest arrives. Otherwise as `open_customer`.
+    pub async fn open_customer_or_fetch(&self, id: &str) -> Result<CustomerView> {
+        match self.open_customer(id) {
+            Err(e) if e.code() == ErrorCode::NotFound && self.status().initial_sync => {
+                let (customer, jobs) = tokio::try_join!(self.api.customer(id), self.api.customer_jobs(id))?;
+                self.live()?.store_fetched(&customer, &jobs)?;
+                self.open_customer(id)
+            }
+            other => other,
+        }
+    }
+
+    /// Searches the cache and, while the first snapshot is still loading, the
+    /// server too (for customers not yet arrived; opening one fetches it).
+    /// Offline, or once the cache is complete, the cache alone answers.
+    pub async fn search_everywhere(&self, query: &str) -> Result<Vec<SearchHit>> {
+        let mut hits = self.search(query)?;
+        let q = query.trim();
+        if !self.status().initial_sync || q.chars().count() < 2 || hits.len() >= crate::cache::search::MAX_HITS {
+            return Ok(hits);
+        }
+        let phone_like =
+            q.chars().any(|c| c.is_ascii_digit()) && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let (field, kind) = if phone_like {
+            match baton_proto::contact::normalize_phone(q) {
+                Ok(_) => ("phone", MatchKind::Phone),
+                // A number still being typed: the server finds whole numbers only.
+                Err(_) => return Ok(hits),
+            }
+        } else if q.contains('@') {
+            ("email", MatchKind::Email)
+        } else {
+            ("q", MatchKind::Name)
+        };
+        let found = match self.api.search_customers(field, q).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::debug!(error = %e, "server search while syncing; the cache answers alone");
+                return Ok(hits);
+            }
+        };
+        for c in found {
+            if hits.iter().any(|h| h.customer_id == c.id) {
+                continue;
+            }
+            let person = c.people.first();
+            hits.push(SearchHit {
+                customer_id: c.id.clone(),
+                customer_number: c.number.clone(),
+                display_name: c.display_name.clone(),
+                person_name: person.map(|p| p.name.clone()),
+                match_kind: if kind == MatchKind::Name && person.is_none() {
+                    MatchKind::CustomerNumber
+                } else {
+                    kind
+                },
+                matched: person.map_or_else(|| c.number.clone(), |p| p.matched.clone()),
+            });
+            if hits.len() >= crate::cache::search::MAX_HITS {
+                break;
+            }
+        }
+        Ok(hits)
+    }
+
     /// The organisations work can be handed to: fresh from the server when it
     /// answers, else as last fetched (so the forms work offline), else the user's own.
     pub async fn orgs(&self) -> Result<Vec<baton_proto::OrgProfile>> {
@@ -407,6 +474,15 @@ impl Console {
     /// One partner's scorecard week by week, oldest first (needs the connection).
     pub async fn scorecard_trend(&self, org_id: &str, weeks: u32) -> Result<Vec<baton_proto::Scorecard>> {
         self.api.scorecard_trend(org_id, weeks).await
+    }
+
+    /// Fetches a customer's whole history from the server (the console keeps
+    /// the recent part of each record) and keeps it; returns the record as it
+    /// now shows. Needs the connection.
+    pub async fn load_full_history(&self, customer_id: &str) -> Result<CustomerView> {
+        let full = self.api.customer(customer_id).await?;
+        self.live()?.store_full_history(&full)?;
+        self.customer(customer_id)
     }
 
     /// Likely duplicates of a customer, for a side-by-side review before a merge.

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::cache::Cache;
 use crate::client::ApiClient;
 use crate::error::{CoreError, Result};
-use crate::view::{Connectivity, SyncStatus};
+use crate::view::{Connectivity, SnapshotProgress, SyncStatus};
 
 /// Tuning knobs; the defaults suit a desktop console.
 #[derive(Debug, Clone)]
@@ -154,6 +154,20 @@ impl Drop for SyncHandle {
     }
 }
 
+/// How far a snapshot is, with `received - from` records stored in `elapsed`.
+fn progress(received: u64, total: u64, from: u64, elapsed: Duration) -> SnapshotProgress {
+    let total = total.max(received);
+    let done = received.saturating_sub(from) as f64;
+    let secs = elapsed.as_secs_f64();
+    // Too early to tell: less than a second, or nothing stored yet this session.
+    let seconds_left = (secs >= 1.0 && done > 0.0).then(|| ((total - received) as f64 / (done / secs)).ceil() as u32);
+    SnapshotProgress {
+        received: received.min(u32::MAX as u64) as u32,
+        total: total.min(u32::MAX as u64) as u32,
+        seconds_left,
+    }
+}
+
 impl Engine {
     fn emit(&self, ids: Vec<String>) {
         if !ids.is_empty() {
@@ -271,6 +285,14 @@ impl Engine {
             };
             let mut first = cursor.snapshot_token.is_none();
             let mut next = Some(fetch(cursor.snapshot_token.clone()));
+            // Progress for the status bar: time left at this session's rate
+            // (a resumed snapshot counts from where it resumed).
+            let started = std::time::Instant::now();
+            let mut from: Option<u64> = if first {
+                Some(0)
+            } else {
+                self.cache.snapshot_progress()?.map(|(received, _)| received)
+            };
             while let Some(pending) = next.take() {
                 let page = pending
                     .await
@@ -292,9 +314,17 @@ impl Engine {
                     }
                 };
                 first = false;
+                if let Some((received, total)) = self.cache.snapshot_progress()? {
+                    let from = *from.get_or_insert(0);
+                    self.status
+                        .send_modify(|s| s.snapshot = Some(progress(received, total, from, started.elapsed())));
+                }
                 self.emit(changed);
             }
-            self.status.send_modify(|s| s.initial_sync = false);
+            self.status.send_modify(|s| {
+                s.initial_sync = false;
+                s.snapshot = None;
+            });
         } else {
             self.status
                 .send_if_modified(|s| std::mem::replace(&mut s.initial_sync, false));
@@ -365,6 +395,23 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snapshot_progress_tells_time_left_at_this_sessions_rate() {
+        // Too early to tell.
+        assert_eq!(progress(500, 10_000, 0, Duration::from_millis(300)).seconds_left, None);
+        // 2,000 stored in 2 s: 8,000 left at 1,000/s.
+        let p = progress(2_000, 10_000, 0, Duration::from_secs(2));
+        assert_eq!((p.received, p.total, p.seconds_left), (2_000, 10_000, Some(8)));
+        // Resumed at 6,000: only what this session stored counts towards the rate.
+        assert_eq!(
+            progress(8_000, 10_000, 6_000, Duration::from_secs(4)).seconds_left,
+            Some(4)
+        );
+        // The scope grew while loading: never more received than total.
+        let p = progress(10_500, 10_000, 0, Duration::from_secs(5));
+        assert_eq!((p.total, p.seconds_left), (10_500, Some(0)));
+    }
 
     #[test]
     fn backoff_grows_with_jitter_and_stays_under_the_cap() {

@@ -91,6 +91,10 @@ pub struct CustomerView {
     /// For each job, the statuses it may move to next (the lifecycle the server enforces).
     #[serde(default)]
     pub job_moves: Vec<JobMoves>,
+    /// The server holds older history (timeline entries, confirmations) than
+    /// the console keeps: `load_full_history` fetches it.
+    #[serde(default)]
+    pub older_history: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -142,6 +146,21 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// True until the first full snapshot is in the cache.
     pub initial_sync: bool,
+    /// While a snapshot is loading: how far it is.
+    #[serde(default)]
+    pub snapshot: Option<SnapshotProgress>,
+}
+
+/// How far a snapshot (the first sign-in's, or one the server asked for) is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SnapshotProgress {
+    /// Records (customers and jobs) stored so far.
+    pub received: u32,
+    /// Records the snapshot holds, as the server counted them when it began.
+    pub total: u32,
+    /// At the rate of this session so far; `None` until it can tell.
+    pub seconds_left: Option<u32>,
 }
 
 impl Default for SyncStatus {
@@ -154,6 +173,7 @@ impl Default for SyncStatus {
             last_sync_at: None,
             last_error: None,
             initial_sync: true,
+            snapshot: None,
         }
     }
 }

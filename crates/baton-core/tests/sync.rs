@@ -589,3 +589,131 @@ async fn signing_out_can_discard_what_cannot_be_sent() {
         .map(|d| d.count() == 0)
         .unwrap_or(true));
 }
+
+/// A note on the record from the agent (`n` picks its id and text).
+fn note(n: &str) -> baton_proto::Intent {
+    baton_proto::Intent::AddNote {
+        customer_id: story1::CUSTOMER_ID.into(),
+        note_id: format!("note-{n}"),
+        text: format!("Spoke to Margaret about the bracket ({n})"),
+        job_id: Some(story1::JOB_ID.into()),
+        ticket_id: None,
+        visibility: baton_proto::NoteVisibility::Shared,
+    }
+}
+
+fn timeline_ids(c: &Console) -> Vec<String> {
+    c.customer(story1::CUSTOMER_ID)
+        .map(|v| v.customer.timeline.iter().map(|e| e.id.clone()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_keeps_recent_history_and_fetches_older_on_demand() {
+    let h = Harness::start(10).await;
+    let agent = h.console("agent", "alice").await;
+    synced(&agent).await;
+    let count = baton_proto::HISTORY_TAIL + 5;
+    for i in 0..count {
+        agent.submit(note(&format!("{i:03}"))).expect("queued");
+    }
+    agent.drain().await.expect("pushed");
+    // The agent's console gets every note back through the feed, one record each.
+    let last = format!("note-{:03}", count - 1);
+    until(&agent, Duration::from_secs(5), "the feed to bring every note", |c| {
+        timeline_ids(c).contains(&last).then_some(())
+    })
+    .await;
+    let held = timeline_ids(&agent);
+    for i in 0..count {
+        assert!(
+            held.contains(&format!("note-{i:03}")),
+            "note {i} reached the console that wrote it"
+        );
+    }
+    let everything = h.console("second", "alice").await;
+    synced(&everything).await;
+    // A console that signs in afterwards keeps the newest entries of the record,
+    // says older ones exist, and fetches them when the agent asks.
+    let view = everything.customer(story1::CUSTOMER_ID).expect("record");
+    assert!(view.older_history, "older history is on the server");
+    let recent = timeline_ids(&everything);
+    assert_eq!(recent.len(), baton_proto::HISTORY_TAIL);
+    assert_eq!(
+        recent.last().map(String::as_str),
+        Some(format!("note-{:03}", count - 1).as_str())
+    );
+    let full = everything
+        .load_full_history(story1::CUSTOMER_ID)
+        .await
+        .expect("fetched");
+    assert!(!full.older_history);
+    let all: Vec<String> = full.customer.timeline.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(
+        all, held,
+        "the whole timeline, in the same order as the console that saw it all"
+    );
+
+    // A note from the first console arrives after that, as one more entry.
+    agent.submit(note("after")).expect("queued");
+    agent.drain().await.expect("pushed");
+    until(&everything, Duration::from_secs(5), "the new note to arrive", |c| {
+        timeline_ids(c).contains(&"note-after".to_string()).then_some(())
+    })
+    .await;
+    assert_eq!(timeline_ids(&everything).len(), all.len() + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sign_in_shows_progress_and_the_agent_works_before_it_ends() {
+    let customers = 3_000;
+    let mut h = Harness::start(customers).await;
+    // Small pages: the snapshot takes over a thousand requests.
+    let mut config = h.config("agent");
+    config.sync.page_size = 5;
+    let agent = h.console_with(&config, "alice").await;
+    let first = until(&agent, Duration::from_secs(20), "the first pages", |c| {
+        c.status().snapshot.filter(|p| p.received >= 25)
+    })
+    .await;
+    assert!(
+        first.total as usize > customers,
+        "the snapshot counts customers and jobs: {first:?}"
+    );
+    // The server goes away part-way: the snapshot stops where it is.
+    h.outage(&[&agent]).await;
+    let status = agent.status();
+    let stalled = status.snapshot.clone().expect("progress stays on screen");
+    assert!(status.initial_sync);
+    assert!(stalled.received < stalled.total, "{stalled:?}");
+    assert_eq!(stalled.total, first.total);
+
+    // What has arrived can be searched, by name too (the name index is only
+    // rebuilt when the snapshot ends).
+    let hits = agent.search_everywhere("marg hugh").await.expect("search");
+    assert!(hits.iter().any(|h| h.customer_id == story1::CUSTOMER_ID), "{hits:?}");
+    // A record not yet arrived is asked of the server (offline: it says so).
+    let last = format!("cus_{customers:06}");
+    assert!(agent.customer(&last).is_err(), "the last customer has not arrived yet");
+    let offline = agent
+        .open_customer_or_fetch(&last)
+        .await
+        .expect_err("the server is down");
+    assert_ne!(offline.code(), ErrorCode::NotFound, "{offline}");
+
+    // Back online: the agent opens that customer before the snapshot reaches it.
+    h.restart_server().await;
+    let hits = agent
+        .search_everywhere(&format!("C-{}", 100_000 + customers))
+        .await
+        .expect("search");
+    assert!(hits.iter().any(|h| h.customer_id == last), "{hits:?}");
+    let view = agent.open_customer_or_fetch(&last).await.expect("fetched on demand");
+    assert_eq!(view.customer.id, last);
+    assert!(!view.customer.people.is_empty());
+    synced(&agent).await;
+    assert_eq!(agent.status().snapshot, None, "no progress once complete");
+    let (held, _) = agent.cache().counts().expect("counts");
+    assert_eq!(held as usize, customers, "every customer once");
+    assert_eq!(agent.customer(&last).expect("kept").customer, view.customer);
+}

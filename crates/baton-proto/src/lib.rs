@@ -32,8 +32,9 @@ pub use presence::*;
 pub use sync::*;
 pub use text::{Text, TextArg};
 
-/// The sync/API protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The sync/API protocol version this build speaks. 2: a customer's history
+/// travels as its own feed records (see `ChangeOp`); 1: inside the document.
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The oldest protocol version a server of this build still serves (n-1 rule).
 pub const MIN_PROTOCOL_VERSION: u32 = 1;
 /// Request header carrying the client's protocol version.

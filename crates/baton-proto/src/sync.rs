@@ -9,8 +9,8 @@ use uuid::Uuid;
 use utoipa::ToSchema;
 
 use crate::{
-    AttemptOutcome, CallbackTrigger, CommitmentStatus, Consent, ContactKind, ContactPurpose, Customer, ErrorCode,
-    FollowUp, InteractionChannel, Job, JobStatus, Priority, SurveySubject, TicketStatus,
+    AttemptOutcome, CallbackTrigger, CommitmentStatus, Confirmation, Consent, ContactKind, ContactPurpose, Customer,
+    ErrorCode, FollowUp, InteractionChannel, Job, JobStatus, Priority, SurveySubject, TicketStatus, TimelineEntry,
 };
 
 /// Which kind of document a change or snapshot item carries.
@@ -63,15 +63,75 @@ impl Record {
     }
 }
 
-/// One entry of the change feed. `Upsert` carries the whole document; `Remove`
-/// means "this document left your scope or was deleted: drop it".
+/// One item of a customer's history: it travels on its own (protocol 2), so an
+/// edit ships what it added, never the history before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", content = "entry", rename_all = "snake_case")]
+pub enum HistoryItem {
+    Timeline(TimelineEntry),
+    Confirmation(Confirmation),
+}
+
+impl HistoryItem {
+    pub fn id(&self) -> &str {
+        match self {
+            HistoryItem::Timeline(e) => &e.id,
+            HistoryItem::Confirmation(c) => &c.id,
+        }
+    }
+
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            HistoryItem::Timeline(e) => e.at,
+            HistoryItem::Confirmation(c) => c.at,
+        }
+    }
+}
+
+/// The recent history of one customer as the caller may see it: the newest
+/// [`HISTORY_TAIL`] timeline entries and as many confirmations, oldest first.
+/// It replaces whatever history the console held for the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CustomerHistory {
+    pub customer_id: String,
+    pub items: Vec<HistoryItem>,
+    /// The server holds older entries than these: page them with
+    /// `GET /v1/customers/{id}/timeline?before=`.
+    pub older: bool,
+}
+
+/// How many timeline entries (and confirmations) of each customer a snapshot
+/// carries; older ones are paged on demand.
+pub const HISTORY_TAIL: usize = 50;
+
+/// One entry of the change feed.
+///
+/// Protocol 2: `Upsert` of a customer carries its current state, with empty
+/// `timeline` and `confirmations`; its history arrives as `history_item`
+/// (one new or changed entry, by id) and `history` (replace what you hold: sent
+/// when what the caller may see of the history changed as a whole, e.g. a
+/// partner given a job on the customer). Protocol 1: `Upsert` carries the whole
+/// document, history included, and the history ops never appear.
+/// `Remove` means "this document left your scope or was deleted: drop it".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ChangeOp {
     // Boxed: feeds are mostly upserts, but a Vec<Change> should not size every
     // entry to the largest document.
-    Upsert { record: Box<Record> },
-    Remove { entity: EntityKind, id: String },
+    Upsert {
+        record: Box<Record>,
+    },
+    Remove {
+        entity: EntityKind,
+        id: String,
+    },
+    HistoryItem {
+        customer_id: String,
+        item: Box<HistoryItem>,
+    },
+    History {
+        history: Box<CustomerHistory>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -89,6 +149,14 @@ pub struct SnapshotPage {
     /// Pull changes after this seq once the last page is stored.
     pub seq: i64,
     pub records: Vec<Record>,
+    /// On the first page: how many records (customers and jobs) the whole
+    /// snapshot holds, for the console to show its progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// Protocol 2: the recent history of each customer on this page (its
+    /// `records` carry current state only). Absent in protocol 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub histories: Vec<CustomerHistory>,
     /// Pass as `?token=` for the next page; `None` on the last page. The client
     /// stores it with the page, so a crash resumes where it stopped.
     pub next_token: Option<String>,

@@ -3,12 +3,36 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use baton_proto::{Change, ChangeOp, ChangesPage, EntityKind, Record, SnapshotPage};
+use baton_proto::{
+    Change, ChangeOp, ChangesPage, Customer, CustomerHistory, EntityKind, HistoryItem, Record, SnapshotPage,
+    HISTORY_TAIL,
+};
 use chrono::Utc;
 
 use crate::docs::{self, Scope};
 use crate::error::ServerError;
 use crate::store::{self, Conn};
+
+/// Which protocol a console reads the feed and snapshots with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Whole documents, history inside.
+    V1,
+    /// Current state, and history as its own records.
+    V2,
+}
+
+impl Protocol {
+    /// The protocol of a client that sent `version` (already checked to be one
+    /// this server serves).
+    pub fn of(version: u32) -> Protocol {
+        if version <= 1 {
+            Protocol::V1
+        } else {
+            Protocol::V2
+        }
+    }
+}
 
 /// Appends the current state of `customer_id` for every scope that can see it.
 /// Returns the scopes written, for pokes.
@@ -17,19 +41,55 @@ pub fn append_customer(tx: &dyn Conn, customer_id: &str) -> Result<Vec<String>, 
 }
 
 /// Appends the current state of `customer_id` for every scope that sees it now,
+/// with the history written since its last append (as each scope may see it),
 /// and tells each scope of `before` that no longer sees it (or every one, when
-/// the customer was merged away) to drop it. Returns the scopes written.
+/// the customer was merged away) to drop it. A partner whose view of the
+/// history changed as a whole (given a job, shown another number) gets the
+/// customer's recent history anew. Returns the scopes written.
+///
+/// What this writes does not depend on how long the customer's history is:
+/// only a partner's changed view reads it whole.
 pub fn refresh_customer(tx: &dyn Conn, customer_id: &str, before: &[Scope]) -> Result<Vec<String>, ServerError> {
-    let customer = docs::load_customers(tx, &[customer_id.to_string()])?.into_iter().next();
+    let state = store::customers::load_state(tx, &[customer_id.to_string()])?
+        .into_iter()
+        .next();
+    let pending = store::history::take_pending(tx, customer_id)?;
     let mut touched = Vec::new();
     let mut seeing = Vec::new();
-    if let Some(customer) = &customer {
+    if let Some(state) = &state {
+        let items = pending_items(tx, customer_id, &pending)?;
+        let internal_notes = items
+            .iter()
+            .any(|i| matches!(i, HistoryItem::Timeline(e) if e.visibility == baton_proto::NoteVisibility::Internal));
+        let mut full: Option<Customer> = None;
         for scope in docs::scopes_of_customer(tx, customer_id)? {
-            if let Some(doc) = docs::customer_for_scope(tx, &scope, customer)? {
-                append(tx, &scope.key(), &Record::Customer(doc))?;
-                touched.push(scope.key());
-                seeing.push(scope);
+            let Some(scoped) = docs::scoped(tx, &scope, state, internal_notes)? else {
+                continue;
+            };
+            let key = scope.key();
+            append(tx, &key, &Record::Customer(scoped.state))?;
+            match scoped.rule.digest() {
+                Some(digest) if store::history::view_digest(tx, &key, customer_id)?.as_deref() != Some(&digest) => {
+                    let full = match &mut full {
+                        Some(f) => f,
+                        None => full.insert(
+                            docs::load_customers(tx, &[customer_id.to_string()])?
+                                .into_iter()
+                                .next()
+                                .ok_or_else(|| ServerError::not_found("customer"))?,
+                        ),
+                    };
+                    append_history(tx, &key, &recent_history(&scoped.rule, full))?;
+                    store::history::set_view_digest(tx, &key, customer_id, &digest)?;
+                }
+                _ => {
+                    for item in items.iter().filter_map(|i| scoped_item(&scoped.rule, i)) {
+                        append_item(tx, &key, customer_id, &item)?;
+                    }
+                }
             }
+            touched.push(key);
+            seeing.push(scope);
         }
     }
     for gone in before.iter().filter(|s| !seeing.contains(s)) {
@@ -37,6 +97,66 @@ pub fn refresh_customer(tx: &dyn Conn, customer_id: &str, before: &[Scope]) -> R
         touched.push(gone.key());
     }
     Ok(touched)
+}
+
+/// The pending history items of one customer, oldest first.
+fn pending_items(
+    tx: &dyn Conn,
+    customer_id: &str,
+    pending: &store::history::Pending,
+) -> Result<Vec<HistoryItem>, ServerError> {
+    let mut items = Vec::new();
+    if !pending.timeline.is_empty() {
+        let list = tx.backend().id_list(&pending.timeline);
+        let mut by = store::timeline::by_ids(tx, &list)?;
+        items.extend(
+            by.remove(customer_id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(HistoryItem::Timeline),
+        );
+    }
+    if !pending.confirmations.is_empty() {
+        let list = tx.backend().id_list(&pending.confirmations);
+        let mut by = store::confirmations::by_ids(tx, &list)?;
+        items.extend(
+            by.remove(customer_id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(HistoryItem::Confirmation),
+        );
+    }
+    items.sort_by_key(HistoryItem::at);
+    Ok(items)
+}
+
+fn scoped_item(rule: &docs::HistoryRule, item: &HistoryItem) -> Option<HistoryItem> {
+    match item {
+        HistoryItem::Timeline(e) => rule.timeline(e).map(HistoryItem::Timeline),
+        HistoryItem::Confirmation(c) => rule.confirmation(c).map(HistoryItem::Confirmation),
+    }
+}
+
+/// The newest [`HISTORY_TAIL`] timeline entries and confirmations of `full`
+/// that `rule` lets its scope see, oldest first.
+pub fn recent_history(rule: &docs::HistoryRule, full: &Customer) -> CustomerHistory {
+    let timeline: Vec<_> = full.timeline.iter().filter_map(|e| rule.timeline(e)).collect();
+    let confirmations: Vec<_> = full.confirmations.iter().filter_map(|c| rule.confirmation(c)).collect();
+    let older = timeline.len() > HISTORY_TAIL || confirmations.len() > HISTORY_TAIL;
+    let skip_t = timeline.len().saturating_sub(HISTORY_TAIL);
+    let skip_c = confirmations.len().saturating_sub(HISTORY_TAIL);
+    let mut items: Vec<HistoryItem> = timeline
+        .into_iter()
+        .skip(skip_t)
+        .map(HistoryItem::Timeline)
+        .chain(confirmations.into_iter().skip(skip_c).map(HistoryItem::Confirmation))
+        .collect();
+    items.sort_by_key(HistoryItem::at);
+    CustomerHistory {
+        customer_id: full.id.clone(),
+        items,
+        older,
+    }
 }
 
 /// Appends a job for the retailer and its partner. When it moved from
@@ -65,19 +185,30 @@ pub fn append_job(tx: &dyn Conn, job_id: &str, previous_org: Option<&str>) -> Re
     Ok(touched)
 }
 
-/// Appends every customer and job `scope` sees, as it sees them now: after its
-/// field rule changed, its consoles replace what they hold (a field taken away
-/// leaves their caches). Returns how many documents were written.
+/// Appends every customer and job `scope` sees, as it sees them now, each
+/// customer with its recent history: after its field rule changed, its
+/// consoles replace what they hold (a field taken away leaves their caches,
+/// history included). Returns how many documents were written.
 pub fn refresh_scope(tx: &dyn Conn, scope: &Scope) -> Result<usize, ServerError> {
     const BATCH: usize = 500;
     let key = scope.key();
+    store::history::forget_scope(tx, &key)?;
     let mut written = 0;
     let mut after = String::new();
     loop {
         let ids = docs::customer_ids_page(tx, scope, &after, BATCH)?;
         for c in &docs::load_customers(tx, &ids)? {
-            if let Some(doc) = docs::customer_for_scope(tx, scope, c)? {
-                append(tx, &key, &Record::Customer(doc))?;
+            let internal_notes = c
+                .timeline
+                .iter()
+                .any(|e| e.visibility == baton_proto::NoteVisibility::Internal);
+            if let Some(scoped) = docs::scoped(tx, scope, c, internal_notes)? {
+                let history = recent_history(&scoped.rule, c);
+                if let Some(digest) = scoped.rule.digest() {
+                    store::history::set_view_digest(tx, &key, &c.id, &digest)?;
+                }
+                append(tx, &key, &Record::Customer(scoped.state))?;
+                append_history(tx, &key, &history)?;
                 written += 1;
             }
         }
@@ -118,21 +249,53 @@ pub fn append_job_for_retailer(tx: &dyn Conn, job_id: &str) -> Result<Vec<String
 }
 
 fn append_remove(tx: &dyn Conn, scope: &str, entity: EntityKind, id: &str) -> Result<i64, ServerError> {
-    store::feed::append(tx, scope, entity.as_str(), id, None, &Utc::now().to_rfc3339())
+    if entity == EntityKind::Customer {
+        // Seen again later, the customer comes with its history anew.
+        store::history::forget_view(tx, scope, id)?;
+    }
+    store::feed::append(tx, scope, entity.as_str(), id, None, None, &Utc::now().to_rfc3339())
+}
+
+fn encode<T: serde::Serialize>(v: &T) -> Result<String, ServerError> {
+    serde_json::to_string(v).map_err(|e| ServerError::Internal(format!("encoding a feed record: {e}")))
 }
 
 fn append(tx: &dyn Conn, scope: &str, record: &Record) -> Result<i64, ServerError> {
     let doc = match record {
-        Record::Customer(c) => serde_json::to_string(c),
-        Record::Job(j) => serde_json::to_string(j),
-    }
-    .map_err(|e| ServerError::Internal(format!("encoding document: {e}")))?;
+        Record::Customer(c) => encode(c)?,
+        Record::Job(j) => encode(j)?,
+    };
     store::feed::append(
         tx,
         scope,
         record.kind().as_str(),
         record.id(),
+        None,
         Some(&doc),
+        &Utc::now().to_rfc3339(),
+    )
+}
+
+fn append_item(tx: &dyn Conn, scope: &str, customer_id: &str, item: &HistoryItem) -> Result<i64, ServerError> {
+    store::feed::append(
+        tx,
+        scope,
+        EntityKind::Customer.as_str(),
+        customer_id,
+        Some(store::feed::Part::Item),
+        Some(&encode(item)?),
+        &Utc::now().to_rfc3339(),
+    )
+}
+
+fn append_history(tx: &dyn Conn, scope: &str, history: &CustomerHistory) -> Result<i64, ServerError> {
+    store::feed::append(
+        tx,
+        scope,
+        EntityKind::Customer.as_str(),
+        &history.customer_id,
+        Some(store::feed::Part::History),
+        Some(&encode(history)?),
         &Utc::now().to_rfc3339(),
     )
 }
@@ -169,16 +332,31 @@ pub struct Served {
     pub saved: Vec<(i64, String)>,
 }
 
-/// Changes of `scope` after `after`, oldest first.
-pub fn changes(conn: &dyn Conn, scope: &Scope, after: i64, limit: usize) -> Result<Served, ServerError> {
+/// Changes of `scope` after `after`, oldest first, as `protocol` carries them.
+pub fn changes(
+    conn: &dyn Conn,
+    scope: &Scope,
+    after: i64,
+    limit: usize,
+    protocol: Protocol,
+) -> Result<Served, ServerError> {
     let mut out = Vec::new();
     let mut saved = Vec::new();
     for row in store::feed::page(conn, &scope.key(), after, limit + 1)? {
         let entity = EntityKind::parse(&row.entity)
             .ok_or_else(|| ServerError::Internal(format!("stored entity '{}'", row.entity)))?;
         let op = match (row.op.as_str(), row.doc) {
-            ("upsert", Some(doc)) => ChangeOp::Upsert {
-                record: Box::new(decode(entity, &doc)?),
+            ("upsert", Some(doc)) => match row.part {
+                None => ChangeOp::Upsert {
+                    record: Box::new(decode(entity, &doc)?),
+                },
+                Some(store::feed::Part::Item) => ChangeOp::HistoryItem {
+                    customer_id: row.entity_id,
+                    item: Box::new(decode_json(&doc)?),
+                },
+                Some(store::feed::Part::History) => ChangeOp::History {
+                    history: Box::new(decode_json(&doc)?),
+                },
             },
             ("remove", _) => ChangeOp::Remove {
                 entity,
@@ -205,6 +383,9 @@ pub fn changes(conn: &dyn Conn, scope: &Scope, after: i64, limit: usize) -> Resu
         (true, Some(c)) => c.seq,
         _ => head(conn)?.max(after),
     };
+    if protocol == Protocol::V1 {
+        out = whole_documents(conn, scope, out)?;
+    }
     Ok(Served {
         page: ChangesPage {
             epoch: String::new(),
@@ -216,12 +397,62 @@ pub fn changes(conn: &dyn Conn, scope: &Scope, after: i64, limit: usize) -> Resu
     })
 }
 
+/// A page of changes as protocol 1 carries them: every change to a customer
+/// (its state or its history) becomes its whole document as the scope sees it
+/// now, once per page, at the place of its last change. A document read now
+/// may be newer than the change; a console applying whole documents in order
+/// converges either way, as it does over snapshot pages. A customer the scope
+/// no longer sees is left out: its removal follows in the feed.
+fn whole_documents(conn: &dyn Conn, scope: &Scope, changes: Vec<Change>) -> Result<Vec<Change>, ServerError> {
+    let customer_of = |c: &Change| match &c.op {
+        ChangeOp::Upsert { record } if record.kind() == EntityKind::Customer => Some(record.id().to_string()),
+        ChangeOp::HistoryItem { customer_id, .. } => Some(customer_id.clone()),
+        ChangeOp::History { history } => Some(history.customer_id.clone()),
+        _ => None,
+    };
+    let mut last = std::collections::HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if let Some(id) = customer_of(c) {
+            last.insert(id, i);
+        }
+    }
+    let ids: Vec<String> = last.keys().cloned().collect();
+    let mut docs_now = std::collections::HashMap::new();
+    for c in docs::load_customers(conn, &ids)? {
+        if let Some(doc) = docs::customer_for_scope(conn, scope, &c)? {
+            docs_now.insert(c.id.clone(), doc);
+        }
+    }
+    let mut out = Vec::with_capacity(changes.len());
+    for (i, c) in changes.into_iter().enumerate() {
+        match customer_of(&c) {
+            None => out.push(c),
+            Some(id) if last.get(&id) == Some(&i) => {
+                if let Some(doc) = docs_now.remove(&id) {
+                    out.push(Change {
+                        seq: c.seq,
+                        op: ChangeOp::Upsert {
+                            record: Box::new(Record::Customer(doc)),
+                        },
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(out)
+}
+
 fn decode(entity: EntityKind, doc: &str) -> Result<Record, ServerError> {
     let bad = |e: serde_json::Error| ServerError::Internal(format!("stored {} document: {e}", entity.as_str()));
     Ok(match entity {
         EntityKind::Customer => Record::Customer(serde_json::from_str(doc).map_err(bad)?),
         EntityKind::Job => Record::Job(serde_json::from_str(doc).map_err(bad)?),
     })
+}
+
+fn decode_json<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, ServerError> {
+    serde_json::from_str(doc).map_err(|e| ServerError::Internal(format!("stored history record: {e}")))
 }
 
 /// Where a snapshot is: pinned seq, which phase, and the last id sent.
@@ -272,22 +503,29 @@ impl SnapshotToken {
 
 /// One page of the scope's snapshot. Pages after the first read the current state,
 /// which may be newer than the pinned seq; replaying the changes after the pinned
-/// seq (full-document upserts, in order) converges either way.
+/// seq (state upserts and history items, in order) converges either way.
+/// Protocol 2 pages carry each customer's state and, beside it, its recent
+/// history; protocol 1 pages the whole documents.
 pub fn snapshot_page(
     conn: &dyn Conn,
     scope: &Scope,
     token: Option<&str>,
     limit: usize,
+    protocol: Protocol,
 ) -> Result<SnapshotPage, ServerError> {
-    let mut token = match token {
-        Some(t) => SnapshotToken::decode(t)?,
-        None => SnapshotToken {
-            seq: head(conn)?,
-            phase: Phase::Customers,
-            after: String::new(),
-        },
+    let (mut token, total) = match token {
+        Some(t) => (SnapshotToken::decode(t)?, None),
+        None => (
+            SnapshotToken {
+                seq: head(conn)?,
+                phase: Phase::Customers,
+                after: String::new(),
+            },
+            Some(docs::scope_size(conn, scope)?),
+        ),
     };
     let mut records = Vec::with_capacity(limit);
+    let mut histories = Vec::new();
     loop {
         let room = limit - records.len();
         match token.phase {
@@ -296,8 +534,19 @@ pub fn snapshot_page(
                 let full = ids.len() == room;
                 let customers = docs::load_customers(conn, &ids)?;
                 for c in &customers {
-                    if let Some(doc) = docs::customer_for_scope(conn, scope, c)? {
-                        records.push(Record::Customer(doc));
+                    let internal_notes = c
+                        .timeline
+                        .iter()
+                        .any(|e| e.visibility == baton_proto::NoteVisibility::Internal);
+                    let Some(scoped) = docs::scoped(conn, scope, c, internal_notes)? else {
+                        continue;
+                    };
+                    match protocol {
+                        Protocol::V1 => records.push(Record::Customer(scoped.with_history(c))),
+                        Protocol::V2 => {
+                            histories.push(recent_history(&scoped.rule, c));
+                            records.push(Record::Customer(scoped.state));
+                        }
                     }
                 }
                 if let Some(last) = ids.last() {
@@ -323,7 +572,9 @@ pub fn snapshot_page(
                 return Ok(SnapshotPage {
                     epoch: String::new(),
                     seq: token.seq,
+                    total,
                     records,
+                    histories,
                     next_token: None,
                 });
             }
@@ -332,7 +583,9 @@ pub fn snapshot_page(
     Ok(SnapshotPage {
         epoch: String::new(),
         seq: token.seq,
+        total,
         records,
+        histories,
         next_token: Some(token.encode()),
     })
 }

@@ -462,13 +462,21 @@ fn random_intent(rng: &mut StdRng, pool: &Pool, mine: &[String]) -> Value {
 
 impl Api {
     async fn request(&self, token: &str, path: &str) -> Seen {
-        let res = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("get");
+        self.request_as(token, path, None).await
+    }
+
+    /// A GET as a console of sync `protocol` makes it (the newest when `None`).
+    async fn request_as(&self, token: &str, path: &str, protocol: Option<&str>) -> Seen {
+        let mut req = self.http.get(self.url(path)).bearer_auth(token);
+        if let Some(p) = protocol {
+            req = req.header(baton_proto::PROTOCOL_HEADER, p);
+        }
+        let res = req.send().await.expect("get");
+        assert!(
+            res.status().is_success() || protocol.is_none(),
+            "{path} as protocol {protocol:?}: {}",
+            res.status()
+        );
         Seen {
             // As the caller wrote it, so an echo of its own query is recognised.
             request: format!("GET {}", path.replace("%2B", "+").replace("%20", " ")),
@@ -478,6 +486,10 @@ impl Api {
 
     /// Every page of a list, following `next_cursor` (or `next_token`).
     async fn pages(&self, token: &str, path: &str, out: &mut Vec<Seen>) {
+        self.pages_as(token, path, None, out).await
+    }
+
+    async fn pages_as(&self, token: &str, path: &str, protocol: Option<&str>, out: &mut Vec<Seen>) {
         let join = if path.contains('?') { '&' } else { '?' };
         let mut next: Option<String> = None;
         for _ in 0..500 {
@@ -486,7 +498,7 @@ impl Api {
                 Some(c) if path.contains("/sync/snapshot") => format!("{path}{join}token={c}"),
                 Some(c) => format!("{path}{join}cursor={c}"),
             };
-            let seen = self.request(token, &url).await;
+            let seen = self.request_as(token, &url, protocol).await;
             let body: Value = serde_json::from_str(&seen.body).unwrap_or(Value::Null);
             out.push(seen);
             next = body["next_cursor"]
@@ -556,23 +568,30 @@ async fn crawl(api: &Api, token: &str, doc: &Value, pool: &Pool, all: &Values) -
             });
             continue;
         }
+        // The feed and snapshots as consoles of both protocols read them: whole
+        // documents (1), and state with history as its own records (2).
         if path == "/sync/changes" {
-            let mut after = 0;
-            loop {
-                let seen = api
-                    .request(token, &format!("/sync/changes?after={after}&limit=50"))
-                    .await;
-                let body: Value = serde_json::from_str(&seen.body).expect("changes");
-                history.push(seen);
-                after = body["cursor"].as_i64().expect("cursor");
-                if body["has_more"] != true {
-                    break;
+            for protocol in ["1", "2"] {
+                let mut after = 0;
+                loop {
+                    let seen = api
+                        .request_as(token, &format!("/sync/changes?after={after}&limit=50"), Some(protocol))
+                        .await;
+                    let body: Value = serde_json::from_str(&seen.body).expect("changes");
+                    history.push(seen);
+                    after = body["cursor"].as_i64().expect("cursor");
+                    if body["has_more"] != true {
+                        break;
+                    }
                 }
             }
             continue;
         }
         if path == "/sync/snapshot" {
-            api.pages(token, "/sync/snapshot?limit=3", &mut current).await;
+            for protocol in ["1", "2"] {
+                api.pages_as(token, "/sync/snapshot?limit=3", Some(protocol), &mut current)
+                    .await;
+            }
             continue;
         }
         if path == "/customers" {

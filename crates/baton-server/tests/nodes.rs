@@ -190,7 +190,19 @@ async fn writers_on_every_node_never_let_a_cursor_skip_a_change() {
         })
         .await
         .expect("feed");
-    assert_eq!(all.len(), writers * rounds, "one change per applied edit");
+    let states: i64 = nodes.nodes[1]
+        .state
+        .db
+        .read(move |c| {
+            c.value(
+                "SELECT COUNT(*) AS n FROM changes WHERE scope = 'internal' AND seq > ?1 AND part IS NULL",
+                baton_server::args![start],
+                "n",
+            )
+        })
+        .await
+        .expect("feed");
+    assert_eq!(states as usize, writers * rounds, "one new state per applied edit");
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "changes arrive in seq order");
     assert_eq!(seen, all, "the console saw every committed change exactly once");
 }

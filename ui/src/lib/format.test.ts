@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatDue, formatPhone, localText, syncSummary } from "./format";
+import { formatAgo, formatDue, formatPhone, localText, snapshotProgress, syncSummary } from "./format";
 import { regionOf, supported } from "./locale";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
@@ -11,6 +11,7 @@ const base: SyncStatus = {
   last_sync_at: null,
   last_error: null,
   initial_sync: false,
+  snapshot: null,
 };
 
 describe("formatPhone", () => {
@@ -133,5 +134,21 @@ describe("the customer's local time beside a due time", () => {
   });
   it("names the place a zone is named after", () => {
     expect(zonePlace("America/Argentina/Buenos_Aires")).toBe("Buenos Aires");
+  });
+});
+
+describe("snapshotProgress", () => {
+  it("says how many records are in, of how many, and how long the rest takes", () => {
+    const count = (n: number) => new Intl.NumberFormat().format(n);
+    expect(snapshotProgress({ received: 120_000, total: 1_000_000, seconds_left: 130 })).toBe(
+      `loading records: ${count(120_000)} of ${count(1_000_000)} (12%), about 2 min left`,
+    );
+    expect(snapshotProgress({ received: 500, total: 1_000, seconds_left: null })).toBe("loading records: 500 of 1,000 (50%)".replace("1,000", count(1_000)));
+    expect(snapshotProgress({ received: 999, total: 1_000, seconds_left: 3 })).toContain("(99%), less than a minute left");
+    expect(snapshotProgress({ received: 0, total: 0, seconds_left: null })).toContain("(0%)");
+  });
+  it("shows in the status bar while a snapshot loads", () => {
+    const s = { ...base, initial_sync: true, snapshot: { received: 10, total: 40, seconds_left: 7200 } };
+    expect(syncSummary(s)).toBe("Online · loading records: 10 of 40 (25%), about 2 h 0 min left");
   });
 });

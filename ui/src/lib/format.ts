@@ -5,6 +5,7 @@ import type { Connectivity } from "./bindings/Connectivity";
 import type { EditState } from "./bindings/EditState";
 import type { JobStatus } from "./bindings/JobStatus";
 import type { PersonRole } from "./bindings/PersonRole";
+import type { SnapshotProgress } from "./bindings/SnapshotProgress";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { regionOf, userLocale } from "./locale";
 
@@ -92,12 +93,31 @@ const CONNECTIVITY_LABELS: Record<Connectivity, string> = {
 /** The status-bar sentence: "Online · all changes synced", "Offline · 2 edits waiting". */
 export function syncSummary(s: SyncStatus): string {
   const parts = [CONNECTIVITY_LABELS[s.connectivity]];
-  if (s.initial_sync && s.connectivity === "online") parts.push("loading records");
+  if (s.snapshot) parts.push(snapshotProgress(s.snapshot));
+  else if (s.initial_sync && s.connectivity === "online") parts.push("loading records");
   if (s.pending > 0) parts.push(`${s.pending} ${s.pending === 1 ? "edit" : "edits"} waiting to sync`);
   else if (s.connectivity === "online" && !s.initial_sync) parts.push("all changes synced");
   if (s.conflicts > 0) parts.push(`${s.conflicts} ${s.conflicts === 1 ? "conflict" : "conflicts"} to review`);
   if (s.rejected > 0) parts.push(`${s.rejected} rejected`);
   return parts.join(" · ");
+}
+
+const COUNT = new Intl.NumberFormat(USER_LOCALE);
+
+/** A snapshot under way: "loading records: 120,000 of 1,000,000 (12%), about 2 min left". */
+export function snapshotProgress(p: SnapshotProgress): string {
+  const percent = p.total > 0 ? Math.floor((100 * p.received) / p.total) : 0;
+  let text = `loading records: ${COUNT.format(p.received)} of ${COUNT.format(p.total)} (${percent}%)`;
+  if (p.seconds_left !== null) text += `, ${timeLeft(p.seconds_left)}`;
+  return text;
+}
+
+function timeLeft(seconds: number): string {
+  if (seconds < 60) return "less than a minute left";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min left`;
+  const hours = Math.floor(minutes / 60);
+  return `about ${hours} h ${minutes % 60} min left`;
 }
 
 /** What happened to a confirmation, for the record: "Sent by email to …", "Retrying: …". */

@@ -7,7 +7,7 @@ mod follow_ups;
 mod notify;
 mod outbox;
 mod records;
-mod search;
+pub(crate) mod search;
 mod state;
 mod tickets;
 mod views;

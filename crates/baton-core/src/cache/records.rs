@@ -2,7 +2,8 @@
 //! indexes in step with them.
 
 use baton_proto::{
-    Change, ChangeOp, ChangesPage, ContactKind, Customer, EntityKind, Intent, Job, Record, SnapshotPage,
+    Change, ChangeOp, ChangesPage, ContactKind, Customer, CustomerHistory, EntityKind, HistoryItem, Intent, Job,
+    Record, SnapshotPage,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -192,10 +193,89 @@ fn index_customer(conn: &Connection, c: &Customer, names_live: bool) -> Result<(
     super::tickets::index(conn, c)
 }
 
+/// Stores one history item of a customer (new, or a newer version of one held).
+fn store_history_item(conn: &Connection, customer_id: &str, item: &HistoryItem) -> Result<()> {
+    let kind = match item {
+        HistoryItem::Timeline(_) => "timeline",
+        HistoryItem::Confirmation(_) => "confirmation",
+    };
+    conn.prepare_cached(
+        "INSERT INTO history (customer_id, id, kind, at, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(customer_id, id) DO UPDATE SET kind = excluded.kind, at = excluded.at, doc = excluded.doc",
+    )?
+    .execute(params![
+        customer_id,
+        item.id(),
+        kind,
+        item.at().timestamp_millis(),
+        encode(item)?
+    ])?;
+    Ok(())
+}
+
+/// Replaces the history held for a customer.
+fn replace_history(conn: &Connection, h: &CustomerHistory) -> Result<()> {
+    conn.prepare_cached("DELETE FROM history WHERE customer_id = ?1")?
+        .execute([&h.customer_id])?;
+    for item in &h.items {
+        store_history_item(conn, &h.customer_id, item)?;
+    }
+    conn.prepare_cached("UPDATE customers SET history_older = ?2 WHERE id = ?1")?
+        .execute(params![h.customer_id, h.older])?;
+    Ok(())
+}
+
+/// A customer's state as stored: a document that carries its history (a whole
+/// document of protocol 1, or one fetched from the record endpoint) gives it
+/// to the history table instead.
+fn store_state(conn: &Connection, c: &Customer, w: Writes) -> Result<()> {
+    if c.timeline.is_empty() && c.confirmations.is_empty() {
+        return store_customer(conn, c, w);
+    }
+    let mut state = c.clone();
+    let items = std::mem::take(&mut state.timeline)
+        .into_iter()
+        .map(HistoryItem::Timeline)
+        .chain(
+            std::mem::take(&mut state.confirmations)
+                .into_iter()
+                .map(HistoryItem::Confirmation),
+        )
+        .collect();
+    store_customer(conn, &state, w)?;
+    replace_history(
+        conn,
+        &CustomerHistory {
+            customer_id: c.id.clone(),
+            items,
+            older: false,
+        },
+    )
+}
+
+/// The history held for a customer, oldest first, and whether the server holds older.
+fn held_history(conn: &Connection, customer_id: &str) -> Result<(Vec<HistoryItem>, bool)> {
+    let mut stmt = conn.prepare_cached("SELECT doc FROM history WHERE customer_id = ?1 ORDER BY at, seq")?;
+    let mut rows = stmt.query([customer_id])?;
+    let mut items = Vec::new();
+    while let Some(r) = rows.next()? {
+        items.push(decode(&r.get::<_, String>(0)?)?);
+    }
+    let older: bool = conn
+        .query_row(
+            "SELECT history_older FROM customers WHERE id = ?1",
+            [customer_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false);
+    Ok((items, older))
+}
+
 fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String>> {
     match record {
         Record::Customer(c) => {
-            store_customer(conn, c, w)?;
+            store_state(conn, c, w)?;
             Ok(Some(c.id.clone()))
         }
         Record::Job(j) => {
@@ -225,6 +305,7 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
     match entity {
         EntityKind::Customer => {
             conn.execute("DELETE FROM customers WHERE id = ?1", [id])?;
+            conn.execute("DELETE FROM history WHERE customer_id = ?1", [id])?;
             conn.execute("DELETE FROM contact_index WHERE customer_id = ?1", [id])?;
             conn.execute("DELETE FROM people WHERE customer_id = ?1", [id])?;
             super::follow_ups::forget(conn, id)?;
@@ -252,14 +333,31 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
 
 fn clear(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(
-        "DELETE FROM customers; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM people; DELETE FROM name_rows; DELETE FROM follow_ups;
+        "DELETE FROM customers; DELETE FROM history; DELETE FROM jobs; DELETE FROM contact_index; DELETE FROM people; DELETE FROM name_rows; DELETE FROM follow_ups;
          DELETE FROM tickets; DELETE FROM number_index;
          INSERT INTO name_index (name_index) VALUES ('delete-all');",
     )?;
     Ok(())
 }
 
+fn snapshot_count(conn: &Connection, key: &str) -> Result<u64> {
+    Ok(state::get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
 impl Cache {
+    /// While a snapshot is under way: records stored so far, and how many it
+    /// holds (as the server counted when it began; 0 when it did not say).
+    pub fn snapshot_progress(&self) -> Result<Option<(u64, u64)>> {
+        let conn = self.lock()?;
+        if state::get(&conn, "snapshot_received")?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some((
+            snapshot_count(&conn, "snapshot_received")?,
+            snapshot_count(&conn, "snapshot_total")?,
+        )))
+    }
+
     /// Stores one snapshot page and where to resume, in one transaction: a crash
     /// between pages resumes from the next page, never from scratch.
     /// `first` clears what an earlier snapshot left (the outbox is kept).
@@ -270,6 +368,8 @@ impl Cache {
             clear(&tx)?;
             state::set(&tx, "cursor", None)?;
             state::set(&tx, "epoch", Some(&page.epoch))?;
+            state::set(&tx, "snapshot_total", page.total.map(|t| t.to_string()).as_deref())?;
+            state::set(&tx, "snapshot_received", Some("0"))?;
             // Names are indexed in one pass when the last page is in (far faster
             // than row by row); the flag survives a crash with the snapshot token.
             state::set(&tx, "names_stale", Some("1"))?;
@@ -279,10 +379,17 @@ impl Cache {
         for r in &page.records {
             changed.extend(upsert(&tx, r, w)?);
         }
+        for h in &page.histories {
+            replace_history(&tx, h)?;
+        }
+        let received = snapshot_count(&tx, "snapshot_received")? + page.records.len() as u64;
+        state::set(&tx, "snapshot_received", Some(&received.to_string()))?;
         match &page.next_token {
             Some(t) => state::set(&tx, "snapshot_token", Some(t))?,
             None => {
                 state::set(&tx, "snapshot_token", None)?;
+                state::set(&tx, "snapshot_total", None)?;
+                state::set(&tx, "snapshot_received", None)?;
                 state::set(&tx, "cursor", Some(&page.seq.to_string()))?;
                 tx.execute("INSERT INTO name_index (name_index) VALUES ('rebuild')", [])?;
                 state::set(&tx, "names_stale", None)?;
@@ -313,6 +420,14 @@ impl Cache {
             let touched = match op {
                 ChangeOp::Upsert { record } => upsert(&tx, record, w)?,
                 ChangeOp::Remove { entity, id } => remove(&tx, *entity, id, w)?,
+                ChangeOp::HistoryItem { customer_id, item } => {
+                    store_history_item(&tx, customer_id, item)?;
+                    Some(customer_id.clone())
+                }
+                ChangeOp::History { history } => {
+                    replace_history(&tx, history)?;
+                    Some(history.customer_id.clone())
+                }
             };
             changed.extend(touched);
         }
@@ -364,7 +479,22 @@ impl Cache {
             .query_row("SELECT doc FROM customers WHERE id = ?1", [id], |r| r.get(0))
             .optional()?;
         let Some(doc) = doc else { return Ok(None) };
-        let customer: Customer = decode(&doc)?;
+        let mut customer: Customer = decode(&doc)?;
+        // The view holds what queued edits add to the history; the server's
+        // history comes before it.
+        let (history, older_history) = held_history(&conn, id)?;
+        let mut timeline = Vec::new();
+        let mut confirmations = Vec::new();
+        for item in history {
+            match item {
+                HistoryItem::Timeline(e) => timeline.push(e),
+                HistoryItem::Confirmation(c) => confirmations.push(c),
+            }
+        }
+        timeline.append(&mut customer.timeline);
+        confirmations.append(&mut customer.confirmations);
+        customer.timeline = timeline;
+        customer.confirmations = confirmations;
         let mut jobs: Vec<Job> = Vec::new();
         let mut stmt = conn.prepare_cached("SELECT doc FROM jobs WHERE customer_id = ?1 ORDER BY number")?;
         let mut rows = stmt.query([id])?;
@@ -386,7 +516,77 @@ impl Cache {
             last_viewed_at: None,
             changes: Vec::new(),
             job_moves,
+            older_history,
         }))
+    }
+
+    /// Keeps a record fetched from the server before the snapshot brought it
+    /// (the agent opened it during the first sign-in): the customer, its
+    /// history and its jobs, as the snapshot and feed would. Later pages and
+    /// changes replace it as they replace any record. Returns whether it was
+    /// stored (a record the cache already holds is left as the feed keeps it).
+    pub fn store_fetched(&self, customer: &Customer, jobs: &[Job]) -> Result<bool> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction()?;
+        let held: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)",
+            [&customer.id],
+            |r| r.get(0),
+        )?;
+        if held {
+            return Ok(false);
+        }
+        let w = Writes::current(&tx)?;
+        upsert(&tx, &Record::Customer(customer.clone()), w)?;
+        for j in jobs {
+            upsert(&tx, &Record::Job(j.clone()), w)?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Keeps the whole history of a customer the cache holds, as the record
+    /// endpoint returned it, in the server's order: an item the cache already
+    /// holds keeps the version it holds (it came through the feed, which is
+    /// never older), and items that arrived since the fetch stay after the
+    /// rest. The record then has no older history on the server. A customer
+    /// the cache does not hold is left alone: its state comes with the feed.
+    pub fn store_full_history(&self, full: &Customer) -> Result<()> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction()?;
+        let held: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)",
+            [&full.id],
+            |r| r.get(0),
+        )?;
+        if held {
+            let (mut kept, _) = held_history(&tx, &full.id)?;
+            let fetched: Vec<HistoryItem> = full
+                .timeline
+                .iter()
+                .cloned()
+                .map(HistoryItem::Timeline)
+                .chain(full.confirmations.iter().cloned().map(HistoryItem::Confirmation))
+                .collect();
+            let mut items = Vec::with_capacity(fetched.len() + kept.len());
+            for item in fetched {
+                match kept.iter().position(|k| k.id() == item.id()) {
+                    Some(i) => items.push(kept.remove(i)),
+                    None => items.push(item),
+                }
+            }
+            items.append(&mut kept);
+            replace_history(
+                &tx,
+                &CustomerHistory {
+                    customer_id: full.id.clone(),
+                    items,
+                    older: false,
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// A cached job, if this user can see it.

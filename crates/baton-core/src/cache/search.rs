@@ -161,15 +161,25 @@ impl Cache {
         }
 
         if !phone_like && !q.contains('@') {
-            if let Some(fts) = fts_query(q) {
-                let mut stmt = conn.prepare_cached(
+            // While a snapshot loads, the name index is rebuilt only when its last
+            // page is in: the names that have arrived are scanned instead, each
+            // word matching the start of a word of the name.
+            let loading = super::state::get(&conn, "names_stale")?.is_some();
+            let query = if loading { like_pattern(q) } else { fts_query(q) };
+            if let Some(query) = query {
+                let sql = if loading {
+                    "SELECT c.id, c.number, c.display_name, n.name, n.person_id
+                     FROM name_rows n JOIN customers c ON c.id = n.customer_id
+                     WHERE (' ' || lower(n.name)) LIKE ?1 ORDER BY n.name LIMIT ?2"
+                } else {
                     "SELECT c.id, c.number, c.display_name, n.name, n.person_id
                      FROM name_index f
                      JOIN name_rows n ON n.id = f.rowid
                      JOIN customers c ON c.id = n.customer_id
-                     WHERE name_index MATCH ?1 ORDER BY f.rank LIMIT ?2",
-                )?;
-                let mut rows = stmt.query(params![fts, MAX_HITS as i64])?;
+                     WHERE name_index MATCH ?1 ORDER BY f.rank LIMIT ?2"
+                };
+                let mut stmt = conn.prepare_cached(sql)?;
+                let mut rows = stmt.query(params![query, MAX_HITS as i64])?;
                 while let Some(r) = rows.next()? {
                     let name: String = r.get(3)?;
                     let person: String = r.get(4)?;
@@ -188,9 +198,27 @@ impl Cache {
     }
 }
 
+/// Free text as a LIKE pattern over `' ' || lower(name)`: each word, in the
+/// order typed, at the start of a word ("marg hug" → "% marg% hug%").
+fn like_pattern(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("% {}", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.concat() + "%")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{fts_query, phone_prefixes};
+    use super::{fts_query, like_pattern, phone_prefixes};
+
+    #[test]
+    fn a_like_pattern_matches_words_from_their_start_and_has_no_wildcards_of_its_own() {
+        assert_eq!(like_pattern("Marg hug").as_deref(), Some("% marg% hug%"));
+        assert_eq!(like_pattern("50%_off").as_deref(), Some("% 50% off%"));
+        assert_eq!(like_pattern(" -- "), None);
+    }
 
     #[test]
     fn partly_typed_numbers_match_from_their_start() {

@@ -162,6 +162,8 @@ fn seed_tx(db: &dyn Conn, customers: usize, hashes: &[String], now: DateTime<Utc
         generate::customers(&mut r, STORY_CUSTOMERS + 1, customers)?;
         Ok(r.jobs)
     })?;
+    // Consoles receive the demo through their first snapshot, not as changes.
+    store::history::clear_pending(db)?;
     Ok(DemoSummary {
         customers: customers.max(STORY_CUSTOMERS),
         jobs: story_jobs + generated,

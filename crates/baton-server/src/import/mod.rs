@@ -454,9 +454,12 @@ fn raise_floor(tx: &dyn Conn, first: bool) -> Result<Vec<String>, ServerError> {
         "customer",
         "import",
         None,
+        None,
         &chrono::Utc::now().to_rfc3339(),
     )?;
     store::meta::set(tx, "log_floor", &seq.to_string())?;
+    // Every console re-loads its snapshot, history included.
+    store::history::clear_pending(tx)?;
     if !first {
         return Ok(Vec::new());
     }

@@ -74,9 +74,10 @@ impl<'a> Ctx<'a> {
         &self.caller.user.org.id
     }
 
-    /// The customer as the caller sees it; 404 when they cannot.
+    /// The customer's current state as the caller sees it (its history is not
+    /// read: no edit depends on it); 404 when they cannot.
     pub fn customer(&self, id: &str) -> Result<Customer, ServerError> {
-        docs::visible_customer(self.conn, &self.scope, id)
+        docs::visible_state(self.conn, &self.scope, id)
     }
 
     /// Refuses partners: `what` is for the retailer's staff.

@@ -439,6 +439,9 @@ fn internal_only(scope: &Scope, what: &str) -> Result<(), ServerError> {
 pub struct JobsQuery {
     /// Only jobs in this status.
     status: Option<JobStatus>,
+    /// Only the jobs of this customer (all of them, on one page).
+    #[param(pattern = "^[A-Za-z0-9_.:-]{1,100}$")]
+    customer: Option<String>,
     /// `next_cursor` of the previous page; omit for the first page.
     #[param(max_length = 200)]
     cursor: Option<String>,
@@ -465,6 +468,23 @@ pub async fn jobs(
     let scope = caller.scope();
     let org = scope.org().unwrap_or_default().to_string();
     let status = q.status.map(|s| s.as_str());
+    if let Some(customer) = q.customer {
+        check_id(&customer)?;
+        let items = state
+            .db
+            .read(move |tx| {
+                let jobs = docs::jobs_of_customer(tx, &customer)?
+                    .into_iter()
+                    .filter(|j| (org.is_empty() || j.org_id == org) && status.is_none_or(|s| j.status.as_str() == s))
+                    .collect();
+                docs::jobs_for_scope(tx, &scope, jobs)
+            })
+            .await?;
+        return Ok(ApiJson(Page {
+            items,
+            next_cursor: None,
+        }));
+    }
     let mut items = state
         .db
         .read(move |tx| {

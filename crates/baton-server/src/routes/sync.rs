@@ -15,6 +15,29 @@ use crate::error::{ApiJson, ApiQuery, ServerError};
 use crate::mutations::{self, MAX_BATCH};
 use crate::{feed, store, AppState};
 
+/// The protocol the caller reads the feed with: its `x-baton-protocol`
+/// header (checked by the protocol layer to be one this server serves), the
+/// newest when absent.
+pub struct ClientProtocol(pub feed::Protocol);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientProtocol {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let version = match parts.headers.get(baton_proto::PROTOCOL_HEADER) {
+            None => baton_proto::PROTOCOL_VERSION,
+            Some(v) => v
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .ok_or_else(|| {
+                    ServerError::bad_request(format!("{} must be a number", baton_proto::PROTOCOL_HEADER))
+                })?,
+        };
+        Ok(ClientProtocol(feed::Protocol::of(version)))
+    }
+}
+
 const DEFAULT_PAGE: usize = 500;
 const MAX_PAGE: usize = 5000;
 
@@ -59,6 +82,7 @@ pub struct SnapshotQuery {
 pub async fn snapshot(
     State(state): State<AppState>,
     caller: AuthUser,
+    ClientProtocol(protocol): ClientProtocol,
     ApiQuery(q): ApiQuery<SnapshotQuery>,
 ) -> Result<ApiJson<SnapshotPage>, ServerError> {
     let limit = page_size(q.limit)?;
@@ -68,7 +92,7 @@ pub async fn snapshot(
     let scope = caller.scope();
     let mut page = state
         .db
-        .read(move |tx| feed::snapshot_page(tx, &scope, q.token.as_deref(), limit))
+        .read(move |tx| feed::snapshot_page(tx, &scope, q.token.as_deref(), limit, protocol))
         .await?;
     page.epoch = state.db.epoch().to_string();
     Ok(ApiJson(page))
@@ -95,6 +119,7 @@ pub struct ChangesQuery {
 pub async fn changes(
     State(state): State<AppState>,
     caller: AuthUser,
+    ClientProtocol(protocol): ClientProtocol,
     ApiQuery(q): ApiQuery<ChangesQuery>,
 ) -> Result<ApiJson<ChangesPage>, ServerError> {
     let limit = page_size(q.limit)?;
@@ -119,7 +144,7 @@ pub async fn changes(
                     "this cursor is older than the changes the server keeps; take a new snapshot".into(),
                 ));
             }
-            feed::changes(tx, &scope, q.after, limit)
+            feed::changes(tx, &scope, q.after, limit, protocol)
         })
         .await?;
     if let Some(org) = partner {

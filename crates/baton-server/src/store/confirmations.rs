@@ -32,10 +32,19 @@ pub fn from_row(r: Row<'_>) -> Result<Confirmation, ServerError> {
 
 /// The confirmations of the customers in the id list `list`, by customer, oldest first.
 pub fn for_customers(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<Confirmation>>, ServerError> {
+    select(db, "customer_id", list)
+}
+
+/// The confirmations with the ids in the id list `list`, by customer.
+pub fn by_ids(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<Confirmation>>, ServerError> {
+    select(db, "id", list)
+}
+
+fn select(db: &dyn Conn, column: &str, list: &str) -> Result<HashMap<String, Vec<Confirmation>>, ServerError> {
     let sql = format!(
         "SELECT customer_id, id, person_id, channel, recipient, summary, changed_by, org_id, at, status, attempts,
                 last_error, next_attempt_at, sent_at, summary_args
-         FROM confirmations WHERE customer_id IN {} ORDER BY customer_id, at, rowid",
+         FROM confirmations WHERE {column} IN {} ORDER BY customer_id, at, rowid",
         db.backend().ids_in(1)
     );
     grouped(db, &sql, list, "customer_id", from_row)

@@ -16,6 +16,16 @@ fn take<T>(m: &mut HashMap<String, Vec<T>>, id: &str) -> Vec<T> {
 /// Full (internal) customer documents for `ids`, in the order given; unknown,
 /// merged-away and erased ids are skipped. One query per table.
 pub fn load(db: &dyn Conn, ids: &[String]) -> Result<Vec<Customer>, ServerError> {
+    load_with(db, ids, true)
+}
+
+/// The customers with these ids as [`load`] reads them, without their history
+/// (`timeline` and `confirmations` empty): what the feed carries as their state.
+pub fn load_state(db: &dyn Conn, ids: &[String]) -> Result<Vec<Customer>, ServerError> {
+    load_with(db, ids, false)
+}
+
+fn load_with(db: &dyn Conn, ids: &[String], history: bool) -> Result<Vec<Customer>, ServerError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -63,8 +73,14 @@ pub fn load(db: &dyn Conn, ids: &[String]) -> Result<Vec<Customer>, ServerError>
     let mut tickets = super::tickets::for_customers(db, &list)?;
     let mut callbacks = super::callbacks::for_customers(db, &list)?;
     let mut commitments = super::commitments::for_customers(db, &list)?;
-    let mut confirmations = super::confirmations::for_customers(db, &list)?;
-    let mut timeline = super::timeline::for_customers(db, &list)?;
+    let (mut confirmations, mut timeline) = if history {
+        (
+            super::confirmations::for_customers(db, &list)?,
+            super::timeline::for_customers(db, &list)?,
+        )
+    } else {
+        (HashMap::new(), HashMap::new())
+    };
 
     // Where the customer's own time zone is not recorded, the retailer's stands in.
     let retailer_zone = match super::orgs::retailer(db) {
@@ -160,6 +176,15 @@ pub fn ids_page(db: &dyn Conn, after: &str, limit: usize) -> Result<Vec<String>,
         "SELECT id FROM customers WHERE id > ?1 AND merged_into IS NULL AND erased_at IS NULL ORDER BY id LIMIT ?2",
         args![after, limit as i64],
         |r| r.get("id"),
+    )
+}
+
+/// How many live customers there are (not merged away, not erased).
+pub fn count_live(db: &dyn Conn) -> Result<i64, ServerError> {
+    db.value(
+        "SELECT COUNT(*) AS n FROM customers WHERE merged_into IS NULL AND erased_at IS NULL",
+        args![],
+        "n",
     )
 }
 

@@ -59,6 +59,15 @@ pub fn page(
     )
 }
 
+/// How many jobs partner `org` has (every job when `org` is empty).
+pub fn count(db: &dyn Conn, org: &str) -> Result<i64, ServerError> {
+    db.value(
+        "SELECT COUNT(*) AS n FROM jobs WHERE ?1 = '' OR org_id = ?1",
+        args![org],
+        "n",
+    )
+}
+
 pub fn set_status(db: &dyn Conn, id: &str, status: baton_proto::JobStatus, at: &str) -> Result<(), ServerError> {
     db.execute(
         "UPDATE jobs SET status = ?1, updated_at = ?2 WHERE id = ?3",

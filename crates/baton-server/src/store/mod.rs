@@ -17,6 +17,7 @@ pub mod customers;
 pub mod erasures;
 pub mod feed;
 pub mod feedback;
+pub mod history;
 pub mod ids;
 pub mod import_refs;
 pub mod imports;

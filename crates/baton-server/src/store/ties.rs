@@ -41,3 +41,12 @@ pub fn customer_ids_page(db: &dyn Conn, org: &str, after: &str, limit: usize) ->
         |r| r.get("customer_id"),
     )
 }
+
+/// How many customers `org` has work on.
+pub fn count_customers(db: &dyn Conn, org: &str) -> Result<i64, ServerError> {
+    db.value(
+        &format!("SELECT COUNT(DISTINCT customer_id) AS n FROM ({TIES}) ties WHERE org = ?1"),
+        args![org],
+        "n",
+    )
+}

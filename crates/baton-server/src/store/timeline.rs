@@ -10,11 +10,20 @@ use crate::error::ServerError;
 
 /// The timelines of the customers in the id list `list`, by customer.
 pub fn for_customers(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<TimelineEntry>>, ServerError> {
+    select(db, "t.customer_id", list)
+}
+
+/// The entries with the ids in the id list `list`, by customer.
+pub fn by_ids(db: &dyn Conn, list: &str) -> Result<HashMap<String, Vec<TimelineEntry>>, ServerError> {
+    select(db, "t.id", list)
+}
+
+fn select(db: &dyn Conn, column: &str, list: &str) -> Result<HashMap<String, Vec<TimelineEntry>>, ServerError> {
     let sql = format!(
         "SELECT t.customer_id, t.id, t.at, t.kind, t.org_id, o.name AS org_name, t.author, t.text, t.job_id,
                 t.ticket_id, t.args, t.visibility
          FROM timeline t JOIN orgs o ON o.id = t.org_id
-         WHERE t.customer_id IN {} ORDER BY t.customer_id, t.at, t.rowid",
+         WHERE {column} IN {} ORDER BY t.customer_id, t.at, t.rowid",
         db.backend().ids_in(1)
     );
     grouped(db, &sql, list, "customer_id", |r| {

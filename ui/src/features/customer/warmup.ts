@@ -76,5 +76,6 @@ export function warmView(now: Date = new Date()): CustomerView {
     last_viewed_at: null,
     changes: [],
     job_moves: [{ job_id: "warm-job", next: ["en_route", "completed"] }],
+    older_history: false,
   };
 }

@@ -93,6 +93,8 @@ export const backend = {
   customerGet: (id: string) => call<CustomerView>("customer_get", { id }),
   /** Opening a record: "changed since you looked" now compares against the previous opening. */
   customerOpen: (id: string) => call<CustomerView>("customer_open", { id }),
+  /** The record with its whole history from the server (the console keeps the recent part). */
+  customerHistoryLoad: (id: string) => call<CustomerView>("customer_history_load", { id }),
   /** Any edit from the record; returns the record with the edit's sync state. */
   editSubmit: (intent: Intent) => call<CustomerView>("edit_submit", { intent }),
   orgs: () => call<OrgProfile[]>("orgs_list"),

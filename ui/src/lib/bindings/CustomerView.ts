@@ -17,4 +17,9 @@ last_viewed_at: string | null, changes: Array<ChangeMarker>,
 /**
  * For each job, the statuses it may move to next (the lifecycle the server enforces).
  */
-job_moves: Array<JobMoves>, };
+job_moves: Array<JobMoves>, 
+/**
+ * The server holds older history (timeline entries, confirmations) than
+ * the console keeps: `load_full_history` fetches it.
+ */
+older_history: boolean, };
