@@ -30,6 +30,51 @@ fn migrations() -> Result<Migrations<'static>, ServerError> {
         .map_err(|e| ServerError::Internal(format!("embedded migrations are invalid: {e}")))
 }
 
+/// Runs `f` under a savepoint: kept if it returns Ok, rolled back otherwise.
+fn in_savepoint<T>(conn: &dyn Conn, f: impl FnOnce(&dyn Conn) -> Result<T, ServerError>) -> Result<T, ServerError> {
+    conn.batch("SAVEPOINT grouped_write")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.batch("RELEASE grouped_write")?;
+            Ok(v)
+        }
+        Err(e) => {
+            conn.batch("ROLLBACK TO grouped_write; RELEASE grouped_write")?;
+            Err(e)
+        }
+    }
+}
+
+/// Takes the writer and runs every waiting write in one transaction. A write
+/// whose caller arrives here after another caller ran it finds nothing to do:
+/// its outcome was delivered before the writer was let go.
+fn run_waiting(writer: &Mutex<Connection>, waiting: &Mutex<Vec<Job>>) {
+    let Ok(mut conn) = writer.lock() else {
+        tracing::error!("the writer connection is poisoned");
+        return;
+    };
+    let jobs = match waiting.lock() {
+        Ok(mut w) => std::mem::take(&mut *w),
+        Err(_) => return,
+    };
+    if jobs.is_empty() {
+        return;
+    }
+    let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            // Dropped unrun: each caller hears its write was abandoned.
+            tracing::error!(error = %e, writes = jobs.len(), "beginning a write transaction");
+            return;
+        }
+    };
+    let delivers: Vec<Deliver> = jobs.into_iter().map(|job| job(&tx)).collect();
+    let committed = tx.commit().map_err(ServerError::from);
+    for deliver in delivers {
+        deliver(committed.as_ref().err());
+    }
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // WAL lets readers run beside the writer; synchronous=FULL makes every
     // committed write survive power loss, which an API of record owes its clients.
@@ -103,10 +148,19 @@ impl Location {
     }
 }
 
+/// What a grouped write does once the group's transaction has committed (or
+/// failed to): hands its caller the outcome.
+type Deliver = Box<dyn FnOnce(Option<&ServerError>) + Send>;
+/// One write waiting for the writer: runs inside the group's transaction.
+type Job = Box<dyn FnOnce(&dyn Conn) -> Deliver + Send>;
+
 #[derive(Clone)]
 enum Inner {
     Sqlite {
         writer: Arc<Mutex<Connection>>,
+        /// Writes waiting for the writer connection: whoever holds it next runs
+        /// them all in one transaction (group commit), one savepoint each.
+        waiting: Arc<Mutex<Vec<Job>>>,
         readers: r2d2::Pool<SqliteConnectionManager>,
     },
     Postgres {
@@ -146,6 +200,7 @@ impl Db {
         Ok(Db {
             inner: Inner::Sqlite {
                 writer: Arc::new(Mutex::new(writer)),
+                waiting: Arc::new(Mutex::new(Vec::new())),
                 readers,
             },
             epoch,
@@ -335,16 +390,46 @@ impl Db {
         Ok(())
     }
 
-    /// Runs `f` in one write transaction on a blocking thread; commits if it returns Ok.
+    /// Runs `f` in a write transaction on a blocking thread; what it wrote is
+    /// kept if it returns Ok, and it returns once that is committed.
+    ///
+    /// On SQLite, writes that arrive while another commits are run together in
+    /// the next transaction, each under a savepoint of its own (group commit):
+    /// one disk flush serves them all, and a write that fails is rolled back
+    /// alone. They still run one after another, in arrival order.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ServerError>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Conn) -> Result<T, ServerError> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f))
+        let Inner::Sqlite { writer, waiting, .. } = &self.inner else {
+            let db = self.clone();
+            return tokio::task::spawn_blocking(move || db.write_blocking(f))
+                .await
+                .map_err(|e| ServerError::Internal(format!("write task failed: {e}")))?;
+        };
+        let (send, outcome) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn: &dyn Conn| -> Deliver {
+            let out = in_savepoint(conn, f);
+            Box::new(move |commit: Option<&ServerError>| {
+                let out = match (out, commit) {
+                    (Ok(_), Some(e)) => Err(ServerError::Internal(format!("committing a write: {e}"))),
+                    (out, _) => out,
+                };
+                let _ = send.send(out);
+            })
+        });
+        waiting
+            .lock()
+            .map_err(|_| ServerError::Internal("write queue poisoned".into()))?
+            .push(job);
+        let (writer, waiting) = (writer.clone(), waiting.clone());
+        tokio::task::spawn_blocking(move || run_waiting(&writer, &waiting))
             .await
-            .map_err(|e| ServerError::Internal(format!("write task failed: {e}")))?
+            .map_err(|e| ServerError::Internal(format!("write task failed: {e}")))?;
+        outcome
+            .await
+            .map_err(|_| ServerError::Internal("a write was abandoned".into()))?
     }
 
     /// Runs `f` inside one read transaction (a consistent snapshot) on a blocking thread.
