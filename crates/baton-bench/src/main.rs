@@ -333,10 +333,13 @@ async fn bench_propagation(urls: &[String], args: &Args, label: &str) -> Result<
             sub_token.clone(),
         )));
     }
+    // The record edited has a long history: its cost must not matter.
+    let history = give_history(&http, first, &sub_token, HISTORY_ENTRIES).await?;
     let agent = Console::sign_in(config(dir.path(), "agent"), first, "alice", DEMO_PASSWORD).await?;
     synced(&agent).await?;
     let installer = Console::sign_in(config(dir.path(), "installer"), last, "dan", DEMO_PASSWORD).await?;
     synced(&installer).await?;
+    let raw = raw_round_trip(&http, last).await?;
     let mut samples = Vec::with_capacity(args.edits);
     for i in 0..args.edits {
         let value = format!("+447946{:06}", 500_000 + i);
@@ -359,11 +362,12 @@ async fn bench_propagation(urls: &[String], args: &Args, label: &str) -> Result<
     samples.sort();
     let alive = subs.iter().filter(|s| !s.is_finished()).count();
     println!(
-        "propagation, {label}: p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms ({} edits, {alive} live SSE subscribers)",
+        "propagation, {label}: p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms ({} edits, {alive} live SSE subscribers, a record with {history} history entries; target p99 250 ms); raw HTTP round trip p50 {:.2} ms",
         percentile(&samples, 0.5).as_secs_f64() * 1e3,
         percentile(&samples, 0.99).as_secs_f64() * 1e3,
         samples.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
-        samples.len()
+        samples.len(),
+        raw.as_secs_f64() * 1e3
     );
     for s in subs {
         s.abort();
@@ -371,6 +375,133 @@ async fn bench_propagation(urls: &[String], args: &Args, label: &str) -> Result<
     agent.release();
     installer.release();
     Ok(())
+}
+
+async fn agent_token(url: &str) -> Result<String> {
+    login(&reqwest::Client::new(), url, "alice").await
+}
+
+/// Fetches the retailer's whole snapshot in pages of 1,000 as protocols 1 and
+/// 2: bytes, and time to fetch and parse; then what gzip (level 1, as a server
+/// compressing on the fly would) makes of the same bytes, and its cost.
+async fn bench_snapshot_encoding(url: &str, token: &str) -> Result<()> {
+    use std::io::{Read, Write};
+    let plain = reqwest::Client::builder().no_gzip().build()?;
+    let gzip = reqwest::Client::new();
+    for (protocol, http) in [("1", &plain), ("2", &plain), ("2, HTTP gzip", &gzip)] {
+        let started = Instant::now();
+        let mut pages = Vec::new();
+        let mut token_param: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", "1000".to_string())];
+            if let Some(t) = &token_param {
+                query.push(("token", t.clone()));
+            }
+            let body = http
+                .get(format!("{url}/v1/sync/snapshot"))
+                .bearer_auth(token)
+                .header(baton_proto::PROTOCOL_HEADER, &protocol[..1])
+                .query(&query)
+                .send()
+                .await?
+                .error_for_status()?
+                .bytes()
+                .await?;
+            let page: baton_proto::SnapshotPage = serde_json::from_slice(&body)?;
+            pages.push(body);
+            match page.next_token {
+                Some(t) => token_param = Some(t),
+                None => break,
+            }
+        }
+        let fetched = started.elapsed();
+        let raw: usize = pages.iter().map(|p| p.len()).sum();
+        let started = Instant::now();
+        let mut packed = Vec::with_capacity(pages.len());
+        for p in &pages {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(p)?;
+            packed.push(enc.finish()?);
+        }
+        let compress = started.elapsed();
+        let started = Instant::now();
+        for p in &packed {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(p.as_slice()).read_to_end(&mut out)?;
+        }
+        let decompress = started.elapsed();
+        let gz: usize = packed.iter().map(Vec::len).sum();
+        println!(
+            "snapshot, protocol {protocol}: {:>7.1} MB JSON fetched and parsed in {:.2} s; gzip {:.1} MB ({:.0}% of JSON), {:.2} s to compress, {:.2} s to decompress",
+            raw as f64 / 1e6,
+            fetched.as_secs_f64(),
+            gz as f64 / 1e6,
+            100.0 * gz as f64 / raw as f64,
+            compress.as_secs_f64(),
+            decompress.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// How many history entries the propagation benchmark's record has before it is edited.
+const HISTORY_ENTRIES: usize = 1_000;
+
+/// Adds notes to story 1's record (about its installation job, so both the
+/// retailer and the installer see them) until its timeline holds `entries`;
+/// returns how many it holds.
+async fn give_history(http: &reqwest::Client, url: &str, token: &str, entries: usize) -> Result<usize> {
+    let record = format!("{url}/v1/customers/{}", story1::CUSTOMER_ID);
+    let held = |c: serde_json::Value| c["timeline"].as_array().map_or(0, Vec::len);
+    let now = held(
+        http.get(&record)
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?,
+    );
+    let client_id = uuid::Uuid::new_v4();
+    let mut added = 0;
+    while now + added < entries {
+        let n = 50.min(entries - now - added);
+        let muts: Vec<_> = (0..n)
+            .map(|i| {
+                json!({"id": uuid::Uuid::new_v4(), "client_seq": added + i, "created_at": chrono::Utc::now(),
+                       "intent": {"type": "add_note", "customer_id": story1::CUSTOMER_ID, "note_id": uuid::Uuid::new_v4(),
+                                  "job_id": story1::JOB_ID, "text": format!("Earlier note {}", added + i)}})
+            })
+            .collect();
+        http.post(format!("{url}/v1/sync/push"))
+            .bearer_auth(token)
+            .json(&json!({"client_id": client_id, "mutations": muts}))
+            .send()
+            .await?
+            .error_for_status()?;
+        added += n;
+    }
+    Ok(held(
+        http.get(&record)
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?,
+    ))
+}
+
+/// The median of 200 raw loopback round trips to the server (`/v1/health`).
+async fn raw_round_trip(http: &reqwest::Client, url: &str) -> Result<Duration> {
+    let mut raw = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        http.get(format!("{url}/v1/health")).send().await?.bytes().await?;
+        raw.push(t.elapsed());
+    }
+    raw.sort();
+    Ok(percentile(&raw, 0.5))
 }
 
 /// A job given to a partner that never had the customer, until that partner's
@@ -406,13 +537,7 @@ async fn bench_new_partner_job(url: &str, jobs: usize) -> Result<()> {
     let code = invite["code"].as_str().context("an invitation code")?;
     let partner = Console::accept_invite(config(dir.path(), "fixit"), url, code, "a bench dispatcher password").await?;
     synced(&partner).await?;
-    let mut raw = Vec::new();
-    for _ in 0..200 {
-        let t = Instant::now();
-        http.get(format!("{url}/v1/health")).send().await?.bytes().await?;
-        raw.push(t.elapsed());
-    }
-    raw.sort();
+    let raw = raw_round_trip(&http, url).await?;
     let mut samples = Vec::with_capacity(jobs);
     for i in 0..jobs {
         // Generated customers the partner has never seen, one per job.
@@ -454,7 +579,7 @@ async fn bench_new_partner_job(url: &str, jobs: usize) -> Result<()> {
         percentile(&samples, 0.5).as_secs_f64() * 1e3,
         percentile(&samples, 0.99).as_secs_f64() * 1e3,
         samples.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
-        percentile(&raw, 0.5).as_secs_f64() * 1e3,
+        raw.as_secs_f64() * 1e3,
     );
     partner.release();
     Ok(())
@@ -605,6 +730,10 @@ async fn main() -> Result<()> {
     );
     plain.release();
     drop(plain);
+
+    // 1c. Snapshot encodings: the whole scope as each protocol's JSON, and the
+    // same bytes gzip-compressed (what HTTP compression would send).
+    bench_snapshot_encoding(&url, &agent_token(&url).await?).await?;
 
     // 2. Server mutations per second.
     let http = reqwest::Client::new();
