@@ -37,7 +37,9 @@ pub fn org_count(db: &dyn Conn) -> Result<i64, ServerError> {
 /// Runs `load` with the secondary indexes of `tables` dropped and a large page
 /// cache, then rebuilds each index once, by sorting, from its own definition.
 /// Inserting a large set into indexes in random order (phone numbers, names)
-/// costs far more than one build at the end.
+/// costs far more than one build at the end. The tables' triggers are off
+/// meanwhile too: they note history for the change feed, and consoles receive
+/// a bulk load through their snapshot.
 pub fn without_secondary_indexes<T>(
     db: &dyn Conn,
     tables: &[&str],
@@ -48,21 +50,22 @@ pub fn without_secondary_indexes<T>(
             let list = db
                 .backend()
                 .id_list(&tables.iter().map(|t| t.to_string()).collect::<Vec<_>>());
-            let indexes: Vec<(String, String)> = db.all(
+            let objects: Vec<(String, String, String)> = db.all(
                 &format!(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-                     AND tbl_name IN {}",
+                    "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')
+                     AND sql IS NOT NULL AND tbl_name IN {}",
                     db.backend().ids_in(1)
                 ),
                 args![list],
-                |r| Ok((r.get("name")?, r.get("sql")?)),
+                |r| Ok((r.get("type")?, r.get("name")?, r.get("sql")?)),
             )?;
             db.batch("PRAGMA cache_size = -1048576")?;
-            for (name, _) in &indexes {
-                db.batch(&format!("DROP INDEX \"{name}\""))?;
+            for (kind, name, _) in &objects {
+                let kind = if kind == "trigger" { "TRIGGER" } else { "INDEX" };
+                db.batch(&format!("DROP {kind} \"{name}\""))?;
             }
             let out = load()?;
-            for (_, sql) in &indexes {
+            for (_, _, sql) in &objects {
                 db.batch(sql)?;
             }
             db.batch("PRAGMA cache_size = -2000")?;
@@ -87,7 +90,13 @@ pub fn without_secondary_indexes<T>(
             for (name, _) in &indexes {
                 db.batch(&format!("DROP INDEX \"{name}\""))?;
             }
+            for table in tables {
+                db.batch(&format!("ALTER TABLE \"{table}\" DISABLE TRIGGER USER"))?;
+            }
             let out = load()?;
+            for table in tables {
+                db.batch(&format!("ALTER TABLE \"{table}\" ENABLE TRIGGER USER"))?;
+            }
             for (_, sql) in &indexes {
                 db.batch(sql)?;
             }
