@@ -178,6 +178,16 @@ async fn an_erased_customer_leaves_no_personal_data_in_any_table() {
         .await;
     assert_eq!(reason, "Customer's request (ref DSR-0042)");
     assert_eq!(audited, 1);
+    let pending: i64 = api
+        .read(|c| {
+            c.value(
+                "SELECT COUNT(*) AS n FROM history_pending WHERE customer_id = ?1",
+                args![story1::CUSTOMER_ID],
+                "n",
+            )
+        })
+        .await;
+    assert_eq!(pending, 0, "nothing of the erased record waits for the feed");
 
     // Gone from every read, and every console is told to drop it.
     for token in [&alice, &sam] {

@@ -60,5 +60,8 @@ pub fn erase(ctx: &mut Ctx<'_>, customer_id: &str, reason: &str) -> Result<(), S
         None,
         None,
     )?;
+    // The record has left every console: what its erasure rewrote of its
+    // history goes to none of them.
+    store::history::take_pending(c, customer_id)?;
     Ok(())
 }
