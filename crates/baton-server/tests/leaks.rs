@@ -528,6 +528,8 @@ fn samples(param: &Value, doc: &Value, pool: &Pool) -> Vec<String> {
     match name {
         "owner_org" | "escalated_to" | "org" => pool.orgs.clone(),
         "owner_user" => pool.users.iter().map(|u| u.0.clone()).collect(),
+        // Every customer, the partner's or not: a filter must not widen the scope.
+        "customer" => pool.customers.clone(),
         "overdue" | "escalated" => vec!["true".into(), "false".into()],
         "due_before" => vec![(chrono::Utc::now() + chrono::Duration::days(30))
             .to_rfc3339()

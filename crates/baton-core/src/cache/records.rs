@@ -340,6 +340,15 @@ fn clear(tx: &Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Whether the cache holds customer `id`.
+fn holds(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)", [id], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
 fn snapshot_count(conn: &Connection, key: &str) -> Result<u64> {
     Ok(state::get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
@@ -528,11 +537,7 @@ impl Cache {
     pub fn store_fetched(&self, customer: &Customer, jobs: &[Job]) -> Result<bool> {
         let mut conn = self.lock()?;
         let tx = conn.transaction()?;
-        let held: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)",
-            [&customer.id],
-            |r| r.get(0),
-        )?;
+        let held = holds(&tx, &customer.id)?;
         if held {
             return Ok(false);
         }
@@ -554,11 +559,7 @@ impl Cache {
     pub fn store_full_history(&self, full: &Customer) -> Result<()> {
         let mut conn = self.lock()?;
         let tx = conn.transaction()?;
-        let held: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM customers WHERE id = ?1)",
-            [&full.id],
-            |r| r.get(0),
-        )?;
+        let held = holds(&tx, &full.id)?;
         if held {
             let (mut kept, _) = held_history(&tx, &full.id)?;
             let fetched: Vec<HistoryItem> = full
