@@ -72,6 +72,10 @@ struct Args {
     /// Run only the bulk-import figure.
     #[arg(long)]
     only_import: bool,
+    /// Run only the initial-sync figures (encrypted and plain cache, and the
+    /// raw insert rate of the same rows into the same schema).
+    #[arg(long)]
+    only_sync: bool,
 }
 
 /// Record reads during a flood of bad sign-ins (50 a second): from one address
@@ -225,6 +229,126 @@ fn config(dir: &std::path::Path, name: &str) -> ConsoleConfig {
         secrets: Arc::new(MemoryStore::default()),
         sync: SyncOptions::default(),
     }
+}
+
+/// Initial sync of the retailer's whole scope into an empty cache, encrypted
+/// and plain, next to the raw insert rate of the same rows into the same
+/// schema; then record opens from each. Returns the encrypted console.
+async fn bench_initial_sync(dir: &std::path::Path, url: &str, args: &Args) -> Result<Console> {
+    let started = Instant::now();
+    let agent = Console::sign_in(config(dir, "agent"), url, "alice", DEMO_PASSWORD).await?;
+    synced(&agent).await?;
+    let elapsed = started.elapsed();
+    let (customers, jobs) = agent.cache().counts()?;
+    let rows = customers + jobs;
+    println!(
+        "initial sync:              {:>10.0} rows/s ({rows} rows: {customers} customers + {jobs} jobs in {:.2} s)",
+        rows as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+
+    // 1b. What encryption at rest costs: the same sync into a plain cache, and
+    // record opens from each.
+    let started = Instant::now();
+    let plain = Console::sign_in(config(dir, "agent-plain"), url, "alice", DEMO_PASSWORD).await?;
+    synced(&plain).await?;
+    let plain_elapsed = started.elapsed();
+    println!(
+        "initial sync, plain cache: {:>10.0} rows/s (encrypted: {:.0} rows/s, {:.0}% of plain)",
+        rows as f64 / plain_elapsed.as_secs_f64(),
+        rows as f64 / elapsed.as_secs_f64(),
+        100.0 * plain_elapsed.as_secs_f64() / elapsed.as_secs_f64()
+    );
+    let opens = |console: &Console| -> Result<Vec<Duration>> {
+        let mut out = Vec::new();
+        for i in 0..2_000 {
+            let id = format!("cus_{:06}", 8 + (i * 7_919) % (args.customers - 8));
+            let t = Instant::now();
+            let view = console.open_customer(&id)?;
+            serde_json::to_string(&view)?;
+            out.push(t.elapsed());
+        }
+        out.sort();
+        Ok(out)
+    };
+    let (enc, pla) = (opens(&agent)?, opens(&plain)?);
+    println!(
+        "record open, encrypted:    p50 {:>6.2} ms, p99 {:>6.2} ms; plain: p50 {:>6.2} ms, p99 {:>6.2} ms ({} customers)",
+        percentile(&enc, 0.5).as_secs_f64() * 1e3,
+        percentile(&enc, 0.99).as_secs_f64() * 1e3,
+        percentile(&pla, 0.5).as_secs_f64() * 1e3,
+        percentile(&pla, 0.99).as_secs_f64() * 1e3,
+        customers
+    );
+    plain.release();
+    drop(plain);
+    println!(
+        "cache on disk:             {:>10.1} MB encrypted, {:.1} MB plain",
+        cache_bytes(dir, "agent")? as f64 / 1e6,
+        cache_bytes(dir, "agent-plain")? as f64 / 1e6
+    );
+    let raw = raw_cache_inserts(dir, "agent-plain", "raw-cache.sqlite", true)?;
+    let raw_plain = raw_cache_inserts(dir, "agent-plain", "raw-cache-plain.sqlite", false)?;
+    println!(
+        "raw cache inserts:         {raw:>10.0} rows/s encrypted, {raw_plain:.0} plain (the same rows into the same tables, prepared, one transaction; initial sync {:.0}% of it)",
+        100.0 * (rows as f64 / elapsed.as_secs_f64()) / raw
+    );
+    Ok(agent)
+}
+
+/// The cache file of console `name` (the only one it has).
+fn cache_file(dir: &std::path::Path, name: &str) -> Result<std::path::PathBuf> {
+    std::fs::read_dir(dir.join(name).join("caches"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "sqlite"))
+        .context("no cache file")
+}
+
+/// Bytes of console `name`'s cache file and its write-ahead log.
+fn cache_bytes(dir: &std::path::Path, name: &str) -> Result<u64> {
+    let file = cache_file(dir, name)?;
+    let wal = file.with_extension("sqlite-wal");
+    Ok(std::fs::metadata(&file)?.len() + std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0))
+}
+
+/// The most rows a console's cache could take: the customers and jobs a synced
+/// console holds, inserted into an empty file with the same tables and
+/// indexes, in one transaction with prepared statements.
+fn raw_cache_inserts(dir: &std::path::Path, from: &str, to: &str, encrypted: bool) -> Result<f64> {
+    let src = rusqlite::Connection::open(cache_file(dir, from)?)?;
+    let target = rusqlite::Connection::open(dir.join(to))?;
+    if encrypted {
+        target
+            .execute_batch("PRAGMA key = \"x'2DD29CA851E7B56E4697B0E1F08507293D761A05CE4D1B628663F411A8086D99'\";")?;
+    }
+    target.pragma_update(None, "journal_mode", "WAL")?;
+    target.pragma_update(None, "synchronous", "FULL")?;
+    let mut rows = Vec::new();
+    for table in ["customers", "jobs"] {
+        let ddl: Vec<String> = src
+            .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND sql IS NOT NULL ORDER BY type DESC")?
+            .query_map([table], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for sql in ddl {
+            target.execute_batch(&sql)?;
+        }
+        let mut stmt = src.prepare(&format!("SELECT * FROM {table}"))?;
+        let n = stmt.column_count();
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            let values: Vec<rusqlite::types::Value> = (0..n).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?;
+            rows.push((table, values));
+        }
+    }
+    let started = Instant::now();
+    let tx = target.unchecked_transaction()?;
+    for (table, values) in &rows {
+        let marks = vec!["?"; values.len()].join(", ");
+        tx.prepare_cached(&format!("INSERT INTO {table} VALUES ({marks})"))?
+            .execute(rusqlite::params_from_iter(values))?;
+    }
+    tx.commit()?;
+    Ok(rows.len() as f64 / started.elapsed().as_secs_f64())
 }
 
 async fn synced(console: &Console) -> Result<()> {
@@ -683,53 +807,10 @@ async fn main() -> Result<()> {
     );
 
     // 1. Initial sync of the retailer's whole scope into an empty cache.
-    let started = Instant::now();
-    let agent = Console::sign_in(config(dir.path(), "agent"), &url, "alice", DEMO_PASSWORD).await?;
-    synced(&agent).await?;
-    let elapsed = started.elapsed();
-    let (customers, jobs) = agent.cache().counts()?;
-    let rows = customers + jobs;
-    println!(
-        "initial sync:              {:>10.0} rows/s ({rows} rows: {customers} customers + {jobs} jobs in {:.2} s)",
-        rows as f64 / elapsed.as_secs_f64(),
-        elapsed.as_secs_f64()
-    );
-
-    // 1b. What encryption at rest costs: the same sync into a plain cache, and
-    // record opens from each.
-    let started = Instant::now();
-    let plain = Console::sign_in(config(dir.path(), "agent-plain"), &url, "alice", DEMO_PASSWORD).await?;
-    synced(&plain).await?;
-    let plain_elapsed = started.elapsed();
-    println!(
-        "initial sync, plain cache: {:>10.0} rows/s (encrypted: {:.0} rows/s, {:.0}% of plain)",
-        rows as f64 / plain_elapsed.as_secs_f64(),
-        rows as f64 / elapsed.as_secs_f64(),
-        100.0 * plain_elapsed.as_secs_f64() / elapsed.as_secs_f64()
-    );
-    let opens = |console: &Console| -> Result<Vec<Duration>> {
-        let mut out = Vec::new();
-        for i in 0..2_000 {
-            let id = format!("cus_{:06}", 8 + (i * 7_919) % (args.customers - 8));
-            let t = Instant::now();
-            let view = console.open_customer(&id)?;
-            serde_json::to_string(&view)?;
-            out.push(t.elapsed());
-        }
-        out.sort();
-        Ok(out)
-    };
-    let (enc, pla) = (opens(&agent)?, opens(&plain)?);
-    println!(
-        "record open, encrypted:    p50 {:>6.2} ms, p99 {:>6.2} ms; plain: p50 {:>6.2} ms, p99 {:>6.2} ms ({} customers)",
-        percentile(&enc, 0.5).as_secs_f64() * 1e3,
-        percentile(&enc, 0.99).as_secs_f64() * 1e3,
-        percentile(&pla, 0.5).as_secs_f64() * 1e3,
-        percentile(&pla, 0.99).as_secs_f64() * 1e3,
-        customers
-    );
-    plain.release();
-    drop(plain);
+    let agent = bench_initial_sync(dir.path(), &url, &args).await?;
+    if args.only_sync {
+        return Ok(server.stop().await?);
+    }
 
     // 1c. Snapshot encodings: the whole scope as each protocol's JSON, and the
     // same bytes gzip-compressed (what HTTP compression would send).

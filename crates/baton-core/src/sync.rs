@@ -14,7 +14,7 @@ use tokio::sync::{broadcast, watch, Notify};
 use tokio::task::{AbortHandle, JoinHandle};
 use uuid::Uuid;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, EncodedPage};
 use crate::client::ApiClient;
 use crate::error::{CoreError, Result};
 use crate::view::{Connectivity, SnapshotProgress, SyncStatus};
@@ -29,7 +29,11 @@ pub struct SyncOptions {
     pub stream_timeout: Duration,
     /// Pull even without a poke this often, as a safety net.
     pub poll_interval: Duration,
+    /// Changes per feed page.
     pub page_size: usize,
+    /// Records per snapshot page (the server takes up to 5,000): each page is
+    /// one transaction, and fewer, larger ones fill a cache faster.
+    pub snapshot_page_size: usize,
 }
 
 impl Default for SyncOptions {
@@ -40,6 +44,7 @@ impl Default for SyncOptions {
             stream_timeout: Duration::from_secs(45),
             poll_interval: Duration::from_secs(60),
             page_size: 1000,
+            snapshot_page_size: 5000,
         }
     }
 }
@@ -280,8 +285,13 @@ impl Engine {
             let fetch = |token: Option<String>| {
                 let api = self.api.clone();
                 let epoch = cursor.epoch.clone();
-                let limit = self.opts.page_size;
-                tokio::spawn(async move { api.snapshot(token.as_deref(), epoch.as_deref(), limit).await })
+                let limit = self.opts.snapshot_page_size;
+                tokio::spawn(async move {
+                    let page = api.snapshot(token.as_deref(), epoch.as_deref(), limit).await?;
+                    tokio::task::spawn_blocking(move || EncodedPage::new(page))
+                        .await
+                        .map_err(|e| CoreError::Internal(format!("snapshot encoding task: {e}")))?
+                })
             };
             let mut first = cursor.snapshot_token.is_none();
             let mut next = Some(fetch(cursor.snapshot_token.clone()));
@@ -297,7 +307,7 @@ impl Engine {
                 let page = pending
                     .await
                     .map_err(|e| CoreError::Internal(format!("snapshot fetch task: {e}")))??;
-                if let Some(t) = &page.next_token {
+                if let Some(t) = &page.page().next_token {
                     next = Some(fetch(Some(t.clone())));
                 }
                 let cache = self.cache.clone();

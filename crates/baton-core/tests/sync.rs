@@ -670,7 +670,7 @@ async fn a_first_sign_in_shows_progress_and_the_agent_works_before_it_ends() {
     let mut h = Harness::start(customers).await;
     // Small pages: the snapshot takes over a thousand requests.
     let mut config = h.config("agent");
-    config.sync.page_size = 5;
+    config.sync.snapshot_page_size = 5;
     let agent = h.console_with(&config, "alice").await;
     let first = until(&agent, Duration::from_secs(20), "the first pages", |c| {
         c.status().snapshot.filter(|p| p.received >= 25)

@@ -61,6 +61,7 @@ async fn sign_in(dir: &std::path::Path, url: &str, user: &str) -> Console {
             max_backoff: Duration::from_millis(300),
             stream_timeout: Duration::from_secs(3),
             page_size: 30,
+            snapshot_page_size: 30,
             ..SyncOptions::default()
         },
     };

@@ -21,9 +21,8 @@ fn encode<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| CoreError::Internal(format!("encoding a follow-up: {e}")))
 }
 
-/// Replaces the customer's rows with its open follow-ups.
+/// Adds the customer's open follow-ups (after `forget` where it had rows).
 pub(super) fn index(conn: &Connection, c: &Customer) -> Result<()> {
-    forget(conn, &c.id)?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO follow_ups (kind, id, customer_id, customer_name, owner_org_id, owner_org_name, owner_user_id,
                                  due_at, overdue_at, escalation_level, doc, customer_time_zone)

@@ -22,6 +22,7 @@ use rusqlite_migration::Migrations;
 
 pub use at_rest::{delete as delete_files, AtRest, CacheKey};
 pub use outbox::{OutboxCounts, OutboxEntry};
+pub use records::EncodedPage;
 pub use state::SyncCursor;
 
 use crate::error::{CoreError, Result};
@@ -49,6 +50,9 @@ impl Cache {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        // 16 MB of pages (SQLite's default is 2 MB): a first sync of a million
+        // customers writes a third faster with it, and more slowed it down.
+        conn.pragma_update(None, "cache_size", -16_384)?;
         let migrations = Migrations::from_directory(&MIGRATIONS_DIR)
             .map_err(|e| CoreError::Internal(format!("embedded cache migrations: {e}")))?;
         migrations

@@ -96,7 +96,7 @@ impl Cache {
             super::records::store_provisional(&tx, &intents::provisional_customer(&intent, by, now))?;
         }
         let doc: Option<String> = tx
-            .query_row("SELECT doc FROM customers WHERE id = ?1", [&customer_id], |r| r.get(0))
+            .query_row(super::records::VIEW_BY_ID, [&customer_id], |r| r.get(0))
             .optional()?;
         let doc = doc.ok_or_else(|| CoreError::invalid(ErrorCode::NotFound, "that customer is not in your records"))?;
         let mut customer: Customer = decode(&doc)?;

@@ -13,6 +13,10 @@ use crate::error::{CoreError, Result};
 use crate::intents;
 use crate::view::CustomerView;
 
+/// The user's view of one customer: its queued edits on top of the server's
+/// document where there are any, else the server's document.
+pub(super) const VIEW_BY_ID: &str = "SELECT IFNULL(doc, server_doc) FROM customers WHERE id = ?1";
+
 fn encode<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| CoreError::Internal(format!("encoding a document: {e}")))
 }
@@ -68,6 +72,9 @@ struct Writes {
     replay: bool,
     /// Keep the FTS name index in step (false while a snapshot rebuilds it).
     names_live: bool,
+    /// A first snapshot is being stored: a customer the cache does not hold
+    /// yet has no index rows to replace (one probe instead of six deletes).
+    fresh: bool,
 }
 
 impl Writes {
@@ -75,17 +82,24 @@ impl Writes {
         Ok(Writes {
             replay: has_unconfirmed_edits(conn)?,
             names_live: !names_stale(conn)?,
+            fresh: false,
         })
     }
 }
 
 /// Stores the server's document and the user's view of it, and indexes the view.
-fn store_customer(conn: &Connection, server: &Customer, w: Writes) -> Result<()> {
-    let server_json = encode(server)?;
+/// `server_json`: the document encoded, where that was done already.
+fn store_customer(conn: &Connection, server: &Customer, server_json: Option<String>, w: Writes) -> Result<()> {
+    let new = w.fresh && !holds(conn, &server.id)?;
+    let server_json = match server_json {
+        Some(json) => json,
+        None => encode(server)?,
+    };
     let view = if w.replay { replay_edits(conn, server)? } else { None };
+    // The view is stored only where it differs from the server's document.
     let (doc, doc_json) = match &view {
-        Some(v) => (v, encode(v)?),
-        None => (server, server_json.clone()),
+        Some(v) => (v, Some(encode(v)?)),
+        None => (server, None),
     };
     conn.prepare_cached(
         "INSERT INTO customers (id, number, display_name, server_doc, doc) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -99,7 +113,7 @@ fn store_customer(conn: &Connection, server: &Customer, w: Writes) -> Result<()>
         server_json,
         doc_json
     ])?;
-    index_customer(conn, doc, w.names_live)
+    index_customer(conn, doc, w.names_live, new)
 }
 
 /// Rebuilds the view of a cached customer after its edits changed state.
@@ -114,8 +128,9 @@ pub(super) fn refresh_customer(conn: &Connection, customer_id: &str) -> Result<(
             let w = Writes {
                 replay: true,
                 names_live: !names_stale(conn)?,
+                fresh: false,
             };
-            store_customer(conn, &decode(&server)?, w)
+            store_customer(conn, &decode(&server)?, Some(server), w)
         }
         None => Ok(()),
     }
@@ -127,8 +142,9 @@ pub(super) fn store_provisional(conn: &Connection, c: &Customer) -> Result<()> {
     let w = Writes {
         replay: false,
         names_live: !names_stale(conn)?,
+        fresh: false,
     };
-    store_customer(conn, c, w)
+    store_customer(conn, c, None, w)
 }
 
 /// Removes a customer and everything indexed about it.
@@ -136,6 +152,7 @@ pub(super) fn forget_customer(conn: &Connection, id: &str) -> Result<()> {
     let w = Writes {
         replay: false,
         names_live: !names_stale(conn)?,
+        fresh: false,
     };
     remove(conn, EntityKind::Customer, id, w).map(|_| ())
 }
@@ -146,19 +163,11 @@ fn names_stale(conn: &Connection) -> Result<bool> {
     Ok(state::get(conn, "names_stale")?.is_some())
 }
 
-fn index_customer(conn: &Connection, c: &Customer, names_live: bool) -> Result<()> {
-    conn.prepare_cached("DELETE FROM contact_index WHERE customer_id = ?1")?
-        .execute([&c.id])?;
-    if names_live {
-        // External-content FTS5: remove exactly what was indexed before the rows go.
-        conn.prepare_cached(
-            "INSERT INTO name_index (name_index, rowid, name)
-             SELECT 'delete', id, name FROM name_rows WHERE customer_id = ?1",
-        )?
-        .execute([&c.id])?;
+/// Indexes a customer's view; `new`: nothing of it is indexed yet.
+fn index_customer(conn: &Connection, c: &Customer, names_live: bool, new: bool) -> Result<()> {
+    if !new {
+        unindex_customer(conn, &c.id, names_live)?;
     }
-    conn.prepare_cached("DELETE FROM name_rows WHERE customer_id = ?1")?
-        .execute([&c.id])?;
     let mut names = conn.prepare_cached("INSERT INTO name_rows (customer_id, person_id, name) VALUES (?1, ?2, ?3)")?;
     let mut fts = conn.prepare_cached("INSERT INTO name_index (rowid, name) VALUES (?1, ?2)")?;
     let mut add_name = |person_id: &str, name: &str| -> Result<()> {
@@ -174,8 +183,6 @@ fn index_customer(conn: &Connection, c: &Customer, names_live: bool) -> Result<(
     let mut contacts = conn.prepare_cached(
         "INSERT INTO contact_index (customer_id, person_id, person_name, kind, label, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    conn.prepare_cached("DELETE FROM people WHERE customer_id = ?1")?
-        .execute([&c.id])?;
     let mut people =
         conn.prepare_cached("INSERT INTO people (customer_id, person_id, name, phone) VALUES (?1, ?2, ?3, ?4)")?;
     for p in &c.people {
@@ -191,6 +198,27 @@ fn index_customer(conn: &Connection, c: &Customer, names_live: bool) -> Result<(
     }
     super::follow_ups::index(conn, c)?;
     super::tickets::index(conn, c)
+}
+
+/// Removes what is indexed about a customer (its contacts, names, people,
+/// follow-ups, tickets and numbers).
+fn unindex_customer(conn: &Connection, id: &str, names_live: bool) -> Result<()> {
+    conn.prepare_cached("DELETE FROM contact_index WHERE customer_id = ?1")?
+        .execute([id])?;
+    if names_live {
+        // External-content FTS5: remove exactly what was indexed before the rows go.
+        conn.prepare_cached(
+            "INSERT INTO name_index (name_index, rowid, name)
+             SELECT 'delete', id, name FROM name_rows WHERE customer_id = ?1",
+        )?
+        .execute([id])?;
+    }
+    conn.prepare_cached("DELETE FROM name_rows WHERE customer_id = ?1")?
+        .execute([id])?;
+    conn.prepare_cached("DELETE FROM people WHERE customer_id = ?1")?
+        .execute([id])?;
+    super::follow_ups::forget(conn, id)?;
+    super::tickets::forget(conn, id)
 }
 
 /// Stores one history item of a customer (new, or a newer version of one held).
@@ -228,9 +256,9 @@ fn replace_history(conn: &Connection, h: &CustomerHistory) -> Result<()> {
 /// A customer's state as stored: a document that carries its history (a whole
 /// document of protocol 1, or one fetched from the record endpoint) gives it
 /// to the history table instead.
-fn store_state(conn: &Connection, c: &Customer, w: Writes) -> Result<()> {
+fn store_state(conn: &Connection, c: &Customer, doc: Option<String>, w: Writes) -> Result<()> {
     if c.timeline.is_empty() && c.confirmations.is_empty() {
-        return store_customer(conn, c, w);
+        return store_customer(conn, c, doc, w);
     }
     let mut state = c.clone();
     let items = std::mem::take(&mut state.timeline)
@@ -242,7 +270,7 @@ fn store_state(conn: &Connection, c: &Customer, w: Writes) -> Result<()> {
                 .map(HistoryItem::Confirmation),
         )
         .collect();
-    store_customer(conn, &state, w)?;
+    store_customer(conn, &state, None, w)?;
     replace_history(
         conn,
         &CustomerHistory {
@@ -272,13 +300,18 @@ fn held_history(conn: &Connection, customer_id: &str) -> Result<(Vec<HistoryItem
     Ok((items, older))
 }
 
-fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String>> {
+/// Stores a record; `doc`: its document encoded, where that was done already.
+fn upsert(conn: &Connection, record: &Record, doc: Option<String>, w: Writes) -> Result<Option<String>> {
     match record {
         Record::Customer(c) => {
-            store_state(conn, c, w)?;
+            store_state(conn, c, doc, w)?;
             Ok(Some(c.id.clone()))
         }
         Record::Job(j) => {
+            let doc = match doc {
+                Some(doc) => doc,
+                None => encode(j)?,
+            };
             conn.prepare_cached(
                 "INSERT INTO jobs (id, customer_id, number, doc, org_id, status, appointment_at, contact_person_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -290,7 +323,7 @@ fn upsert(conn: &Connection, record: &Record, w: Writes) -> Result<Option<String
                 j.id,
                 j.customer_id,
                 j.number,
-                encode(j)?,
+                doc,
                 j.org_id,
                 j.status.as_str(),
                 j.appointment_start.map(|d| d.timestamp()),
@@ -306,17 +339,7 @@ fn remove(conn: &Connection, entity: EntityKind, id: &str, w: Writes) -> Result<
         EntityKind::Customer => {
             conn.execute("DELETE FROM customers WHERE id = ?1", [id])?;
             conn.execute("DELETE FROM history WHERE customer_id = ?1", [id])?;
-            conn.execute("DELETE FROM contact_index WHERE customer_id = ?1", [id])?;
-            conn.execute("DELETE FROM people WHERE customer_id = ?1", [id])?;
-            super::follow_ups::forget(conn, id)?;
-            super::tickets::forget(conn, id)?;
-            if w.names_live {
-                conn.execute(
-                    "INSERT INTO name_index (name_index, rowid, name) SELECT 'delete', id, name FROM name_rows WHERE customer_id = ?1",
-                    [id],
-                )?;
-            }
-            conn.execute("DELETE FROM name_rows WHERE customer_id = ?1", [id])?;
+            unindex_customer(conn, id, w.names_live)?;
             conn.execute("DELETE FROM jobs WHERE customer_id = ?1", [id])?;
             Ok(Some(id.to_string()))
         }
@@ -353,6 +376,124 @@ fn snapshot_count(conn: &Connection, key: &str) -> Result<u64> {
     Ok(state::get(conn, key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
+/// Indexes on keys that arrive in no particular order (a phone number, an
+/// appointment time, an owner): a first snapshot builds them once at its end,
+/// by sorting, where row by row each entry would rewrite a page of its own.
+/// Until then, searches by contact value scan what has arrived.
+const DEFERRED_INDEXES: &[&str] = &[
+    "contact_index_value",
+    "jobs_board",
+    "follow_ups_owner",
+    "tickets_owner",
+    "tickets_escalated",
+];
+
+/// Drops the deferred indexes, keeping their definitions (as the migrations
+/// made them) in the sync state with the snapshot, so a snapshot resumed after
+/// a crash still rebuilds them.
+fn defer_indexes(tx: &Transaction<'_>) -> Result<()> {
+    let mut ddl: Vec<String> = match state::get(tx, "deferred_indexes")? {
+        Some(held) => decode(&held)?,
+        None => Vec::new(),
+    };
+    for name in DEFERRED_INDEXES {
+        let sql: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(sql) = sql {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            ddl.push(sql);
+        }
+    }
+    state::set(tx, "deferred_indexes", Some(&encode(&ddl)?))
+}
+
+/// Builds the indexes a snapshot deferred.
+fn restore_indexes(tx: &Transaction<'_>) -> Result<()> {
+    if let Some(held) = state::get(tx, "deferred_indexes")? {
+        for sql in decode::<Vec<String>>(&held)? {
+            tx.execute_batch(&sql)?;
+        }
+        state::set(tx, "deferred_indexes", None)?;
+    }
+    Ok(())
+}
+
+/// A snapshot page with each record's document encoded as the cache stores
+/// it: done where the page is fetched, off the thread that writes the cache.
+pub struct EncodedPage {
+    page: SnapshotPage,
+    docs: Vec<Option<String>>,
+}
+
+impl EncodedPage {
+    pub fn new(page: SnapshotPage) -> Result<EncodedPage> {
+        let docs = page
+            .records
+            .iter()
+            .map(|r| match r {
+                // A document carrying history is split before it is stored.
+                Record::Customer(c) if !c.timeline.is_empty() || !c.confirmations.is_empty() => Ok(None),
+                Record::Customer(c) => encode(c).map(Some),
+                Record::Job(j) => encode(j).map(Some),
+            })
+            .collect::<Result<_>>()?;
+        Ok(EncodedPage { page, docs })
+    }
+
+    pub fn page(&self) -> &SnapshotPage {
+        &self.page
+    }
+}
+
+fn store_snapshot_page(conn: &mut Connection, encoded: &EncodedPage, first: bool) -> Result<Vec<String>> {
+    let page = &encoded.page;
+    let tx = conn.transaction()?;
+    if first {
+        clear(&tx)?;
+        state::set(&tx, "cursor", None)?;
+        state::set(&tx, "epoch", Some(&page.epoch))?;
+        state::set(&tx, "snapshot_total", page.total.map(|t| t.to_string()).as_deref())?;
+        state::set(&tx, "snapshot_received", Some("0"))?;
+        // Names are indexed in one pass when the last page is in (far faster
+        // than row by row); the flag survives a crash with the snapshot token.
+        state::set(&tx, "names_stale", Some("1"))?;
+        defer_indexes(&tx)?;
+    }
+    let w = Writes {
+        fresh: true,
+        ..Writes::current(&tx)?
+    };
+    let mut changed = Vec::with_capacity(page.records.len());
+    for (r, doc) in page.records.iter().zip(&encoded.docs) {
+        changed.extend(upsert(&tx, r, doc.clone(), w)?);
+    }
+    for h in &page.histories {
+        replace_history(&tx, h)?;
+    }
+    let received = snapshot_count(&tx, "snapshot_received")? + page.records.len() as u64;
+    state::set(&tx, "snapshot_received", Some(&received.to_string()))?;
+    match &page.next_token {
+        Some(t) => state::set(&tx, "snapshot_token", Some(t))?,
+        None => {
+            state::set(&tx, "snapshot_token", None)?;
+            state::set(&tx, "snapshot_total", None)?;
+            state::set(&tx, "snapshot_received", None)?;
+            state::set(&tx, "cursor", Some(&page.seq.to_string()))?;
+            tx.execute("INSERT INTO name_index (name_index) VALUES ('rebuild')", [])?;
+            state::set(&tx, "names_stale", None)?;
+            restore_indexes(&tx)?;
+        }
+    }
+    tx.commit()?;
+    changed.dedup();
+    Ok(changed)
+}
+
 impl Cache {
     /// While a snapshot is under way: records stored so far, and how many it
     /// holds (as the server counted when it began; 0 when it did not say).
@@ -370,45 +511,18 @@ impl Cache {
     /// Stores one snapshot page and where to resume, in one transaction: a crash
     /// between pages resumes from the next page, never from scratch.
     /// `first` clears what an earlier snapshot left (the outbox is kept).
-    pub fn apply_snapshot_page(&self, page: &SnapshotPage, first: bool) -> Result<Vec<String>> {
+    pub fn apply_snapshot_page(&self, page: &EncodedPage, first: bool) -> Result<Vec<String>> {
         let mut conn = self.lock()?;
-        let tx = conn.transaction()?;
-        if first {
-            clear(&tx)?;
-            state::set(&tx, "cursor", None)?;
-            state::set(&tx, "epoch", Some(&page.epoch))?;
-            state::set(&tx, "snapshot_total", page.total.map(|t| t.to_string()).as_deref())?;
-            state::set(&tx, "snapshot_received", Some("0"))?;
-            // Names are indexed in one pass when the last page is in (far faster
-            // than row by row); the flag survives a crash with the snapshot token.
-            state::set(&tx, "names_stale", Some("1"))?;
-        }
-        let w = Writes::current(&tx)?;
-        let mut changed = Vec::with_capacity(page.records.len());
-        for r in &page.records {
-            changed.extend(upsert(&tx, r, w)?);
-        }
-        for h in &page.histories {
-            replace_history(&tx, h)?;
-        }
-        let received = snapshot_count(&tx, "snapshot_received")? + page.records.len() as u64;
-        state::set(&tx, "snapshot_received", Some(&received.to_string()))?;
-        match &page.next_token {
-            Some(t) => state::set(&tx, "snapshot_token", Some(t))?,
-            None => {
-                state::set(&tx, "snapshot_token", None)?;
-                state::set(&tx, "snapshot_total", None)?;
-                state::set(&tx, "snapshot_received", None)?;
-                state::set(&tx, "cursor", Some(&page.seq.to_string()))?;
-                tx.execute("INSERT INTO name_index (name_index) VALUES ('rebuild')", [])?;
-                state::set(&tx, "names_stale", None)?;
-            }
-        }
-        tx.commit()?;
-        changed.dedup();
-        Ok(changed)
+        // A snapshot page need not be on the disk before the next one is
+        // stored: power lost after its commit loses the page and its resume
+        // token together, and the page is fetched again. Everything else
+        // (queued edits first) commits with a flush, as before; that flush also
+        // covers the pages committed before it.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let stored = store_snapshot_page(&mut conn, page, first);
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        stored
     }
-
     /// Applies a page of the change feed and moves the cursor, in one transaction.
     /// Returns the ids of customers whose view changed.
     pub fn apply_changes(&self, page: &ChangesPage) -> Result<Vec<String>> {
@@ -427,7 +541,7 @@ impl Cache {
         let mut changed = Vec::new();
         for Change { op, .. } in &page.changes {
             let touched = match op {
-                ChangeOp::Upsert { record } => upsert(&tx, record, w)?,
+                ChangeOp::Upsert { record } => upsert(&tx, record, None, w)?,
                 ChangeOp::Remove { entity, id } => remove(&tx, *entity, id, w)?,
                 ChangeOp::HistoryItem { customer_id, item } => {
                     store_history_item(&tx, customer_id, item)?;
@@ -484,9 +598,7 @@ impl Cache {
     /// The record screen's data for one customer, or `None` when it is not in the cache.
     pub fn customer_view(&self, id: &str) -> Result<Option<CustomerView>> {
         let conn = self.lock()?;
-        let doc: Option<String> = conn
-            .query_row("SELECT doc FROM customers WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?;
+        let doc: Option<String> = conn.query_row(VIEW_BY_ID, [id], |r| r.get(0)).optional()?;
         let Some(doc) = doc else { return Ok(None) };
         let mut customer: Customer = decode(&doc)?;
         // The view holds what queued edits add to the history; the server's
@@ -542,9 +654,9 @@ impl Cache {
             return Ok(false);
         }
         let w = Writes::current(&tx)?;
-        upsert(&tx, &Record::Customer(customer.clone()), w)?;
+        upsert(&tx, &Record::Customer(customer.clone()), None, w)?;
         for j in jobs {
-            upsert(&tx, &Record::Job(j.clone()), w)?;
+            upsert(&tx, &Record::Job(j.clone()), None, w)?;
         }
         tx.commit()?;
         Ok(true)
@@ -605,5 +717,121 @@ impl Cache {
         let customers: i64 = conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))?;
         let jobs: i64 = conn.query_row("SELECT COUNT(*) FROM jobs", [], |r| r.get(0))?;
         Ok((customers as u64, jobs as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use baton_proto::{Customer, Record, SnapshotPage};
+    use rusqlite::Connection;
+    use rusqlite_migration::Migrations;
+
+    use super::{EncodedPage, DEFERRED_INDEXES, VIEW_BY_ID};
+    use crate::cache::{AtRest, Cache};
+
+    fn customer(n: usize) -> Customer {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("cus_{n:06}"), "number": format!("C-{}", 100_000 + n), "display_name": format!("Arthur {n}"),
+            "people": [{"id": format!("per_{n}"), "name": format!("Arthur {n}"), "roles": ["account_holder"],
+                "contacts": [{"id": format!("cp_{n}"), "kind": "phone", "label": "mobile",
+                    "value": format!("+4479460{n:05}"), "preferred": true,
+                    "updated_at": "2026-12-01T09:00:00Z", "updated_by": "onboarding"}]}],
+            "addresses": [], "orders": [], "tickets": [], "callbacks": [], "commitments": [],
+            "confirmations": [], "timeline": [], "updated_at": "2026-12-01T09:00:00Z"
+        }))
+        .expect("a customer")
+    }
+
+    fn page(from: usize, to: usize, last: bool) -> EncodedPage {
+        EncodedPage::new(SnapshotPage {
+            epoch: "e1".into(),
+            seq: 7,
+            records: (from..to).map(|n| Record::Customer(customer(n))).collect(),
+            total: Some(4),
+            histories: Vec::new(),
+            next_token: (!last).then(|| "t2".into()),
+        })
+        .expect("encoded")
+    }
+
+    fn indexes(path: &std::path::Path) -> Vec<String> {
+        let conn = Connection::open(path).expect("open");
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .expect("query");
+        let names = stmt.query_map([], |r| r.get(0)).expect("rows");
+        names.collect::<rusqlite::Result<_>>().expect("names")
+    }
+
+    /// A first snapshot drops the indexes it builds at its end; a crash between
+    /// its pages must not leave the cache without them, and what has arrived
+    /// is found by number meanwhile.
+    #[test]
+    fn a_first_snapshot_builds_the_indexes_it_deferred_even_after_a_restart() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("cache.sqlite");
+        let cache = Cache::open(&path, &AtRest::Plain).expect("cache");
+        let all = indexes(&path);
+        assert!(DEFERRED_INDEXES.iter().all(|i| all.iter().any(|a| a == i)), "{all:?}");
+
+        cache.apply_snapshot_page(&page(1, 3, false), true).expect("page 1");
+        let during = indexes(&path);
+        assert!(
+            DEFERRED_INDEXES.iter().all(|i| !during.contains(&i.to_string())),
+            "{during:?}"
+        );
+        let hits = cache.search("+447946000002").expect("search");
+        assert_eq!(hits.first().map(|h| h.customer_id.as_str()), Some("cus_000002"));
+
+        // The console is killed and started again: the snapshot resumes.
+        drop(cache);
+        let cache = Cache::open(&path, &AtRest::Plain).expect("reopened");
+        cache.apply_snapshot_page(&page(3, 5, true), false).expect("last page");
+        assert_eq!(indexes(&path), all, "every index is back");
+        let hits = cache.search("+447946000004").expect("search");
+        assert_eq!(hits.first().map(|h| h.customer_id.as_str()), Some("cus_000004"));
+        assert_eq!(cache.counts().expect("counts"), (4, 0));
+
+        // A second snapshot (the server said 410) drops and builds them again.
+        cache.apply_snapshot_page(&page(1, 5, true), true).expect("again");
+        assert_eq!(indexes(&path), all);
+    }
+
+    /// A cache from before keeps the user's view only where queued edits made
+    /// it differ from the server's document; both read back as they were.
+    #[test]
+    fn the_upgrade_keeps_a_view_only_where_edits_made_it_differ() {
+        let migrations = Migrations::from_directory(&super::super::MIGRATIONS_DIR).expect("migrations");
+        let mut conn = Connection::open_in_memory().expect("sqlite");
+        migrations.to_version(&mut conn, 6).expect("version 6");
+        conn.execute_batch(
+            r#"INSERT INTO customers (id, number, display_name, server_doc, doc, history_older)
+               VALUES ('cus_1', 'C-1', 'Arthur', '{"v":"server"}', '{"v":"server"}', 1),
+                      ('cus_2', 'C-2', 'Margaret', '{"v":"server"}', '{"v":"edited"}', 0);"#,
+        )
+        .expect("customers");
+        migrations.to_latest(&mut conn).expect("latest");
+        let stored = |id: &str| -> (Option<String>, String, bool) {
+            let doc = conn
+                .query_row("SELECT doc, history_older FROM customers WHERE id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .expect("row");
+            let view = conn.query_row(VIEW_BY_ID, [id], |r| r.get(0)).expect("view");
+            (doc.0, view, doc.1)
+        };
+        assert_eq!(stored("cus_1"), (None, r#"{"v":"server"}"#.into(), true));
+        assert_eq!(
+            stored("cus_2"),
+            (Some(r#"{"v":"edited"}"#.into()), r#"{"v":"edited"}"#.into(), false)
+        );
+        let index: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'customers_number'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("index");
+        assert_eq!(index, 1);
     }
 }

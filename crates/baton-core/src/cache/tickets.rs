@@ -13,9 +13,9 @@ use crate::view::{TicketFilter, TicketRow};
 /// The most rows one home view holds.
 pub const MAX_ROWS: usize = 1000;
 
-/// Replaces the customer's rows with its open tickets, and its order and ticket numbers.
+/// Adds the customer's open tickets, and its order and ticket numbers (after
+/// `forget` where it had rows).
 pub(super) fn index(conn: &Connection, c: &Customer) -> Result<()> {
-    forget(conn, &c.id)?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO tickets (id, customer_id, customer_name, owner_org_id, owner_user_id, escalated_to, resolution_due, doc)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -105,6 +105,7 @@ pub fn config_in(dir: &Path, name: &str) -> ConsoleConfig {
             stream_timeout: Duration::from_secs(5),
             poll_interval: Duration::from_secs(60),
             page_size: 25,
+            snapshot_page_size: 25,
         },
     }
 }

@@ -97,6 +97,7 @@ async fn main() -> Result<()> {
             min_backoff: Duration::from_millis(20),
             max_backoff: Duration::from_millis(300),
             page_size: 40,
+            snapshot_page_size: 40,
             ..SyncOptions::default()
         },
     };
