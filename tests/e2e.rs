@@ -40,6 +40,42 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
+/// Resident memory of the running app and of the WebKit processes it started.
+fn app_memory() -> Result<String> {
+    let app = std::fs::canonicalize(env!("CARGO_BIN_EXE_baton"))?;
+    // A field of /proc/<pid>/status, as its number (kB for memory).
+    let field = |pid: &str, key: &str| -> Option<u64> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = text.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    let mb = |pid: &str| field(pid, "VmRSS:").unwrap_or(0) as f64 / 1024.0;
+    let pids: Vec<String> = std::fs::read_dir("/proc")?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let apps: Vec<&String> = pids
+        .iter()
+        .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|exe| exe == app))
+        .collect();
+    let [pid] = apps.as_slice() else {
+        bail!("expected one running app, found {}", apps.len());
+    };
+    let mut total = mb(pid);
+    let mut parts = vec![format!("app {total:.0} MB")];
+    for child in pids
+        .iter()
+        .filter(|c| field(c, "PPid:").map(|p| p.to_string()).as_ref() == Some(*pid))
+    {
+        let name = std::fs::read_to_string(format!("/proc/{child}/comm"))?
+            .trim()
+            .to_string();
+        total += mb(child);
+        parts.push(format!("{name} {:.0} MB", mb(child)));
+    }
+    Ok(format!("{} (resident, {total:.0} MB in all)", parts.join(", ")))
+}
+
 /// tauri-driver, killed when dropped.
 struct Driver {
     child: Child,
@@ -76,6 +112,20 @@ impl Driver {
 
     /// Starts the app with command-line arguments (a screen-pop link).
     async fn connect_with(&self, app: &Path, args: &[&str]) -> Result<Client> {
+        Ok(self.launch(app, args).await?.0)
+    }
+
+    /// Starts the app, and says when: the WebDriver session that launches it
+    /// was asked for once the driver accepted connections.
+    async fn launch(&self, app: &Path, args: &[&str]) -> Result<(Client, Instant)> {
+        let deadline = Instant::now() + WAIT;
+        // tauri-driver gives no readiness signal: poll its port until it binds.
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("tauri-driver never listened on port {}", self.port);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
@@ -83,14 +133,14 @@ impl Driver {
         );
         caps.insert("browserName".into(), serde_json::json!("wry"));
         let url = format!("http://127.0.0.1:{}", self.port);
-        let deadline = Instant::now() + WAIT;
         loop {
+            let launched = Instant::now();
             match ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps.clone())
                 .connect(&url)
                 .await
             {
-                Ok(c) => return Ok(c),
+                Ok(c) => return Ok((c, launched)),
                 // tauri-driver gives no readiness signal: retry the connection
                 // until it binds (a readiness poll, not a synchronisation sleep).
                 Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
@@ -135,6 +185,17 @@ async fn css(client: &Client, selector: &str) -> Result<fantoccini::elements::El
     client
         .wait()
         .at_most(WAIT)
+        .for_element(Locator::Css(selector))
+        .await
+        .with_context(|| format!("waiting for `{selector}`"))
+}
+
+/// `css` polling every 10 ms rather than every 250: for the waits that are timed.
+async fn css_timed(client: &Client, selector: &str) -> Result<fantoccini::elements::Element> {
+    client
+        .wait()
+        .at_most(WAIT)
+        .every(Duration::from_millis(10))
         .for_element(Locator::Css(selector))
         .await
         .with_context(|| format!("waiting for `{selector}`"))
@@ -280,8 +341,18 @@ async fn agent_changes_the_mothers_mobile_and_the_installer_sees_it() -> Result<
 
     // The real app, fresh data dir, signed in through its own form as an in-house agent.
     let driver = Driver::start(&tmp.path().join("app"))?;
-    let client = driver.connect(Path::new(env!("CARGO_BIN_EXE_baton"))).await?;
-    let outcome = drive(&client, &url, &installer).await;
+    let (client, launched) = driver.launch(Path::new(env!("CARGO_BIN_EXE_baton")), &[]).await?;
+    let outcome = async {
+        css_timed(&client, "#username:focus").await?;
+        println!(
+            "e2e cold start, app launched to its sign-in form ready for typing: {:?}",
+            launched.elapsed()
+        );
+        let propagation = drive(&client, &url, &installer).await?;
+        println!("e2e memory, signed in with the demo data: {}", app_memory()?);
+        anyhow::Ok(propagation)
+    }
+    .await;
     if outcome.is_err() {
         let _ = save_screenshot(&client, "e2e-failure.png").await;
     }
@@ -784,15 +855,19 @@ async fn supervise(client: &Client, server: &RunningServer) -> Result<()> {
 struct App {
     driver: Driver,
     client: Client,
+    /// When the app was launched.
+    launched: Instant,
 }
 
 impl App {
     async fn start(data_dir: &Path, args: &[&str]) -> Result<App> {
         let driver = Driver::start(data_dir)?;
-        let client = driver
-            .connect_with(Path::new(env!("CARGO_BIN_EXE_baton")), args)
-            .await?;
-        Ok(App { driver, client })
+        let (client, launched) = driver.launch(Path::new(env!("CARGO_BIN_EXE_baton")), args).await?;
+        Ok(App {
+            driver,
+            client,
+            launched,
+        })
     }
 
     /// Closes the window (a screenshot first when the run failed) and passes the outcome on.
@@ -969,11 +1044,15 @@ async fn a_softphone_link_pops_the_callers_record() -> Result<()> {
     // Margaret's mobile as a tel: link, formatted as a phone system might: her record opens.
     let app = App::start(&data, &["tel:+44-7946-000202"]).await?;
     let outcome = async {
-        css(
+        css_timed(
             &app.client,
             &format!("[data-contact-id='{}']", story1::MOTHER_MOBILE_ID),
         )
         .await?;
+        println!(
+            "e2e start signed in, app launched by a tel: link to the caller's record on screen: {:?}",
+            app.launched.elapsed()
+        );
         text_with(&app.client, "#screen-pop", "Incoming call").await?;
         anyhow::Ok(())
     }

@@ -27,6 +27,12 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use serde_json::json;
 
+/// The allocator of the shipped console and server (src-tauri/main.rs,
+/// baton-server): this process's memory figures are the console's, and the
+/// in-process server allocates as the real one does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod import;
 mod postgres;
 
@@ -76,6 +82,10 @@ struct Args {
     /// raw insert rate of the same rows into the same schema).
     #[arg(long)]
     only_sync: bool,
+    /// Run only the million-customer record screen, with its memory figures
+    /// (the server in a process of its own; this process is the console).
+    #[arg(long)]
+    only_paint: bool,
 }
 
 /// Record reads during a flood of bad sign-ins (50 a second): from one address
@@ -162,13 +172,15 @@ async fn bench_login_flood(http: &reqwest::Client, url: &str) -> Result<()> {
 /// one record does not depend on the cache's size (see docs/benchmarks.md).
 async fn bench_record_paint(dir: &std::path::Path, customers: usize, samples: usize) -> Result<()> {
     let started = Instant::now();
-    let server = RunningServer::demo("127.0.0.1:0".parse()?, &dir.join("paint-server.sqlite"), customers).await?;
+    let server = ServerProcess::demo(dir, customers)?;
     println!(
-        "record paint: demo load    {:>10.2} s for {customers} customers",
+        "record paint: demo load    {:>10.2} s for {customers} customers (the server binary: loaded, then started again to serve)",
         started.elapsed().as_secs_f64()
     );
+    let server_loaded = memory(server.pid())?;
+    let console_before = memory(std::process::id())?;
     let started = Instant::now();
-    let agent = Console::sign_in(config(dir, "paint-agent"), &server.url(), "alice", DEMO_PASSWORD).await?;
+    let agent = Console::sign_in(config(dir, "paint-agent"), &server.url, "alice", DEMO_PASSWORD).await?;
     synced(&agent).await?;
     let (cached, jobs) = agent.cache().counts()?;
     println!(
@@ -176,6 +188,9 @@ async fn bench_record_paint(dir: &std::path::Path, customers: usize, samples: us
         started.elapsed().as_secs_f64(),
         (cached + jobs) as f64 / started.elapsed().as_secs_f64()
     );
+    let server_served = memory(server.pid())?;
+    let console_filled = memory(std::process::id())?;
+
     let mut open = Vec::with_capacity(samples);
     let mut pop = Vec::with_capacity(samples);
     let mut bytes = 0usize;
@@ -217,8 +232,103 @@ async fn bench_record_paint(dir: &std::path::Path, customers: usize, samples: us
         percentile(&pop, 0.99).as_secs_f64() * 1e3,
         pop.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
-    server.stop().await?;
+    let console_done = memory(std::process::id())?;
+    println!(
+        "memory, server:            {:>10.0} MB resident serving {customers} customers when started, {:.0} MB after serving the snapshot, peak {:.0} MB",
+        server_loaded.rss_mb, server_served.rss_mb, server_served.peak_mb
+    );
+    println!(
+        "memory, console core:      {:>10.0} MB resident holding {cached} customers after the fill, {:.0} MB after {samples} record opens, peak {:.0} MB (before sign-in {:.0} MB)",
+        console_filled.rss_mb, console_done.rss_mb, console_done.peak_mb, console_before.rss_mb
+    );
     Ok(())
+}
+
+/// Resident and peak memory of a process, from /proc.
+struct Memory {
+    rss_mb: f64,
+    peak_mb: f64,
+}
+
+fn memory(pid: u32) -> Result<Memory> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kb = |key: &str| -> Result<f64> {
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .with_context(|| format!("no {key} in /proc/{pid}/status"))?;
+        let n: f64 = line
+            .split_whitespace()
+            .nth(1)
+            .context("a /proc field without a number")?
+            .parse()?;
+        Ok(n)
+    };
+    Ok(Memory {
+        rss_mb: kb("VmRSS:")? / 1024.0,
+        peak_mb: kb("VmHWM:")? / 1024.0,
+    })
+}
+
+/// The real `baton-server demo`, in a process of its own (built beside this
+/// benchmark), killed when dropped.
+struct ServerProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ServerProcess {
+    fn demo(dir: &std::path::Path, customers: usize) -> Result<ServerProcess> {
+        use std::io::BufRead;
+        let binary = std::env::current_exe()?.with_file_name("baton-server");
+        let db = dir.join("paint-server.sqlite");
+        let demo = |extra: &[&str]| {
+            let mut cmd = std::process::Command::new(&binary);
+            cmd.args(["demo", "--addr", "127.0.0.1:0", "--customers", &customers.to_string()])
+                .args(extra)
+                .arg("--db")
+                .arg(&db)
+                .stderr(std::process::Stdio::null());
+            cmd
+        };
+        // Loaded by one process, served by another: what the serving process
+        // holds is then what serving takes, not what loading left behind.
+        let loaded = demo(&["--load-only"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .with_context(|| format!("starting {} (cargo build --release -p baton-server)", binary.display()))?;
+        if !loaded.success() {
+            bail!("the demo load failed: {loaded}");
+        }
+        let mut child = demo(&[]).stdout(std::process::Stdio::piped()).spawn()?;
+        let stdout = child.stdout.take().context("the server's output")?;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        // It says where it listens once the data is loaded.
+        let url = loop {
+            match lines.next() {
+                Some(line) => {
+                    if let Some(url) = line?.strip_prefix("Baton demo server on ") {
+                        break url.trim().to_string();
+                    }
+                }
+                None => bail!("the demo server exited before listening"),
+            }
+        };
+        // Keep reading, so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ok(ServerProcess { child, url })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn config(dir: &std::path::Path, name: &str) -> ConsoleConfig {
@@ -781,6 +891,10 @@ async fn main() -> Result<()> {
     if args.only_import {
         return import::bench(args.import_customers, args.import_jobs).await;
     }
+    if args.only_paint {
+        let dir = tempfile::tempdir()?;
+        return bench_record_paint(dir.path(), args.paint_customers.max(100), args.paint_samples).await;
+    }
     if args.only_new_job {
         let dir = tempfile::tempdir()?;
         let state = baton_server::AppState::open(&dir.path().join("server.sqlite"))?;
@@ -850,8 +964,15 @@ async fn main() -> Result<()> {
     }
 
     // 6. The record screen on a cache of a million customers.
+    // In a process of its own, so that its memory is the console's alone.
     if args.paint_customers > 0 {
-        bench_record_paint(dir.path(), args.paint_customers.max(100), args.paint_samples).await?;
+        let status = std::process::Command::new(std::env::current_exe()?)
+            .args(["--only-paint", "--paint-customers", &args.paint_customers.to_string()])
+            .args(["--paint-samples", &args.paint_samples.to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("the record-screen benchmark failed: {status}");
+        }
     }
     Ok(())
 }

@@ -289,6 +289,10 @@ async fn compact_daily(state: AppState, retain: chrono::Duration) {
     }
 }
 
+/// The shipped binaries' allocator (docs/decisions.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
