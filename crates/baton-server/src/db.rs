@@ -10,6 +10,7 @@
 //! repeatable-read snapshots beside the writers.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -48,7 +49,7 @@ fn in_savepoint<T>(conn: &dyn Conn, f: impl FnOnce(&dyn Conn) -> Result<T, Serve
 /// Takes the writer and runs every waiting write in one transaction. A write
 /// whose caller arrives here after another caller ran it finds nothing to do:
 /// its outcome was delivered before the writer was let go.
-fn run_waiting(writer: &Mutex<Connection>, waiting: &Mutex<Vec<Job>>) {
+fn run_waiting(writer: &Mutex<Connection>, waiting: &Mutex<Vec<Job>>, commits: &AtomicU64) {
     let Ok(mut conn) = writer.lock() else {
         tracing::error!("the writer connection is poisoned");
         return;
@@ -70,6 +71,7 @@ fn run_waiting(writer: &Mutex<Connection>, waiting: &Mutex<Vec<Job>>) {
     };
     let delivers: Vec<Deliver> = jobs.into_iter().map(|job| job(&tx)).collect();
     let committed = tx.commit().map_err(ServerError::from);
+    commits.fetch_add(1, Ordering::SeqCst);
     for deliver in delivers {
         deliver(committed.as_ref().err());
     }
@@ -178,6 +180,9 @@ fn pooled(pool: &r2d2::Pool<Manager>) -> Result<r2d2::PooledConnection<Manager>,
 pub struct Db {
     inner: Inner,
     epoch: String,
+    /// Counts commits this node made or heard of: what was read before it
+    /// moved may be out of date (`pages::SharedPages`).
+    commits: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -204,6 +209,7 @@ impl Db {
                 readers,
             },
             epoch,
+            commits: Arc::default(),
         })
     }
 
@@ -233,6 +239,7 @@ impl Db {
                 config: Box::new(config),
             },
             epoch: String::new(),
+            commits: Arc::default(),
         };
         let epoch = db.write_blocking(|c| {
             crate::store::migrate::postgres(c, &PG_MIGRATIONS_DIR)?;
@@ -313,6 +320,7 @@ impl Db {
                 let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let out = f(&tx)?;
                 tx.commit()?;
+                self.saw_commit();
                 Ok(out)
             }
             Inner::Postgres { pool, .. } => {
@@ -322,9 +330,20 @@ impl Db {
                 conn.lock_for_write()?;
                 let out = f(&conn)?;
                 conn.commit()?;
+                self.saw_commit();
                 Ok(out)
             }
         }
+    }
+
+    /// Commits made here or heard of from other nodes so far.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::SeqCst)
+    }
+
+    /// A commit was made, or another node told of one.
+    pub fn saw_commit(&self) {
+        self.commits.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Runs `f` inside one read transaction (a consistent snapshot) on this thread.
@@ -423,8 +442,8 @@ impl Db {
             .lock()
             .map_err(|_| ServerError::Internal("write queue poisoned".into()))?
             .push(job);
-        let (writer, waiting) = (writer.clone(), waiting.clone());
-        tokio::task::spawn_blocking(move || run_waiting(&writer, &waiting))
+        let (writer, waiting, commits) = (writer.clone(), waiting.clone(), self.commits.clone());
+        tokio::task::spawn_blocking(move || run_waiting(&writer, &waiting, &commits))
             .await
             .map_err(|e| ServerError::Internal(format!("write task failed: {e}")))?;
         outcome

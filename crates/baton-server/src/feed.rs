@@ -32,6 +32,13 @@ impl Protocol {
             Protocol::V2
         }
     }
+
+    pub fn version(self) -> u32 {
+        match self {
+            Protocol::V1 => 1,
+            Protocol::V2 => 2,
+        }
+    }
 }
 
 /// Appends the current state of `customer_id` for every scope that can see it.

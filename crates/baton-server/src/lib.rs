@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod mutations;
 pub mod nodes;
 pub mod openapi;
+pub mod pages;
 pub mod propagation;
 pub mod routes;
 pub mod scheduler;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub import_feed_limit: u64,
     /// Live consoles and first deliveries, for the time to propagate a change.
     pub propagation: std::sync::Arc<propagation::Propagation>,
+    /// Feed pages shared by the consoles pulling the same one.
+    pub pages: std::sync::Arc<pages::SharedPages>,
 }
 
 /// How long the time each change took to reach a partner is kept: a year.
@@ -116,6 +119,7 @@ impl AppState {
             metrics_token: None,
             import_feed_limit: import::FEED_DOCUMENTS,
             propagation: std::sync::Arc::default(),
+            pages: std::sync::Arc::default(),
         }
     }
 

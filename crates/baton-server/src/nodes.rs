@@ -48,6 +48,8 @@ pub fn listen(state: AppState) {
                 CHANNEL,
                 |payload| match Poke::decode(payload) {
                     Some(p) if p.node != state.node => {
+                        // Before the pokes: a console they wake must not be served a page read before it.
+                        state.db.saw_commit();
                         state.deliveries.notify_one();
                         let _ = state.commits.send(Committed {
                             seq: p.seq,

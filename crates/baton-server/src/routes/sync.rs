@@ -3,7 +3,9 @@
 use std::convert::Infallible;
 
 use axum::extract::State;
+use axum::http::header;
 use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
 use baton_proto::{ChangesPage, ErrorCode, Poke, PushRequest, PushResponse, SnapshotPage};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
@@ -13,6 +15,7 @@ use utoipa::IntoParams;
 use crate::auth::AuthUser;
 use crate::error::{ApiJson, ApiQuery, ServerError};
 use crate::mutations::{self, MAX_BATCH};
+use crate::pages::{PageKey, SharedPage};
 use crate::{feed, store, AppState};
 
 /// The protocol the caller reads the feed with: its `x-baton-protocol`
@@ -121,7 +124,7 @@ pub async fn changes(
     caller: AuthUser,
     ClientProtocol(protocol): ClientProtocol,
     ApiQuery(q): ApiQuery<ChangesQuery>,
-) -> Result<ApiJson<ChangesPage>, ServerError> {
+) -> Result<Response, ServerError> {
     let limit = page_size(q.limit)?;
     check_epoch(&state, q.epoch.as_deref())?;
     if q.after < 0 {
@@ -129,30 +132,45 @@ pub async fn changes(
     }
     let scope = caller.scope();
     let partner = scope.org().map(str::to_string);
-    let served = state
-        .db
-        .read(move |tx| {
-            if q.after > feed::head(tx)? {
-                return Err(ServerError::Api(
-                    ErrorCode::Gone,
-                    "this cursor is ahead of the server's feed; take a new snapshot".into(),
-                ));
-            }
-            if q.after < feed::floor(tx)? {
-                return Err(ServerError::Api(
-                    ErrorCode::Gone,
-                    "this cursor is older than the changes the server keeps; take a new snapshot".into(),
-                ));
-            }
-            feed::changes(tx, &scope, q.after, limit, protocol)
+    let key = PageKey {
+        scope: scope.key(),
+        after: q.after,
+        limit,
+        protocol: protocol.version(),
+    };
+    let db = state.db.clone();
+    let read = || async move {
+        let served = db
+            .read(move |tx| {
+                if q.after > feed::head(tx)? {
+                    return Err(ServerError::Api(
+                        ErrorCode::Gone,
+                        "this cursor is ahead of the server's feed; take a new snapshot".into(),
+                    ));
+                }
+                if q.after < feed::floor(tx)? {
+                    return Err(ServerError::Api(
+                        ErrorCode::Gone,
+                        "this cursor is older than the changes the server keeps; take a new snapshot".into(),
+                    ));
+                }
+                feed::changes(tx, &scope, q.after, limit, protocol)
+            })
+            .await?;
+        let mut page = served.page;
+        page.epoch = db.epoch().to_string();
+        let body = serde_json::to_vec(&page).map_err(|e| ServerError::Internal(format!("encoding a page: {e}")))?;
+        Ok(SharedPage {
+            body: body.into(),
+            saved: served.saved,
         })
-        .await?;
+    };
+    // Every console of the scope poked by a commit asks for this page at once.
+    let page = state.pages.get(key, state.db.commits(), read).await?;
     if let Some(org) = partner {
-        record_first_deliveries(&state, &caller, &org, &served.saved);
+        record_first_deliveries(&state, &caller, &org, &page.saved);
     }
-    let mut page = served.page;
-    page.epoch = state.db.epoch().to_string();
-    Ok(ApiJson(page))
+    Ok(([(header::CONTENT_TYPE, "application/json")], page.body.clone()).into_response())
 }
 
 /// Notes, off the request's path, when changes on this page first reached
