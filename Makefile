@@ -70,7 +70,7 @@ soak: deps ## Soak: kill -9 a console at thousands of seeded points, hundreds of
 	BATON_LEAK_SEEDS=$(or $(LEAK_SEEDS),200) BATON_LEAK_STEPS=120 \
 		$(CARGO) test --release -p baton-server --test leaks -- --nocapture
 
-bench: deps-test ## Benchmarks: initial sync and record open encrypted vs plain, snapshot JSON vs gzip, reads during a sign-in flood, mutations/s and propagation on SQLite and PostgreSQL (1 and 3 nodes) next to raw commit rates, 1M-customer load and record open, bulk import of 1M customers + 800k jobs next to the raw insert rate
+bench: deps-test ## Benchmarks: initial sync and record open encrypted vs plain next to the raw insert rate of the same rows, snapshot JSON vs gzip, reads during a sign-in flood, mutations/s and propagation on SQLite and PostgreSQL (1 and 3 nodes) next to raw commit rates, 1M-customer load, cache fill, record open and the memory of server and console, bulk import of 1M customers + 800k jobs next to the raw insert rate
 	$(CARGO) build --release -p baton-server
 	$(CARGO) run --release -p baton-bench -- --paint-customers $(or $(DEMO_CUSTOMERS),1000000) $(BENCH_ARGS)
 
