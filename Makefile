@@ -64,8 +64,8 @@ e2e: deps-test ui ## End-to-end: the release app under Xvfb driven over WebDrive
 
 test: lint unit e2e ## Everything CI runs
 
-soak: deps ## Soak: kill -9 a console at thousands of seeded points, hundreds of faulty-network runs, hundreds of leak-test seeds
-	BATON_CRASH_RUNS=$(or $(SOAK_RUNS),2000) BATON_FAULT_RUNS=$(or $(FAULT_RUNS),200) \
+soak: deps-test ## Soak: kill -9 a console at thousands of seeded points, hundreds of faulty-network runs, server nodes killed mid-run, hundreds of leak-test seeds
+	BATON_CRASH_RUNS=$(or $(SOAK_RUNS),2000) BATON_FAULT_RUNS=$(or $(FAULT_RUNS),200) BATON_NODE_RUNS=$(or $(NODE_RUNS),50) \
 		$(CARGO) test --release -p baton-soak -- --nocapture
 	BATON_LEAK_SEEDS=$(or $(LEAK_SEEDS),200) BATON_LEAK_STEPS=120 \
 		$(CARGO) test --release -p baton-server --test leaks -- --nocapture
