@@ -86,6 +86,9 @@ struct Args {
     /// (the server in a process of its own; this process is the console).
     #[arg(long)]
     only_paint: bool,
+    /// Run only the server-mutation figures (SQLite).
+    #[arg(long)]
+    only_mutations: bool,
 }
 
 /// Record reads during a flood of bad sign-ins (50 a second): from one address
@@ -919,6 +922,16 @@ async fn main() -> Result<()> {
         started.elapsed().as_secs_f64(),
         args.customers
     );
+
+    if args.only_mutations {
+        let http = reqwest::Client::new();
+        let token = login(&http, &url, "sam").await.context("logging in the writers")?;
+        for batch in [1, 50] {
+            let rate = bench_mutations(std::slice::from_ref(&url), &token, &args, batch).await?;
+            println!("server mutations, {batch}/req: {rate:>10.0} mutations/s ({} writers)", args.writers);
+        }
+        return Ok(server.stop().await?);
+    }
 
     // 1. Initial sync of the retailer's whole scope into an empty cache.
     let agent = bench_initial_sync(dir.path(), &url, &args).await?;
