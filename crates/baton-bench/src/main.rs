@@ -928,7 +928,10 @@ async fn main() -> Result<()> {
         let token = login(&http, &url, "sam").await.context("logging in the writers")?;
         for batch in [1, 50] {
             let rate = bench_mutations(std::slice::from_ref(&url), &token, &args, batch).await?;
-            println!("server mutations, {batch}/req: {rate:>10.0} mutations/s ({} writers)", args.writers);
+            println!(
+                "server mutations, {batch}/req: {rate:>10.0} mutations/s ({} writers)",
+                args.writers
+            );
         }
         return Ok(server.stop().await?);
     }
